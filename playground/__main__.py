@@ -1,0 +1,123 @@
+"""Command line: launch the window, or render it to a PNG with --screenshot and exit."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+HEADLESS_PLATFORMS = {"offscreen", "minimal", "vnc", "eglfs", "linuxfb"}
+NO_DISPLAY_MESSAGE = """\
+Gradient Playground needs a display, and none was found (DISPLAY and WAYLAND_DISPLAY are unset).
+On a headless machine you can:
+  * render the window to a picture:   python -m playground --screenshot window.png
+  * run it on a virtual screen:       xvfb-run -a python -m playground
+    (Debian: apt-get install xvfb libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1)
+"""
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="gradient-playground",
+        description="Learn PyTorch autograd by clicking: a desktop playground.")
+    parser.add_argument("--screenshot", metavar="FILE.png", type=Path,
+                        help="render the main window offscreen to FILE.png and exit")
+    parser.add_argument("--lab", choices=("tensor", "training"), default=None,
+                        help="which lab to show first")
+    parser.add_argument("--session", metavar="FILE.json", type=Path,
+                        help="open a saved session before showing the window")
+    parser.add_argument("--demo", action="store_true",
+                        help="in the Training Lab, run the default training once before showing")
+    parser.add_argument("--theme", choices=("system", "light", "dark"), default=None,
+                        help="colour scheme for this run")
+    parser.add_argument("--size", default="1360x860", metavar="WxH",
+                        help="window size for --screenshot (default 1360x860)")
+    return parser.parse_args(argv)
+
+
+def has_display() -> bool:
+    """True when Qt can open a window here, or the user chose a headless platform."""
+    platform = os.environ.get("QT_QPA_PLATFORM", "").split(":")[0]
+    if platform:
+        return True
+    if sys.platform != "linux":
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of `gradient-playground` and `python -m playground`."""
+    args = parse_args(argv)
+    if args.screenshot is not None:
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    elif not has_display():
+        sys.stderr.write(NO_DISPLAY_MESSAGE)
+        return 2
+
+    from PySide6 import QtCore, QtWidgets
+
+    app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(sys.argv[:1])
+    app.setApplicationName("Gradient Playground")
+    app.setOrganizationName("GradientPlayground")
+    app.setStyle("Fusion")
+
+    from playground.ui import MainWindow
+    from playground.ui.theme import ThemeMode
+
+    settings = None
+    if args.screenshot is not None:
+        # Screenshots must not depend on (or change) the user's saved geometry and preferences.
+        tmp_settings = Path(QtCore.QDir.tempPath()) / "gradient-playground-screenshot.ini"
+        tmp_settings.unlink(missing_ok=True)
+        settings = QtCore.QSettings(str(tmp_settings), QtCore.QSettings.Format.IniFormat)
+    window = MainWindow(settings=settings)
+    if args.theme:
+        window.set_theme(ThemeMode(args.theme))
+    if args.session is not None and not window.open_session(args.session):
+        sys.stderr.write(window.statusBar().currentMessage() + "\n")
+        if args.screenshot is not None:
+            return 1
+    if args.lab:
+        window.tabs.setCurrentIndex(0 if args.lab == "tensor" else 1)
+    if args.screenshot is not None:
+        return _screenshot(app, window, args)
+    window.show()
+    if args.demo:
+        window.tabs.setCurrentIndex(1)
+        window.training_lab.start()
+    return app.exec()
+
+
+def _screenshot(app, window, args: argparse.Namespace) -> int:
+    from PySide6 import QtCore
+
+    try:
+        width, height = (int(v) for v in args.size.lower().split("x"))
+    except ValueError:
+        sys.stderr.write(f"--size wants WIDTHxHEIGHT, got {args.size!r}\n")
+        return 2
+    window.resize(width, height)
+    window.show()
+    app.processEvents()
+    if args.demo:
+        window.tabs.setCurrentIndex(1)
+        loop = QtCore.QEventLoop()
+        window.training_lab.runFinished.connect(lambda _status: loop.quit())
+        QtCore.QTimer.singleShot(60_000, loop.quit)
+        window.training_lab.start()
+        loop.exec()
+    for _ in range(5):  # let layouts and plots settle before grabbing
+        app.processEvents()
+    args.screenshot.parent.mkdir(parents=True, exist_ok=True)
+    ok = window.grab().save(str(args.screenshot))
+    window.close()
+    if not ok:
+        sys.stderr.write(f"Could not write {args.screenshot}\n")
+        return 1
+    print(f"wrote {args.screenshot}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

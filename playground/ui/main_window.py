@@ -1,0 +1,356 @@
+"""The main window: menus, status bar, theme and zoom, and one tab per lab.
+
+It owns the Tensor Lab's `Workspace` and hands it to the view; everything a menu does to tensors
+goes through that workspace's one pipe (`run`, `undo`, `redo`, `reset`, `load`).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from playground import __version__
+from playground.core.workspace import SEED_STATEMENT, Workspace
+from playground.ui.tensor_lab import TensorLab
+from playground.ui.theme import ThemeMode, apply_theme, is_dark
+from playground.ui.training_lab import TrainingLab
+
+# The notebook's first cell, so the window opens on a grad_fn chain worth clicking.
+DEFAULT_STATEMENTS = (
+    "x = torch.randn(3, 2, requires_grad=True)",
+    "y = x + 10",
+    "z = y * y * y",
+    "w = z.mean()",
+)
+SESSION_FORMAT = "gradient-playground-session"
+ICON_PATH = Path(__file__).resolve().parents[2] / "resources" / "icon.svg"
+ZOOM_STEP = 1.15
+ZOOM_LIMITS = (-4, 8)
+
+
+def read_session(path: str | Path) -> list[str]:
+    """Read a session file (JSON, never pickle) and return its statements; ValueError if bad."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValueError(f"Could not read {path}: {exc}") from exc
+    if not isinstance(data, dict) or data.get("format") != SESSION_FORMAT:
+        raise ValueError(f"{path} is not a Gradient Playground session file.")
+    statements = data.get("statements")
+    if not isinstance(statements, list) or not all(isinstance(s, str) for s in statements):
+        raise ValueError(f"{path} has no list of statements.")
+    return statements
+
+
+def write_session(path: str | Path, statements: list[str]) -> None:
+    """Write the statement log as a small JSON document a person can read and diff."""
+    doc = {"format": SESSION_FORMAT, "version": 1, "statements": statements}
+    Path(path).write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
+
+
+class MainWindow(QtWidgets.QMainWindow):
+    """Gradient Playground's window; `MainWindow()` opens the default state."""
+
+    _base_point_size: float | None = None
+
+    def __init__(
+        self,
+        workspace: Workspace | None = None,
+        settings: QtCore.QSettings | None = None,
+        *,
+        load_default: bool = True,
+    ) -> None:
+        super().__init__()
+        self.setObjectName("mainWindow")
+        self.setWindowTitle("Gradient Playground")
+        if ICON_PATH.exists():  # absent only in a wheel install without the repo's resources/
+            self.setWindowIcon(QtGui.QIcon(str(ICON_PATH)))
+        self._settings = settings or QtCore.QSettings("GradientPlayground", "Gradient Playground")
+        if MainWindow._base_point_size is None:
+            # Captured once per process so zoom never compounds across windows.
+            MainWindow._base_point_size = QtWidgets.QApplication.font().pointSizeF()
+        self._zoom = 0
+        self._theme = ThemeMode.SYSTEM
+
+        self.workspace = workspace or Workspace()
+        if load_default and workspace is None:
+            for statement in DEFAULT_STATEMENTS:
+                self.workspace.run(statement)
+
+        self.tensor_lab = TensorLab(self.workspace)
+        self.training_lab = TrainingLab()
+        self.tabs = QtWidgets.QTabWidget()
+        self.tabs.setObjectName("labTabs")
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(self.tensor_lab, "Tensor Lab")
+        self.tabs.addTab(self.training_lab, "Training Lab")
+        self.tabs.setTabToolTip(0, "Build tensors, derive new ones and watch autograd fill .grad.")
+        self.tabs.setTabToolTip(1, "Train the notebook's linear regression live on a worker thread.")
+        self.setCentralWidget(self.tabs)
+
+        self._build_menus()
+        self.statusBar().showMessage(f"Gradient Playground {__version__}: ready", 5000)
+        self.workspace.changed.connect(self._sync_actions)
+        self._sync_actions()
+        self._restore_settings()
+        QtGui.QGuiApplication.styleHints().colorSchemeChanged.connect(self._on_system_scheme)
+
+    # ----- menus -------------------------------------------------------------------------
+    def _action(
+        self,
+        menu: QtWidgets.QMenu,
+        text: str,
+        slot,
+        shortcut: QtGui.QKeySequence | str | list | None = None,
+        tip: str = "",
+        name: str = "",
+    ) -> QtGui.QAction:
+        action = QtGui.QAction(text, self)
+        if isinstance(shortcut, list):
+            action.setShortcuts(shortcut)
+        elif shortcut is not None:
+            action.setShortcut(shortcut)
+        if tip:
+            action.setStatusTip(tip)
+            action.setToolTip(tip)
+        if name:
+            action.setObjectName(name)
+        action.triggered.connect(slot)
+        menu.addAction(action)
+        return action
+
+    def _build_menus(self) -> None:
+        Key = QtGui.QKeySequence
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        self._action(file_menu, "&New", self.new_session, Key.StandardKey.New,
+                     "Start again from an empty workspace seeded with torch.manual_seed(0).",
+                     "actionNew")
+        self._action(file_menu, "&Open Session…", self._open_session_dialog, Key.StandardKey.Open,
+                     "Load a saved list of statements and replay it.", "actionOpen")
+        self._action(file_menu, "&Save Session…", self._save_session_dialog, Key.StandardKey.Save,
+                     "Save the statement log as a JSON session you can reopen later.",
+                     "actionSave")
+        file_menu.addSeparator()
+        self._action(file_menu, "&Export Python Script…", self._export_script_dialog,
+                     "Ctrl+E", "Save the session as a plain PyTorch script that prints the "
+                     "same values.", "actionExportScript")
+        file_menu.addSeparator()
+        self._action(file_menu, "&Quit", self.close, Key.StandardKey.Quit, "Close the window.",
+                     "actionQuit")
+
+        edit_menu = bar.addMenu("&Edit")
+        self.undo_action = self._action(
+            edit_menu, "&Undo", self.undo, Key.StandardKey.Undo,
+            "Undo the last statement by replaying the log without it.", "actionUndo")
+        self.redo_action = self._action(
+            edit_menu, "&Redo", self.redo, ["Ctrl+Shift+Z", Key(Key.StandardKey.Redo)],
+            "Run the undone statement again.", "actionRedo")
+        edit_menu.addSeparator()
+        self._action(edit_menu, "&Copy Code", self.copy_code, "Ctrl+Shift+C",
+                     "Copy the statement log as runnable PyTorch code.", "actionCopyCode")
+
+        view_menu = bar.addMenu("&View")
+        self._action(view_menu, "Zoom &In", lambda: self.set_zoom(self._zoom + 1),
+                     [Key("Ctrl+="), Key("Ctrl++"), Key(Key.StandardKey.ZoomIn)],
+                     "Make every font bigger, for projecting in a classroom.", "actionZoomIn")
+        self._action(view_menu, "Zoom &Out", lambda: self.set_zoom(self._zoom - 1),
+                     [Key("Ctrl+-"), Key(Key.StandardKey.ZoomOut)],
+                     "Make every font smaller.", "actionZoomOut")
+        self._action(view_menu, "&Reset Zoom", lambda: self.set_zoom(0), "Ctrl+0",
+                     "Go back to the system font size.", "actionZoomReset")
+        view_menu.addSeparator()
+        theme_menu = view_menu.addMenu("&Theme")
+        group = QtGui.QActionGroup(self)
+        self.theme_actions: dict[ThemeMode, QtGui.QAction] = {}
+        for mode, label in ((ThemeMode.SYSTEM, "Follow &System"), (ThemeMode.LIGHT, "&Light"),
+                            (ThemeMode.DARK, "&Dark")):
+            act = self._action(theme_menu, label, lambda _=False, m=mode: self.set_theme(m),
+                               tip=f"Use the {mode.value} colour scheme.",
+                               name=f"actionTheme{mode.value.title()}")
+            act.setCheckable(True)
+            group.addAction(act)
+            self.theme_actions[mode] = act
+        view_menu.addSeparator()
+        self._action(view_menu, "&Tensor Lab", lambda: self.tabs.setCurrentIndex(0), "Ctrl+1",
+                     "Show the Tensor Lab.", "actionShowTensorLab")
+        self._action(view_menu, "T&raining Lab", lambda: self.tabs.setCurrentIndex(1), "Ctrl+2",
+                     "Show the Training Lab.", "actionShowTrainingLab")
+
+        help_menu = bar.addMenu("&Help")
+        self._action(help_menu, "&Quick Tour", self._show_tour, "F1",
+                     "What to click first, and what each lab teaches.", "actionTour")
+        self._action(help_menu, "&About Gradient Playground", self._show_about,
+                     tip="Versions of Gradient Playground, PyTorch and Qt.", name="actionAbout")
+
+    def _sync_actions(self) -> None:
+        self.undo_action.setEnabled(self.workspace.can_undo)
+        self.redo_action.setEnabled(self.workspace.can_redo)
+
+    # ----- workspace commands ---------------------------------------------------------------
+    def new_session(self) -> None:
+        """File > New: an empty workspace holding only the seed statement."""
+        self.workspace.reset()
+        self.statusBar().showMessage(f"New session: {SEED_STATEMENT}", 5000)
+
+    def undo(self) -> None:
+        if self.workspace.undo():
+            self.statusBar().showMessage("Undone: replayed the log without the last entry.", 4000)
+
+    def redo(self) -> None:
+        if self.workspace.redo():
+            self.statusBar().showMessage("Redone.", 4000)
+
+    def open_session(self, path: str | Path) -> bool:
+        """Replace the workspace with a saved session; the old state stays if anything fails."""
+        try:
+            statements = read_session(path)
+        except ValueError as exc:
+            self.statusBar().showMessage(str(exc), 10000)
+            return False
+        result = self.workspace.load(statements)
+        if not result.ok:
+            text = result.messages[0].text if result.messages else "unknown error"
+            self.statusBar().showMessage(f"Could not replay {path}: {text}", 10000)
+            return False
+        self.statusBar().showMessage(f"Opened {path}", 5000)
+        return True
+
+    def save_session(self, path: str | Path) -> None:
+        write_session(path, list(self.workspace.log))
+        self.statusBar().showMessage(f"Saved {path}", 5000)
+
+    def copy_code(self) -> None:
+        """Put the code panel's text (the log as runnable PyTorch) on the clipboard."""
+        view = self.tensor_lab.findChild(QtWidgets.QPlainTextEdit, "codeView")
+        text = view.toPlainText() if view is not None else self.workspace.to_script()
+        QtWidgets.QApplication.clipboard().setText(text)
+        self.statusBar().showMessage("Code copied to the clipboard.", 3000)
+
+    def export_script(self, path: str | Path) -> None:
+        """Write the session as a plain script that prints the values the window shows."""
+        Path(path).write_text(self.workspace.to_script(), encoding="utf-8")
+        self.statusBar().showMessage(f"Exported {path}", 5000)
+
+    def _export_script_dialog(self) -> None:
+        path, _ = QtWidgets.QFileDialog.getSaveFileName(
+            self, "Export Python Script", "session.py", "Python scripts (*.py)")
+        if path:
+            try:
+                self.export_script(path)
+            except OSError as exc:
+                QtWidgets.QMessageBox.warning(self, "Export", f"Could not save: {exc}")
+
+    def _open_session_dialog(self) -> None:
+        path, _ = QtWidgets.QFileDialog.getOpenFileName(
+            self, "Open Session", "", "Gradient Playground sessions (*.json)")
+        if path and not self.open_session(path):
+            QtWidgets.QMessageBox.warning(self, "Open Session", self.statusBar().currentMessage())
+
+    def _save_session_dialog(self) -> None:
+        path, _ = QtWidgets.QFileDialog.getSaveFileName(
+            self, "Save Session", "session.json", "Gradient Playground sessions (*.json)")
+        if path:
+            try:
+                self.save_session(path)
+            except OSError as exc:
+                QtWidgets.QMessageBox.warning(self, "Save Session", f"Could not save: {exc}")
+
+    # ----- view: zoom and theme ---------------------------------------------------------------
+    @property
+    def zoom(self) -> int:
+        return self._zoom
+
+    def set_zoom(self, steps: int) -> None:
+        """Scale the application font by ZOOM_STEP per step; every widget follows it."""
+        steps = max(ZOOM_LIMITS[0], min(ZOOM_LIMITS[1], steps))
+        self._zoom = steps
+        font = QtWidgets.QApplication.font()
+        font.setPointSizeF(self._base_point_size * ZOOM_STEP**steps)
+        QtWidgets.QApplication.setFont(font)
+        for lab in (self.tensor_lab, self.training_lab):
+            if hasattr(lab, "set_zoom"):
+                lab.set_zoom(ZOOM_STEP**steps)
+        self.statusBar().showMessage(f"Zoom {round(100 * ZOOM_STEP**steps)}%", 2000)
+
+    @property
+    def theme(self) -> ThemeMode:
+        return self._theme
+
+    def set_theme(self, mode: ThemeMode) -> None:
+        """Switch between the system's scheme and a forced light or dark one."""
+        self._theme = ThemeMode(mode)
+        self.theme_actions[self._theme].setChecked(True)
+        apply_theme(self._theme)
+        dark = is_dark(self._theme)
+        self.tensor_lab.set_dark(dark)
+        self.training_lab.set_dark(dark)
+
+    def _on_system_scheme(self, *_args) -> None:
+        if self._theme is ThemeMode.SYSTEM:
+            self.set_theme(ThemeMode.SYSTEM)
+
+    # ----- help ----------------------------------------------------------------------------------
+    def _show_tour(self) -> None:
+        QtWidgets.QMessageBox.information(
+            self, "Quick Tour",
+            "<p><b>Tensor Lab</b>: the window opens on the notebook's first example "
+            "(x → y = x + 10 → z = y·y·y → w = z.mean()). Select <i>w</i> and press "
+            "<b>Backward</b> (Ctrl+B): x.grad fills in. Press it again to watch gradients "
+            "accumulate; <b>Zero grads</b> sets them back to 0.</p>"
+            "<p>Create leaves with the form on the left, type any PyTorch statement in the "
+            "statement line, or click the quick operations. The code panel is always a "
+            "runnable script of what you did; Ctrl+Z undoes a step.</p>"
+            "<p><b>Training Lab</b>: press Start to fit w·x + b to the notebook's points. Drag "
+            "the learning-rate slider while it trains and watch the loss curve bend.</p>")
+
+    def _show_about(self) -> None:
+        import torch  # already loaded by the workspace; imported here for its version only
+
+        QtWidgets.QMessageBox.about(
+            self, "About Gradient Playground",
+            f"<p><b>Gradient Playground {__version__}</b></p>"
+            "<p>Learn PyTorch autograd by clicking, with real PyTorch underneath.</p>"
+            f"<p>PyTorch {torch.__version__} · Qt {QtCore.qVersion()}</p>")
+
+    # ----- persistence -------------------------------------------------------------------------
+    def _restore_settings(self) -> None:
+        geometry = self._settings.value("window/geometry")
+        if isinstance(geometry, (QtCore.QByteArray, bytes)) and geometry:
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1360, 860)
+        try:
+            zoom = int(self._settings.value("view/zoom", 0))
+        except (TypeError, ValueError):
+            zoom = 0
+        theme = str(self._settings.value("view/theme", ThemeMode.SYSTEM.value))
+        try:
+            self.set_theme(ThemeMode(theme))
+        except ValueError:
+            self.set_theme(ThemeMode.SYSTEM)
+        if zoom:
+            self.set_zoom(zoom)
+        tab = self._settings.value("window/tab", 0)
+        try:
+            self.tabs.setCurrentIndex(int(tab))
+        except (TypeError, ValueError):
+            pass
+
+    def _save_settings(self) -> None:
+        self._settings.setValue("window/geometry", self.saveGeometry())
+        self._settings.setValue("view/zoom", self._zoom)
+        self._settings.setValue("view/theme", self._theme.value)
+        self._settings.setValue("window/tab", self.tabs.currentIndex())
+        self._settings.sync()
+
+    def shutdown(self, timeout_ms: int = 1000) -> bool:
+        """Stop every worker and wait for it; True when none is left running."""
+        return self.training_lab.shutdown(timeout_ms)
+
+    def closeEvent(self, event: QtGui.QCloseEvent) -> None:  # noqa: N802 (Qt override)
+        self.shutdown()
+        self._save_settings()
+        super().closeEvent(event)

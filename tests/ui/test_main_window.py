@@ -1,0 +1,186 @@
+"""The main window: default state, menus, undo/redo, sessions, zoom, theme, command line."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+import torch
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from playground.ui.theme import ThemeMode
+
+
+def child(window, name, cls=QtWidgets.QWidget):
+    widget = window.findChild(cls, name)
+    assert widget is not None, f"no child named {name}"
+    return widget
+
+
+def list_names(window) -> list[str]:
+    model = child(window, "tensorList").model()
+    return [model.index(r, 0).data().split()[0] for r in range(model.rowCount())]
+
+
+def table_values(window, name) -> list[float]:
+    model = child(window, name).model()
+    return [
+        float(model.index(r, c).data())
+        for r in range(model.rowCount())
+        for c in range(model.columnCount())
+    ]
+
+
+def notebook_first_cell():
+    torch.manual_seed(0)
+    x = torch.randn(3, 2, requires_grad=True)
+    w = ((x + 10) * (x + 10) * (x + 10)).mean()
+    return x, w
+
+
+def test_opens_on_the_notebooks_first_example(playground_window):
+    window = playground_window()
+    assert list_names(window) == ["x", "y", "z", "w"]
+    assert window.workspace.current == "w"
+    assert child(window, "gradFnLabel").text() == "MeanBackward0"
+    _, w = notebook_first_cell()
+    assert table_values(window, "valuesTable") == pytest.approx([w.item()], rel=1e-6)
+    assert child(window, "hintLabel").text()  # tells the learner what to click next
+
+
+def test_backward_from_the_default_state_matches_torch(playground_window, qtbot):
+    window = playground_window()
+    qtbot.mouseClick(child(window, "backwardButton"), QtCore.Qt.MouseButton.LeftButton)
+    x, w = notebook_first_cell()
+    w.backward()
+    x_grad = window.workspace.facts("x").grad
+    assert x_grad is not None
+    assert torch.allclose(torch.from_numpy(x_grad), x.grad)
+    # d/dx mean((x+10)^3) = (x+10)^2 / 2
+    assert torch.allclose(x.grad, (x.detach() + 10) ** 2 / 2)
+
+
+def test_new_clears_and_undo_redo_replay(playground_window, qtbot):
+    window = playground_window()
+    child(window, "actionNew", QtGui.QAction).trigger()
+    assert list_names(window) == []
+    assert window.workspace.log == ["torch.manual_seed(0)"]
+    assert not child(window, "actionUndo", QtGui.QAction).isEnabled()
+
+    edit = child(window, "statementEdit")
+    for line in ("a = torch.ones(2, requires_grad=True)", "s = (a * 3).sum()", "s.backward()"):
+        edit.setText(line)
+        qtbot.mouseClick(child(window, "runStatementButton"), QtCore.Qt.MouseButton.LeftButton)
+    assert window.workspace.facts("a").grad.tolist() == [3.0, 3.0]
+
+    undo = child(window, "actionUndo", QtGui.QAction)
+    redo = child(window, "actionRedo", QtGui.QAction)
+    assert undo.isEnabled() and not redo.isEnabled()
+    undo.trigger()
+    assert window.workspace.facts("a").grad is None
+    assert redo.isEnabled()
+    redo.trigger()
+    assert window.workspace.facts("a").grad.tolist() == [3.0, 3.0]
+    assert redo.isEnabled() is False
+
+
+def test_session_round_trip_and_bad_files_keep_state(playground_window, tmp_path):
+    window = playground_window()
+    window.workspace.run("v = x.sum() * 2")
+    path = tmp_path / "session.json"
+    window.save_session(path)
+    saved = json.loads(path.read_text())
+    assert saved["statements"] == window.workspace.log
+
+    values_before = window.workspace.facts("v").values.copy()
+    window.new_session()
+    assert list_names(window) == []
+    assert window.open_session(path)
+    assert list_names(window) == ["x", "y", "z", "w", "v"]
+    assert window.workspace.facts("v").values == pytest.approx(values_before)
+
+    log_before = list(window.workspace.log)
+    bad_json = tmp_path / "bad.json"
+    bad_json.write_text("{not json")
+    refused = tmp_path / "refused.json"
+    refused.write_text(json.dumps({"format": "gradient-playground-session", "version": 1,
+                                   "statements": ["import os"]}))
+    wrong = tmp_path / "wrong.json"
+    wrong.write_text(json.dumps([1, 2, 3]))
+    for bad in (bad_json, refused, wrong, tmp_path / "missing.json"):
+        assert not window.open_session(bad)
+        assert window.statusBar().currentMessage()
+        assert window.workspace.log == log_before
+
+
+def test_export_script_prints_what_the_window_shows(playground_window, tmp_path):
+    window = playground_window()
+    window.workspace.run("w.backward()")
+    path = tmp_path / "session.py"
+    window.export_script(path)
+    out = subprocess.run([sys.executable, str(path)], capture_output=True, text=True,
+                         timeout=120, check=True).stdout
+    x, w = notebook_first_cell()
+    w.backward()
+    assert f"x.grad = {x.grad}" in out
+    assert out == window.workspace.printout()
+
+
+def test_zoom_scales_every_font_and_resets(playground_window, qtbot):
+    window = playground_window()
+    base = QtWidgets.QApplication.font().pointSizeF()
+    child(window, "actionZoomIn", QtGui.QAction).trigger()
+    child(window, "actionZoomIn", QtGui.QAction).trigger()
+    assert QtWidgets.QApplication.font().pointSizeF() == pytest.approx(base * 1.15**2)
+    assert child(window, "statementEdit").font().pointSizeF() == pytest.approx(base * 1.15**2)
+    child(window, "actionZoomOut", QtGui.QAction).trigger()
+    assert window.zoom == 1
+    child(window, "actionZoomReset", QtGui.QAction).trigger()
+    assert QtWidgets.QApplication.font().pointSizeF() == pytest.approx(base)
+
+
+def test_theme_switch_and_preferences_persist(playground_window, tmp_path):
+    ini = str(tmp_path / "prefs.ini")
+    settings = QtCore.QSettings(ini, QtCore.QSettings.Format.IniFormat)
+    window = playground_window(settings=settings)
+    child(window, "actionThemeDark", QtGui.QAction).trigger()
+    assert QtWidgets.QApplication.palette().color(QtGui.QPalette.ColorRole.Window).lightness() < 80
+    window.set_zoom(2)
+    window.resize(1000, 700)
+    window.close()
+
+    again = playground_window(settings=QtCore.QSettings(ini, QtCore.QSettings.Format.IniFormat))
+    assert again.theme is ThemeMode.DARK
+    assert again.zoom == 2
+    assert again.size() == QtCore.QSize(1000, 700)
+    again.set_theme(ThemeMode.LIGHT)
+    assert QtWidgets.QApplication.palette().color(QtGui.QPalette.ColorRole.Window).lightness() > 180
+    again.set_zoom(0)
+
+
+def _clean_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items()
+           if k not in {"QT_QPA_PLATFORM", "DISPLAY", "WAYLAND_DISPLAY"}}
+    env.update(extra)
+    return env
+
+
+def test_no_display_exits_2_with_advice():
+    proc = subprocess.run([sys.executable, "-m", "playground"], env=_clean_env(),
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2
+    assert "--screenshot" in proc.stderr and "xvfb-run" in proc.stderr
+
+
+def test_screenshot_writes_a_png_and_exits_0(tmp_path):
+    out = tmp_path / "shot.png"
+    proc = subprocess.run(
+        [sys.executable, "-m", "playground", "--screenshot", str(out), "--size", "1200x800"],
+        env=_clean_env(), capture_output=True, text=True, timeout=180)
+    assert proc.returncode == 0, proc.stderr
+    image = QtGui.QImage(str(out))
+    assert (image.width(), image.height()) == (1200, 800)
+
