@@ -6,6 +6,7 @@ goes through that workspace's one pipe (`run`, `undo`, `redo`, `reset`, `load`).
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 
@@ -334,10 +335,8 @@ class MainWindow(QtWidgets.QMainWindow):
         if zoom:
             self.set_zoom(zoom)
         tab = self._settings.value("window/tab", 0)
-        try:
+        with contextlib.suppress(TypeError, ValueError):
             self.tabs.setCurrentIndex(int(tab))
-        except (TypeError, ValueError):
-            pass
 
     def _save_settings(self) -> None:
         self._settings.setValue("window/geometry", self.saveGeometry())

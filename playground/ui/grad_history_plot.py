@@ -1,0 +1,181 @@
+"""A leaf's `.grad` over the statement log, drawn as step curves so accumulation is a staircase."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtWidgets
+
+from playground.core.workspace import GradRecord
+
+MAX_ELEMENT_CURVES = 8
+# Colour-blind friendly (Okabe-Ito), readable on white and on near-black.
+_PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#999999")
+
+
+def step_series(
+    records: Sequence[GradRecord], end_step: int
+) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Return (xs, ys, labels): explicit step points per curve; None grads become NaN gaps.
+
+    ys has one column per curve: every element when there are at most 8, else their mean.
+    Each record's value holds from its step until the next record (or `end_step`).
+    """
+    if not records:
+        return np.zeros(0), np.zeros((0, 0)), []
+    shape = next((np.shape(r.grad) for r in records if r.grad is not None), ())
+    size = int(np.prod(shape)) if shape else 1
+    per_element = size <= MAX_ELEMENT_CURVES
+    labels = _element_labels(shape) if per_element else ["mean"]
+    rows = []
+    for record in records:
+        if record.grad is None:
+            rows.append(np.full(len(labels), np.nan))
+        else:
+            flat = np.asarray(record.grad, dtype=np.float64).reshape(-1)
+            rows.append(flat if per_element else np.array([flat.mean()]))
+    steps = [r.step for r in records]
+    stops = [*steps[1:], max(end_step, steps[-1] + 1)]
+    xs = np.column_stack([steps, stops]).reshape(-1).astype(np.float64)
+    ys = np.repeat(np.vstack(rows), 2, axis=0)
+    return xs, ys, labels
+
+
+def _element_labels(shape: tuple[int, ...]) -> list[str]:
+    if not shape:
+        return ["value"]
+    return ["[" + ",".join(str(i) for i in idx) + "]" for idx in np.ndindex(*shape)]
+
+
+class GradHistoryPlot(pg.PlotWidget):
+    """Plot of one leaf's grad history; call `show_history` whenever the workspace changes."""
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("gradHistoryPlot")
+        self.setToolTip(
+            "Each line is one element of the leaf's .grad after every logged step: "
+            "backward adds to it (a staircase), zero_ drops it to 0, None leaves a gap."
+        )
+        self.setMinimumHeight(160)
+        self._dark = False
+        self._name: str | None = None
+        self._curves: list[pg.PlotDataItem] = []
+        self._data: tuple[np.ndarray, np.ndarray] | None = None
+        item = self.getPlotItem()
+        item.showGrid(x=True, y=True, alpha=0.25)
+        item.setMenuEnabled(False)
+        item.hideButtons()
+        self._legend = item.addLegend(offset=(6, 6), colCount=4, labelTextSize=self._pt(0.85))
+        self._legend.setBrush(pg.mkBrush(255, 255, 255, 200))
+        self._empty = pg.TextItem(anchor=(0.5, 0.5))
+        item.addItem(self._empty, ignoreBounds=True)
+        self.set_dark(False)
+
+    def show_history(self, name: str | None, records: Sequence[GradRecord], end_step: int) -> None:
+        """Redraw for leaf `name` with its records; `end_step` closes the last step."""
+        self._name = name
+        item = self.getPlotItem()
+        for curve in self._curves:
+            item.removeItem(curve)
+        self._curves.clear()
+        self._legend.clear()
+        xs, ys, labels = step_series(records, end_step)
+        for col, label in enumerate(labels):
+            pen = pg.mkPen(_PALETTE[col % len(_PALETTE)], width=1)
+            curve = item.plot(xs, ys[:, col], pen=pen, name=label, connect="finite")
+            self._curves.append(curve)
+        self._update_empty_text(bool(labels))
+        self._restyle()
+        self._fit_legend()
+        self._data = (xs, ys) if labels else None
+        if self._data is not None:
+            self._fit(*self._data)
+
+    def resizeEvent(self, event: QtCore.QEvent | None) -> None:  # noqa: N802 (Qt API)
+        super().resizeEvent(event)
+        if "_legend" in self.__dict__:  # pyqtgraph resizes once inside its own __init__
+            self._fit_legend()
+            if self._data is not None:  # the legend's share of the height changed
+                self._fit(*self._data)
+
+    def _fit_legend(self) -> None:
+        """As many legend columns as fit across the plot, so no entry is clipped."""
+        count = len(self._curves)
+        if not count:
+            return
+        entry = self.fontMetrics().horizontalAdvance("[0,0]") + 48  # sample line + spacing
+        width = self.getPlotItem().getViewBox().width() or self.width() * 0.7
+        columns = max(1, min(count, int(width // entry)))
+        if self._legend.columnCount != columns:
+            self._legend.setColumnCount(columns)
+
+    def _fit(self, xs: np.ndarray, ys: np.ndarray) -> None:
+        """Fit the data, leaving headroom at the top so the legend does not hide the curves."""
+        finite = ys[np.isfinite(ys)]
+        lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+        lo, hi = min(lo, 0.0), max(hi, 0.0)  # keep 0 in view: zeroing is a drop to it
+        span = (hi - lo) or max(abs(hi), 1.0)
+        view = self.getPlotItem().getViewBox()
+        rows = -(-len(self._curves) // max(self._legend.columnCount, 1))
+        legend = rows * (self.fontMetrics().height() + 6) + 30
+        share = min(legend / max(view.height(), 120.0), 0.6)  # of the view the legend covers
+        view.setXRange(float(xs.min()), float(xs.max()), padding=0.02)
+        view.setYRange(lo - 0.05 * span, hi + span * share / (1 - share), padding=0)
+
+    def curve_data(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        """(x, y) of every curve drawn, for tests and exporters."""
+        return [curve.getData() for curve in self._curves]
+
+    def set_dark(self, dark: bool) -> None:
+        """Follow the application's light/dark theme."""
+        self._dark = dark
+        self.setBackground("#1e1f22" if dark else "w")
+        self._restyle()
+
+    def changeEvent(self, event: QtCore.QEvent) -> None:  # noqa: N802 (Qt API)
+        super().changeEvent(event)
+        # View > zoom changes the app font: follow it in the plot's own labels.
+        if event.type() == QtCore.QEvent.Type.FontChange:
+            self._restyle()
+
+    def _restyle(self) -> None:
+        item = self.getPlotItem()
+        fg, muted = ("#e0e0e0", "#9a9a9a") if self._dark else ("#202020", "#707070")
+        axis_pen = pg.mkPen("#b0b0b0" if self._dark else "#505050")
+        for side in ("left", "bottom"):
+            axis = item.getAxis(side)
+            axis.setPen(axis_pen)
+            axis.setTextPen(axis_pen)
+            axis.setTickFont(self.font())
+        item.setLabel("bottom", "log step", color=muted, size=self._pt(0.9))
+        item.setLabel("left", ".grad", color=muted, size=self._pt(0.9))
+        title = f"{self._name}.grad per step" if self._name else ".grad per step"
+        item.setTitle(title, color=fg, size=self._pt(1.0))
+        self._legend.setLabelTextColor(fg)
+        self._legend.setBrush(
+            pg.mkBrush(30, 31, 34, 200) if self._dark else pg.mkBrush(255, 255, 255, 200)
+        )
+        self._legend.setLabelTextSize(self._pt(0.85))
+        for _sample, label in self._legend.items:  # setAttr alone does not re-render the text
+            label.setText(label.text)
+        self._empty.setColor(muted)
+        self._empty.setFont(self.font())
+
+    def _pt(self, scale: float) -> str:
+        """A CSS size relative to the widget's font, so zooming the app font zooms the plot."""
+        size = self.font().pointSizeF()
+        return f"{max(size, 1.0) * scale:.1f}pt"
+
+    def _update_empty_text(self, has_curves: bool) -> None:
+        if has_curves:
+            self._empty.setText("")
+            return
+        if self._name is None:
+            self._empty.setText("No leaf selected")
+        else:
+            self._empty.setText(f"{self._name}.grad is None")
+        self.getPlotItem().getViewBox().setRange(xRange=(0, 1), yRange=(0, 1), padding=0)
+        self._empty.setPos(0.5, 0.5)

@@ -1,0 +1,528 @@
+"""The Tensor Lab: a thin view over a Workspace where every click becomes one PyTorch statement.
+
+All state lives in the workspace; this widget re-renders from it on `changed` and sends every
+action through `run_source` (DESIGN.md section 1), so buttons, typed lines and menus agree.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import shiboken6
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from playground.core.workspace import Message, RunResult, Workspace
+from playground.ui.grad_history_plot import GradHistoryPlot
+from playground.ui.tensor_code_panel import CodePanel, monospace_font
+from playground.ui.tensor_create_form import TensorCreateForm
+from playground.ui.tensor_hints import hint_for, leaf_names, next_leaf_name, next_result_name
+from playground.ui.tensor_inspector import TensorInspector
+from playground.ui.tensor_statement_edit import StatementEdit
+from playground.ui.tensor_table_model import TensorListModel
+
+# (objectName, label, statement template, tooltip); {new}, {cur} and {arg} are filled in.
+QUICK_OPS = (
+    ("addButton", "+ c", "{new} = {cur} + {arg}", "Add c to every element; records AddBackward0."),
+    ("mulButton", "* c", "{new} = {cur} * {arg}", "Multiply by c; records MulBackward0."),
+    ("powButton", "** n", "{new} = {cur} ** {arg}", "Raise to the power n; records PowBackward0."),
+    ("meanButton", "mean", "{new} = {cur}.mean()", "Average all elements into a scalar."),
+    ("sumButton", "sum", "{new} = {cur}.sum()", "Add all elements into a scalar."),
+    ("detachButton", "detach", "{new} = {cur}.detach()", "Same values, cut off from the graph."),
+)
+
+_MESSAGE_COLOURS = {  # (light theme, dark theme)
+    "error": ("#c62828", "#ff6b6b"),
+    "warning": ("#9a5b00", "#ffb74d"),
+}
+
+
+class TensorLab(QtWidgets.QWidget):
+    """The autograd half of the playground, rendered from (and acting only through) a Workspace."""
+
+    def __init__(self, workspace: Workspace, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("tensorLab")
+        self._ws = workspace
+        self._dark = False
+        self._message_level: str | None = None
+        self._list_signature: tuple | None = None
+        self._build()
+        self._connect()
+        self._apply_fonts()
+        self._ws.changed.connect(self._on_workspace_changed)
+        self.refresh()
+
+    # ----- public API -------------------------------------------------------------------------
+
+    @property
+    def workspace(self) -> Workspace:
+        return self._ws
+
+    def run_source(self, source: str) -> RunResult:
+        """Run one log entry through the workspace (honouring no_grad) and show what happened."""
+        result = self._ws.run(source, no_grad=self.no_grad_check.isChecked())
+        if result.ok and result.assigned and self._ws.current != result.assigned[-1]:
+            self._ws.current = result.assigned[-1]  # the tensor just made becomes current
+        self.show_messages(result.messages)
+        self.output_label.setText(result.output or "")
+        self.output_label.setVisible(bool(result.output))
+        if result.ok:
+            self._status(f"Ran: {result.source}")
+        else:
+            self._status("Nothing changed: the statement was refused.")
+            self.refresh()  # put toggles back to the workspace's state
+        return result
+
+    def show_messages(self, messages: list[Message]) -> None:
+        """Show errors in red and warnings in amber; an empty list clears the area."""
+        if not messages:
+            self._message_level = None
+            self.message_label.setText("")
+            self._style_message()
+            return
+        parts = []
+        for message in messages:
+            parts.append(
+                message.text + (f"\n→ {message.explanation}" if message.explanation else "")
+            )
+        self._message_level = "error" if any(m.level == "error" for m in messages) else "warning"
+        self.message_label.setText("\n\n".join(parts))
+        self._style_message()
+
+    def save_script(self, path: str | Path) -> None:
+        """Write the session as a runnable script (what Save as .py does, without the dialog)."""
+        Path(path).write_text(self._ws.to_script(), encoding="utf-8")
+        self._status(f"Saved {path}")
+
+    def set_dark(self, dark: bool) -> None:
+        """Follow the main window's light/dark theme (plots and message colours)."""
+        self._dark = dark
+        self.grad_plot.set_dark(dark)
+        self._style_message()
+
+    def refresh(self) -> None:
+        """Re-render every view from the workspace."""
+        ws = self._ws
+        current = ws.current if ws.current in ws.names else None
+        facts = [ws.facts(n) for n in ws.names]
+        signature = tuple(
+            (f.name, f.shape, f.dtype, f.requires_grad, f.is_leaf, f.grad_fn, f.grad is None)
+            for f in facts
+        )
+        if signature != self._list_signature:  # a reset would drop the scroll position
+            self._list_signature = signature
+            self.list_model.set_facts(facts)
+            self._fit_list_width()
+        self._select_row(self.list_model.row_of(current))
+        current_facts = next((f for f in facts if f.name == current), None)
+        self.inspector.show_facts(current_facts)
+        self._render_plot(current)
+        self.code_panel.set_code(self._code_text())
+        self.hint_label.setText(hint_for(ws))
+        self.create_form.suggest_name(next_leaf_name(ws.names), set(ws.names))
+        self._update_enabled(current)
+
+    # ----- construction -----------------------------------------------------------------------
+
+    def _build(self) -> None:
+        self.create_form = TensorCreateForm()
+        self.list_model = TensorListModel(self)
+        self.tensor_list = self._build_list()
+        tensors_box = QtWidgets.QGroupBox("Tensors")
+        QtWidgets.QVBoxLayout(tensors_box).addWidget(self.tensor_list)
+        left = self._column(self.create_form, tensors_box, stretch=(0, 1))
+
+        self.inspector = TensorInspector()
+        middle = self._column(
+            self._build_statement_box(),
+            self.inspector,
+            self._build_backward_box(),
+            stretch=(0, 1, 0),
+        )
+
+        self.grad_plot = GradHistoryPlot()
+        plot_box = QtWidgets.QGroupBox("Grad history")
+        QtWidgets.QVBoxLayout(plot_box).addWidget(self.grad_plot)
+        self.code_panel = CodePanel()
+        right = QtWidgets.QSplitter(
+            QtCore.Qt.Orientation.Vertical, objectName="tensorRightSplitter"
+        )
+        right.addWidget(plot_box)
+        right.addWidget(self.code_panel)
+        right.setSizes([360, 360])
+        right.setChildrenCollapsible(False)
+
+        columns = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal, objectName="tensorSplitter")
+        for widget in (left, middle, right):
+            columns.addWidget(widget)
+        for i, factor in enumerate((0, 1, 0)):  # extra width goes to the inspector's tables
+            columns.setStretchFactor(i, factor)
+        columns.setChildrenCollapsible(False)
+        self._columns = columns
+        self._sized = False
+        self._list_width_hint = 0
+
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 8)
+        layout.addWidget(self._build_hint_bar())
+        # Zoomed classroom fonts can outgrow a small window: scroll rather than force it wider.
+        scroll = QtWidgets.QScrollArea(objectName="tensorScroll")
+        scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(columns)
+        layout.addWidget(scroll, 1)
+
+        self.copy_code_button = self.code_panel.copy_button
+        self.save_code_button = self.code_panel.save_button
+        self.code_view = self.code_panel.code_view
+
+    def showEvent(self, event: QtGui.QShowEvent) -> None:  # noqa: N802 (Qt API)
+        super().showEvent(event)
+        if not self._sized:  # splitter sizes only stick once the splitter has its real width
+            self._sized = True
+            QtCore.QTimer.singleShot(0, self._apply_column_sizes)
+
+    def changeEvent(self, event: QtCore.QEvent) -> None:  # noqa: N802 (Qt API)
+        super().changeEvent(event)
+        if event.type() == QtCore.QEvent.Type.FontChange:  # View > zoom
+            self._apply_fonts()
+            self._fit_list_width()
+
+    def set_zoom(self, factor: float) -> None:
+        """View > zoom: size the monospace fields now; Qt delivers the app font a turn later."""
+        del factor  # the application font already carries the zoom
+        self._apply_fonts(QtWidgets.QApplication.font())
+
+    def _apply_fonts(self, base: QtGui.QFont | None = None) -> None:
+        """Monospace for code-like fields, at the (possibly zoomed) inherited size."""
+        mono = monospace_font(base or self.font())
+        self.statement_edit.setFont(mono)
+        self.output_label.setFont(mono)
+
+    def _apply_column_sizes(self) -> None:
+        if not shiboken6.isValid(self):
+            return
+        width = self._columns.width()
+        left = max(int(width * 0.25), min(self._list_width_hint + 24, int(width * 0.34)))
+        right = int(width * 0.31)
+        self._columns.setSizes([left, max(width - left - right, 300), right])
+
+    def _fit_list_width(self) -> None:
+        """Let the left column show every column of the tensor list without clipping."""
+        view = self.tensor_list
+        header = view.horizontalHeader()
+        needed = sum(
+            max(view.sizeHintForColumn(c), header.sectionSizeHint(c))
+            for c in range(self.list_model.columnCount())
+        )
+        needed += 2 * view.frameWidth() + view.verticalScrollBar().sizeHint().width()
+        self._list_width_hint = needed  # a preference, not a minimum: zoomed fonts may scroll
+
+    @staticmethod
+    def _column(*widgets: QtWidgets.QWidget, stretch: tuple[int, ...]) -> QtWidgets.QWidget:
+        column = QtWidgets.QWidget()
+        layout = QtWidgets.QVBoxLayout(column)
+        layout.setContentsMargins(0, 0, 0, 0)
+        for widget, factor in zip(widgets, stretch, strict=True):
+            layout.addWidget(widget, factor)
+        return column
+
+    def _build_hint_bar(self) -> QtWidgets.QWidget:
+        bar = QtWidgets.QFrame(objectName="hintBar")
+        bar.setFrameShape(QtWidgets.QFrame.Shape.StyledPanel)
+        bar.setAutoFillBackground(True)
+        bar.setBackgroundRole(QtGui.QPalette.ColorRole.AlternateBase)
+        caption = QtWidgets.QLabel("Next:")
+        bold = caption.font()
+        bold.setBold(True)
+        caption.setFont(bold)
+        self.hint_label = QtWidgets.QLabel(objectName="hintLabel")
+        self.hint_label.setWordWrap(True)
+        self.hint_label.setToolTip(
+            "A suggestion for what to try next, based on the current tensor."
+        )
+        layout = QtWidgets.QHBoxLayout(bar)
+        layout.setContentsMargins(10, 6, 10, 6)
+        layout.addWidget(caption)
+        layout.addWidget(self.hint_label, 1)
+        return bar
+
+    def _build_list(self) -> QtWidgets.QTableView:
+        view = QtWidgets.QTableView(objectName="tensorList")
+        view.setModel(self.list_model)
+        view.setToolTip("Every named tensor; click one to make it the current tensor.")
+        view.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectionBehavior.SelectRows)
+        view.setSelectionMode(QtWidgets.QAbstractItemView.SelectionMode.SingleSelection)
+        view.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
+        view.setAlternatingRowColors(True)
+        view.setShowGrid(False)
+        view.verticalHeader().setVisible(False)
+        header = view.horizontalHeader()
+        header.setSectionResizeMode(QtWidgets.QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
+        return view
+
+    def _build_statement_box(self) -> QtWidgets.QGroupBox:
+        box = QtWidgets.QGroupBox("Statement")
+        self.statement_edit = StatementEdit()
+        self.statement_edit.setObjectName("statementEdit")
+        self.statement_edit.setPlaceholderText("y = x * 2   (Return runs, Up/Down: history)")
+        self.statement_edit.setToolTip(
+            "Type one PyTorch statement such as z = (x + 2).mean(); it runs on real tensors."
+        )
+        self.run_button = QtWidgets.QPushButton("Run", objectName="runStatementButton")
+        self.run_button.setToolTip("Run the statement and add it to the code log.")
+        self.no_grad_check = QtWidgets.QCheckBox("no_grad", objectName="noGradCheck")
+        self.no_grad_check.setToolTip(
+            "Run statements inside torch.no_grad(): results get no grad_fn and are not tracked."
+        )
+        line = QtWidgets.QHBoxLayout()
+        line.addWidget(self.statement_edit, 1)
+        line.addWidget(self.run_button)
+        line.addWidget(self.no_grad_check)
+
+        ops = QtWidgets.QHBoxLayout()
+        self.ops_caption = QtWidgets.QLabel("On current:")
+        ops.addWidget(self.ops_caption)
+        ops.addSpacing(6)
+        self.op_arg_edit = QtWidgets.QLineEdit("2", objectName="opArgEdit")
+        self.op_arg_edit.setToolTip(
+            "The constant c (or power n) the + c, * c and ** n buttons use."
+        )
+        self.op_arg_edit.setMaximumWidth(self.fontMetrics().horizontalAdvance("00000000"))
+        self.op_arg_edit.setAlignment(QtCore.Qt.AlignmentFlag.AlignRight)
+        arg_caption = QtWidgets.QLabel("c, n =")
+        arg_caption.setBuddy(self.op_arg_edit)
+        ops.addWidget(arg_caption)
+        ops.addWidget(self.op_arg_edit)
+        ops.addSpacing(6)
+        self.op_buttons: dict[str, QtWidgets.QPushButton] = {}
+        for name, label, template, tip in QUICK_OPS:
+            button = QtWidgets.QPushButton(label, objectName=name)
+            button.setToolTip(tip)
+            # Fusion's 80 px minimum would make this row force the column wide.
+            button.setMinimumWidth(self.fontMetrics().horizontalAdvance(label) + 24)
+            button.clicked.connect(lambda _=False, t=template: self._run_quick_op(t))
+            self.op_buttons[name] = button
+            ops.addWidget(button)
+        ops.addStretch(1)
+
+        self.message_label = QtWidgets.QLabel(objectName="messageLabel")
+        self.message_label.setTextFormat(QtCore.Qt.TextFormat.PlainText)  # torch text has < >
+        self.message_label.setWordWrap(True)
+        self.message_label.setTextInteractionFlags(
+            QtCore.Qt.TextInteractionFlag.TextSelectableByMouse
+        )
+        self.message_label.setToolTip("PyTorch's own error or warning text, with what it means.")
+        self.output_label = QtWidgets.QLabel(objectName="outputLabel")
+        self.output_label.setTextFormat(QtCore.Qt.TextFormat.PlainText)
+        self.output_label.setWordWrap(True)
+        self.output_label.setTextInteractionFlags(
+            QtCore.Qt.TextInteractionFlag.TextSelectableByMouse
+        )
+        self.output_label.setToolTip("The value of an expression statement, as Python prints it.")
+        self.output_label.setVisible(False)
+
+        layout = QtWidgets.QVBoxLayout(box)
+        layout.addLayout(line)
+        layout.addLayout(ops)
+        layout.addWidget(self.message_label)
+        layout.addWidget(self.output_label)
+        self._style_message()
+        return box
+
+    def _build_backward_box(self) -> QtWidgets.QGroupBox:
+        box = QtWidgets.QGroupBox("Backward")
+        self.gradient_edit = QtWidgets.QLineEdit(objectName="gradientEdit")
+        self.gradient_edit.setPlaceholderText("gradient: empty, ones, randn or [values]")
+        self.gradient_edit.setToolTip(
+            "The vector v in backward(v): needed when the output is not a scalar, same shape as it."
+        )
+        self.retain_graph_check = QtWidgets.QCheckBox("retain_graph", objectName="retainGraphCheck")
+        self.retain_graph_check.setToolTip(
+            "Keep the graph's saved values so you can call backward on it again."
+        )
+        self.backward_button = QtWidgets.QPushButton("Backward", objectName="backwardButton")
+        self.backward_button.setShortcut(QtGui.QKeySequence("Ctrl+B"))
+        self.backward_button.setToolTip(
+            "Call backward() on the current tensor (Ctrl+B); it adds into every leaf's .grad."
+        )
+        self.zero_grad_button = QtWidgets.QPushButton("Zero grads", objectName="zeroGradButton")
+        self.zero_grad_button.setToolTip(
+            "Reset every leaf's .grad to zeros in place, since backward adds rather than replaces."
+        )
+        self.grad_none_button = QtWidgets.QPushButton("Grads to None", objectName="gradNoneButton")
+        self.grad_none_button.setToolTip(
+            "Set every leaf's .grad to None, as optimizer.zero_grad() does by default."
+        )
+        top = QtWidgets.QHBoxLayout()
+        top.addWidget(self.gradient_edit, 1)
+        top.addWidget(self.retain_graph_check)
+        top.addWidget(self.backward_button)
+        bottom = QtWidgets.QHBoxLayout()
+        caption = QtWidgets.QLabel("Every leaf's .grad:")
+        caption.setForegroundRole(QtGui.QPalette.ColorRole.PlaceholderText)
+        bottom.addStretch(1)
+        bottom.addWidget(caption)
+        bottom.addWidget(self.zero_grad_button)
+        bottom.addWidget(self.grad_none_button)
+        layout = QtWidgets.QVBoxLayout(box)
+        layout.addLayout(top)
+        layout.addLayout(bottom)
+        return box
+
+    def _connect(self) -> None:
+        self.create_form.create_button.clicked.connect(self._create_tensor)
+        self.statement_edit.returnPressed.connect(self._run_typed)
+        self.run_button.clicked.connect(self._run_typed)
+        self.inspector.requires_grad_check.clicked.connect(self._toggle_requires_grad)
+        self.tensor_list.selectionModel().currentRowChanged.connect(self._on_list_row_changed)
+        self.backward_button.clicked.connect(self._backward)
+        self.zero_grad_button.clicked.connect(self._zero_grads)
+        self.grad_none_button.clicked.connect(self._grads_to_none)
+        self.copy_code_button.clicked.connect(self._copy_code)
+        self.save_code_button.clicked.connect(self._save_code_dialog)
+
+    # ----- actions (each one statement through run_source) -------------------------------------
+
+    def _create_tensor(self) -> None:
+        req = self.create_form.request()
+        try:
+            source = self._ws.create_source(
+                req.name, req.shape_text, req.init, req.values_text, req.dtype, req.requires_grad
+            )
+        except ValueError as exc:
+            self.show_messages([Message("error", str(exc), "Fix the form field and Create again.")])
+            return
+        self.run_source(source)
+
+    def _run_typed(self) -> None:
+        text = self.statement_edit.text().strip()
+        if not text:
+            return
+        self.statement_edit.remember(text)
+        if self.run_source(text).ok:
+            self.statement_edit.clear()
+
+    def _run_quick_op(self, template: str) -> None:
+        current = self._ws.current
+        if current is None:
+            return
+        arg = self.op_arg_edit.text().strip() or "2"
+        new = next_result_name(self._ws.names, current)
+        self.run_source(template.format(new=new, cur=current, arg=arg))
+
+    def _toggle_requires_grad(self, checked: bool) -> None:
+        if self._ws.current is not None:
+            self.run_source(f"{self._ws.current}.requires_grad_({checked})")
+
+    def _backward(self) -> None:
+        current = self._ws.current
+        if current is None:
+            return
+        try:
+            source = self._ws.backward_source(
+                current, self.gradient_edit.text().strip(), self.retain_graph_check.isChecked()
+            )
+        except ValueError as exc:
+            self.show_messages([Message("error", str(exc), "Use empty, ones, randn or [values].")])
+            return
+        self.run_source(source)
+
+    def _zero_grads(self) -> None:
+        leaves = self._ws.leaves_with_grad()
+        if leaves:
+            self.run_source("; ".join(f"{n}.grad.zero_()" for n in leaves))
+
+    def _grads_to_none(self) -> None:
+        leaves = self._ws.leaves_with_grad()
+        if leaves:
+            self.run_source("; ".join(f"{n}.grad = None" for n in leaves))
+
+    def _copy_code(self) -> None:
+        QtGui.QGuiApplication.clipboard().setText(self.code_view.toPlainText())
+        self._status("Code copied to the clipboard.")
+
+    def _save_code_dialog(self) -> None:
+        path, _ = QtWidgets.QFileDialog.getSaveFileName(
+            self, "Save session as Python", "autograd_session.py", "Python files (*.py)"
+        )
+        if path:
+            self.save_script(path)
+
+    # ----- rendering --------------------------------------------------------------------------
+
+    def _on_workspace_changed(self) -> None:
+        if shiboken6.isValid(self):  # the workspace may outlive this view
+            self.refresh()
+
+    def _on_list_row_changed(
+        self, index: QtCore.QModelIndex, _previous: QtCore.QModelIndex
+    ) -> None:
+        names = self.list_model.names()
+        if index.isValid() and 0 <= index.row() < len(names):
+            name = names[index.row()]
+            if name != self._ws.current:
+                self._ws.current = name
+
+    def _select_row(self, row: int) -> None:
+        selection = self.tensor_list.selectionModel()
+        with QtCore.QSignalBlocker(selection):
+            if row < 0:
+                selection.clear()
+            elif self.tensor_list.currentIndex().row() != row:
+                index = self.list_model.index(row, 0)
+                selection.setCurrentIndex(
+                    index,
+                    QtCore.QItemSelectionModel.SelectionFlag.ClearAndSelect
+                    | QtCore.QItemSelectionModel.SelectionFlag.Rows,
+                )
+                self.tensor_list.scrollTo(index)
+        self.tensor_list.viewport().update()  # blocked signals skip the repaint
+
+    def _render_plot(self, current: str | None) -> None:
+        leaf = None
+        if current is not None:
+            if self._ws.facts(current).is_leaf:
+                leaf = current
+            else:  # for a result, show the first leaf that backward on it would fill
+                reached = [
+                    n for n in leaf_names(self._ws, current) if self._ws.facts(n).requires_grad
+                ]
+                leaf = reached[0] if reached else None
+        records = self._ws.grad_history(leaf) if leaf is not None else []
+        self.grad_plot.show_history(leaf, records, len(self._ws.log))
+
+    def _code_text(self) -> str:
+        return "import torch\n\n" + "\n".join(self._ws.log) + "\n"
+
+    def _update_enabled(self, current: str | None) -> None:
+        has_current = current is not None
+        for button in self.op_buttons.values():
+            button.setEnabled(has_current)
+        self.backward_button.setEnabled(has_current)
+        self.ops_caption.setText(f"On {current}:" if has_current else "On current:")
+        has_grads = bool(self._ws.leaves_with_grad())
+        self.zero_grad_button.setEnabled(has_grads)
+        self.grad_none_button.setEnabled(has_grads)
+
+    def _style_message(self) -> None:
+        level = self._message_level
+        if level is None:
+            self.message_label.setStyleSheet("")
+            self.message_label.setVisible(False)
+            return
+        colour = _MESSAGE_COLOURS[level][1 if self._dark else 0]
+        tint = QtGui.QColor(colour)
+        tint.setAlpha(28)
+        self.message_label.setStyleSheet(
+            f"QLabel#messageLabel {{ color: {colour}; border-left: 3px solid {colour};"
+            f" background-color: rgba({tint.red()}, {tint.green()}, {tint.blue()}, {tint.alpha()});"
+            f" padding: 4px 6px; }}"
+        )
+        self.message_label.setVisible(True)
+
+    def _status(self, text: str) -> None:
+        window = self.window()
+        if isinstance(window, QtWidgets.QMainWindow) and window is not self:
+            window.statusBar().showMessage(text, 5000)

@@ -1,0 +1,137 @@
+"""The Tensor Lab's building blocks on their own: table models, step series, names and hints."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from playground.core.workspace import GradRecord, Workspace
+from playground.ui.grad_history_plot import GradHistoryPlot, step_series
+from playground.ui.tensor_hints import hint_for, leaf_names, next_leaf_name, next_result_name
+from playground.ui.tensor_table_model import ArrayTableModel, TensorListModel, as_grid
+
+
+def read(model) -> list[str]:
+    return [
+        model.index(r, c).data()
+        for r in range(model.rowCount())
+        for c in range(model.columnCount())
+    ]
+
+
+@pytest.mark.parametrize("shape", [(), (5,), (2, 3), (2, 2, 3), (2, 1, 2, 2)])
+def test_array_model_reads_row_by_row_as_the_flattened_array(qtbot, shape):
+    torch.manual_seed(0)
+    values = torch.randn(shape).numpy()
+    model = ArrayTableModel()
+    model.set_array(values)
+    texts = read(model)
+    parsed = np.array([float(t) for t in texts], dtype=np.float32)
+    assert np.array_equal(parsed, values.reshape(-1))  # exact float32 round trip
+    assert model.columnCount() == (shape[-1] if shape else 1)
+
+
+def test_array_model_keeps_a_copy_and_none_means_no_rows(qtbot):
+    values = np.array([0.125, 0.25], dtype=np.float32)
+    model = ArrayTableModel()
+    model.set_array(values)
+    values[0] = 99.0  # the caller's later change must not leak into the view
+    assert read(model) == ["0.125", "0.25"]
+    model.set_array(None)
+    assert model.rowCount() == 0 and model.columnCount() == 0
+
+
+def test_array_model_float32_text_is_shortest_round_trip(qtbot):
+    model = ArrayTableModel()
+    value = np.float32(1174.8466)
+    model.set_array(np.array([value]))
+    assert read(model) == ["1174.8466"]
+    assert np.float32(float(read(model)[0])) == value
+
+
+def test_as_grid_of_empty_last_dimension(qtbot):
+    assert as_grid(np.zeros((2, 0))).shape == (2, 0)
+    assert as_grid(np.zeros((2, 3, 0))).size == 0
+
+
+def test_list_model_rows_start_with_the_name(qtbot):
+    ws = Workspace()
+    for statement in ("x = torch.randn(2, 4, requires_grad=True)", "y = x + 2", "s = y.sum()"):
+        assert ws.run(statement).ok
+    model = TensorListModel()
+    model.set_facts([ws.facts(n) for n in ws.names])
+    assert [model.index(r, 0).data() for r in range(3)] == ["x", "y", "s"]
+    assert [model.index(r, 3).data() for r in range(3)] == ["None", "AddBackward0", "SumBackward0"]
+    assert model.index(2, 1).data() == "scalar"
+    assert model.row_of("y") == 1 and model.row_of("nope") == -1
+
+
+def test_step_series_is_a_staircase_with_gaps_for_none():
+    g = [np.full((2,), v, np.float32) for v in (0.125, 0.25)]
+    records = [GradRecord(2, g[0]), GradRecord(3, g[1]), GradRecord(5, None), GradRecord(6, g[0])]
+    xs, ys, labels = step_series(records, end_step=8)
+    assert labels == ["[0]", "[1]"]
+    assert xs.tolist() == [2, 3, 3, 5, 5, 6, 6, 8]
+    col = ys[:, 0]
+    assert col[:4].tolist() == [0.125, 0.125, 0.25, 0.25]
+    assert np.isnan(col[4:6]).all()
+    assert col[6:].tolist() == [0.125, 0.125]
+
+
+def test_step_series_uses_the_mean_above_eight_elements():
+    grad = np.arange(12, dtype=np.float32).reshape(3, 4)
+    xs, ys, labels = step_series([GradRecord(1, grad)], end_step=1)
+    assert labels == ["mean"]
+    assert ys[:, 0].tolist() == [grad.mean()] * 2
+    assert xs.tolist() == [1, 2]  # the last step still has a width
+
+
+def test_plot_draws_one_curve_per_element(qtbot):
+    plot = GradHistoryPlot()
+    qtbot.addWidget(plot)
+    plot.show_history("x", [GradRecord(1, np.ones((2, 2), np.float32))], end_step=3)
+    assert len(plot.curve_data()) == 4
+    plot.show_history("x", [], end_step=3)
+    assert plot.curve_data() == []
+
+
+def test_names_follow_the_alphabet_and_skip_taken_ones():
+    assert next_leaf_name([]) == "a"
+    assert next_leaf_name(["a", "b", "d"]) == "c"
+    assert next_leaf_name(list("abcdefghijklmnopqrstuvwxyz")) == "t1"
+    assert next_result_name(["x"], "x") == "y"
+    assert next_result_name(["x", "y", "z"], "x") == "a"
+    assert next_result_name(["loss"], "loss") == "a"
+
+
+def test_leaf_names_walk_the_graph():
+    ws = Workspace()
+    for statement in (
+        "x = torch.randn(3, requires_grad=True)",
+        "b = torch.ones(3, requires_grad=True)",
+        "c = torch.ones(3)",
+        "z = (x * b + c).sum()",
+    ):
+        assert ws.run(statement).ok
+    assert leaf_names(ws, "z") == ["x", "b"]  # c does not require grad: no graph node
+    assert leaf_names(ws, "x") == []
+
+
+def test_hint_for_the_notebooks_first_cell():
+    ws = Workspace()
+    assert "Create" in hint_for(ws)
+    for statement in (
+        "x = torch.randn(3, 2, requires_grad=True)",
+        "y = x + 10",
+        "z = y * y * y",
+        "w = z.mean()",
+    ):
+        assert ws.run(statement).ok
+    ws.current = "w"
+    assert hint_for(ws) == "w is a scalar built from x: press Backward (Ctrl+B) to fill x.grad."
+    ws.current = "y"
+    assert "not a scalar" in hint_for(ws)
+    assert ws.run("n = torch.arange(3)").ok
+    ws.current = "n"
+    assert "int64" in hint_for(ws)
