@@ -150,6 +150,8 @@ class GradHistoryPlot(pg.PlotWidget):
             axis.setPen(axis_pen)
             axis.setTextPen(axis_pen)
             axis.setTickFont(self.font())
+            # 0.125 must read as 0.125, not "125" with a "(x0.001)" unit prefix.
+            axis.enableAutoSIPrefix(False)
         item.setLabel("bottom", "log step", color=muted, size=self._pt(0.9))
         item.setLabel("left", ".grad", color=muted, size=self._pt(0.9))
         title = f"{self._name}.grad per step" if self._name else ".grad per step"

@@ -1,0 +1,241 @@
+"""The Training Lab's left column: every setting of a run, in group boxes, each with a tooltip.
+
+Only widgets live here; the lab reads them into a TrainConfig and decides what is enabled.
+"""
+
+from __future__ import annotations
+
+from PySide6 import QtCore, QtWidgets
+
+from playground.core.training import LOSSES, OPTIMIZERS
+from playground.ui.lr_slider import LearningRateControl
+
+# datasetCombo's item data; the first item is the notebook's two points (automation contract).
+DATASETS = (
+    ("notebook", "Notebook: x = y = [10, 5]"),
+    ("noisy", "Noisy line"),
+    ("custom", "Custom points"),
+)
+
+OPTIMIZER_TIPS = {
+    "Manual": "w -= lr * w.grad under torch.no_grad(), then zero the grads: what optimisers automate.",
+    "SGD": "torch.optim.SGD: a plain step of lr times the gradient.",
+    "Momentum": "SGD with momentum 0.9: steps keep 90% of the previous step, so they build speed.",
+    "Adam": "torch.optim.Adam: per-parameter steps scaled by running averages of the gradient.",
+    "RMSprop": "torch.optim.RMSprop: steps divided by a running RMS of recent gradients.",
+    "Adagrad": "torch.optim.Adagrad: steps shrink as squared gradients accumulate.",
+}
+_TOOLTIP_ROLE = QtCore.Qt.ItemDataRole.ToolTipRole
+
+LOSS_TIPS = {
+    "MSE": "Mean squared error, the notebook's nn.MSELoss: big misses cost quadratically.",
+    "L1": "Mean absolute error: every miss costs in proportion, so outliers pull less.",
+    "Huber": "Squared for small misses, absolute for large ones: MSE's smoothness, L1's calm.",
+}
+
+
+def _button(text: str, name: str, tip: str) -> QtWidgets.QPushButton:
+    button = QtWidgets.QPushButton(text)
+    button.setObjectName(name)
+    button.setToolTip(tip)
+    return button
+
+
+def _form(box: QtWidgets.QGroupBox) -> QtWidgets.QFormLayout:
+    form = QtWidgets.QFormLayout(box)
+    form.setFieldGrowthPolicy(QtWidgets.QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+    return form
+
+
+class TrainingControls(QtWidgets.QWidget):
+    """Group boxes Data, Model & loss, Optimiser, Pitfalls, Run, Export."""
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        for box in (self._data_box(), self._model_box(), self._optimiser_box(),
+                    self._pitfalls_box(), self._run_box(), self._export_box()):
+            layout.addWidget(box)
+        layout.addStretch(1)
+
+    # ----- groups -----------------------------------------------------------------------------
+    def _data_box(self) -> QtWidgets.QGroupBox:
+        box = QtWidgets.QGroupBox("Data")
+        form = _form(box)
+        self.dataset_combo = QtWidgets.QComboBox()
+        self.dataset_combo.setObjectName("datasetCombo")
+        for key, label in DATASETS:
+            self.dataset_combo.addItem(label, key)
+        self.dataset_combo.setToolTip(
+            "The points the line is fitted to: the notebook's two points, a noisy line, or "
+            "points you place on the data plot.")
+        form.addRow("Dataset", self.dataset_combo)
+
+        self.points_spin = QtWidgets.QSpinBox()
+        self.points_spin.setObjectName("pointsSpin")
+        self.points_spin.setRange(1, 1000)
+        self.points_spin.setValue(20)
+        self.points_spin.setToolTip(
+            "How many points the noisy line y = 2x + 1 + noise has; more points average "
+            "the noise away.")
+        form.addRow("Points", self.points_spin)
+
+        self.noise_spin = QtWidgets.QDoubleSpinBox()
+        self.noise_spin.setObjectName("noiseSpin")
+        self.noise_spin.setRange(0.0, 20.0)
+        self.noise_spin.setSingleStep(0.1)
+        self.noise_spin.setValue(1.0)
+        self.noise_spin.setToolTip(
+            "Standard deviation of the Gaussian noise added to each y: no line fits noisy "
+            "points exactly, so the loss stops above zero.")
+        form.addRow("Noise σ", self.noise_spin)
+
+        self.seed_spin = QtWidgets.QSpinBox()
+        self.seed_spin.setObjectName("seedSpin")
+        self.seed_spin.setRange(0, 2**31 - 1)
+        self.seed_spin.setToolTip(
+            "Random seed for the noisy line's noise and the mini-batch shuffle order: the same "
+            "seed gives exactly the same run.")
+        form.addRow("Seed", self.seed_spin)
+
+        self.custom_hint = QtWidgets.QLabel(
+            "On the data plot: click to add a point, drag one to move it, right-click to remove.")
+        self.custom_hint.setObjectName("customPointsHint")
+        self.custom_hint.setWordWrap(True)
+        form.addRow(self.custom_hint)
+        return box
+
+    def _model_box(self) -> QtWidgets.QGroupBox:
+        box = QtWidgets.QGroupBox("Model && loss")
+        form = _form(box)
+        self.w0_spin = self._param_spin(
+            "w0Spin", "Initial weight w before training (the notebook starts at 1).")
+        self.b0_spin = self._param_spin(
+            "b0Spin", "Initial bias b before training (the notebook starts at 1).")
+        form.addRow("Initial w", self.w0_spin)
+        form.addRow("Initial b", self.b0_spin)
+        self.loss_combo = QtWidgets.QComboBox()
+        self.loss_combo.setObjectName("lossCombo")
+        for i, name in enumerate(LOSSES):
+            self.loss_combo.addItem(name)
+            self.loss_combo.setItemData(i, LOSS_TIPS[name], _TOOLTIP_ROLE)
+        self.loss_combo.setToolTip(
+            "The loss measures how far the predictions w·x + b are from y; its gradient is "
+            "what every optimiser follows.")
+        form.addRow("Loss", self.loss_combo)
+        return box
+
+    @staticmethod
+    def _param_spin(name: str, tip: str) -> QtWidgets.QDoubleSpinBox:
+        spin = QtWidgets.QDoubleSpinBox()
+        spin.setObjectName(name)
+        spin.setRange(-100.0, 100.0)
+        spin.setDecimals(3)
+        spin.setSingleStep(0.1)
+        spin.setValue(1.0)
+        spin.setToolTip(tip)
+        return spin
+
+    def _optimiser_box(self) -> QtWidgets.QGroupBox:
+        box = QtWidgets.QGroupBox("Optimiser")
+        form = _form(box)
+        self.optimizer_combo = QtWidgets.QComboBox()
+        self.optimizer_combo.setObjectName("optimizerCombo")
+        for i, name in enumerate(OPTIMIZERS):
+            self.optimizer_combo.addItem(name)
+            self.optimizer_combo.setItemData(i, OPTIMIZER_TIPS[name], _TOOLTIP_ROLE)
+        self.optimizer_combo.setCurrentText("SGD")
+        self.optimizer_combo.setToolTip(
+            "How a gradient becomes a step: by hand, or one of torch.optim's rules, created "
+            "once per run.")
+        form.addRow("Optimiser", self.optimizer_combo)
+
+        self.lr = LearningRateControl(0.001)
+        form.addRow("Learning rate", self.lr)
+
+        self.batch_spin = QtWidgets.QSpinBox()
+        self.batch_spin.setObjectName("batchSizeSpin")
+        self.batch_spin.setRange(0, 100_000)
+        self.batch_spin.setSpecialValueText("full batch")
+        self.batch_spin.setToolTip(
+            "Points per update: 0 uses every point each step (full batch); smaller batches, "
+            "shuffled by the seed, take several noisier steps per epoch.")
+        form.addRow("Batch size", self.batch_spin)
+
+        self.epochs_spin = QtWidgets.QSpinBox()
+        self.epochs_spin.setObjectName("epochsSpin")
+        self.epochs_spin.setRange(1, 1_000_000)
+        self.epochs_spin.setValue(100)
+        self.epochs_spin.setGroupSeparatorShown(True)
+        self.epochs_spin.setToolTip(
+            "Epochs: how many passes over the data; the notebook trains for 100.")
+        form.addRow("Epochs", self.epochs_spin)
+        return box
+
+    def _pitfalls_box(self) -> QtWidgets.QGroupBox:
+        box = QtWidgets.QGroupBox("Pitfalls")
+        column = QtWidgets.QVBoxLayout(box)
+        self.forget_zero_grad_check = QtWidgets.QCheckBox("Forget zero_grad()")
+        self.forget_zero_grad_check.setObjectName("forgetZeroGradCheck")
+        self.forget_zero_grad_check.setToolTip(
+            "Skip zeroing the gradients: backward() adds into .grad, so every step uses the "
+            "sum of all gradients so far.")
+        self.out_of_place_check = QtWidgets.QCheckBox("Out-of-place update (Manual)")
+        self.out_of_place_check.setObjectName("outOfPlaceCheck")
+        self.out_of_place_check.setToolTip(
+            "Write w = w - lr * w.grad instead of w -= ...: w becomes a new non-leaf tensor "
+            "whose .grad is None, and the next epoch fails (Manual optimiser only).")
+        self.new_optimizer_check = QtWidgets.QCheckBox("New optimiser every epoch")
+        self.new_optimizer_check.setObjectName("newOptimizerCheck")
+        self.new_optimizer_check.setToolTip(
+            "Create the optimiser inside the loop, as the notebook does: harmless for SGD, "
+            "but Momentum and Adam lose their memory every epoch.")
+        for check in (self.forget_zero_grad_check, self.out_of_place_check,
+                      self.new_optimizer_check):
+            column.addWidget(check)
+        return box
+
+    def _run_box(self) -> QtWidgets.QGroupBox:
+        box = QtWidgets.QGroupBox("Run")
+        grid = QtWidgets.QGridLayout(box)
+        self.start_button = _button(
+            "Start", "startButton",
+            "Train from the initial w and b on a background thread; the plots update live.")
+        self.pause_button = _button(
+            "Pause", "pauseButton", "Hold the run between epochs, or carry on from where it is.")
+        self.step_button = _button(
+            "Step", "stepButton",
+            "Run exactly one epoch and pause (starts a paused run when none is going).")
+        self.stop_button = _button(
+            "Stop", "stopButton", "End the run after the current epoch; its curve stays.")
+        self.reset_button = _button(
+            "Reset", "resetButton",
+            "Stop any run and clear every plot, back to the initial w and b.")
+        grid.addWidget(self.start_button, 0, 0, 1, 2)
+        grid.addWidget(self.pause_button, 1, 0)
+        grid.addWidget(self.step_button, 1, 1)
+        grid.addWidget(self.stop_button, 2, 0)
+        grid.addWidget(self.reset_button, 2, 1)
+        self.run_layout = grid  # the lab adds the progress bar below the buttons
+        return box
+
+    def _export_box(self) -> QtWidgets.QGroupBox:
+        box = QtWidgets.QGroupBox("Export")
+        row = QtWidgets.QHBoxLayout(box)
+        self.export_script_button = _button(
+            "Script…", "exportScriptButton",
+            "Save this run as a plain PyTorch script that prints the same losses, learning-"
+            "rate changes included.")
+        self.export_png_button = _button(
+            "PNG…", "exportPngButton", "Save the loss plot as a PNG image.")
+        self.export_csv_button = _button(
+            "CSV…", "exportCsvButton",
+            "Save the current run's epoch, loss, lr, w and b as a CSV table.")
+        for button in (self.export_script_button, self.export_png_button,
+                       self.export_csv_button):
+            row.addWidget(button)
+        return box
+
+    def dataset_key(self) -> str:
+        return str(self.dataset_combo.currentData())

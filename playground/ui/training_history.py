@@ -1,0 +1,57 @@
+"""One run's epoch records in growing numpy columns, the shape pyqtgraph wants for setData."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from playground.ui.training_worker import FIELDS
+
+_COLUMN = {name: i for i, name in enumerate(FIELDS)}
+
+
+class RunHistory:
+    """Columns epoch, loss, w, b, lr, w_grad, b_grad; capacity doubles so appends are O(1) amortised.
+
+    Rows are stored column-major so each column is a contiguous view (no copy per redraw).
+    """
+
+    def __init__(self, capacity: int = 1024) -> None:
+        self._data = np.empty((len(FIELDS), max(capacity, 16)), dtype=np.float64)
+        self._n = 0
+
+    def __len__(self) -> int:
+        return self._n
+
+    def clear(self) -> None:
+        self._n = 0
+
+    def extend(self, rows: list[tuple[float, ...]]) -> None:
+        """Append a batch of record tuples (in FIELDS order)."""
+        if not rows:
+            return
+        block = np.asarray(rows, dtype=np.float64).T
+        k = block.shape[1]
+        need = self._n + k
+        if need > self._data.shape[1]:
+            capacity = self._data.shape[1]
+            while capacity < need:
+                capacity *= 2
+            grown = np.empty((len(FIELDS), capacity), dtype=np.float64)
+            grown[:, : self._n] = self._data[:, : self._n]
+            self._data = grown
+        self._data[:, self._n : need] = block
+        self._n = need
+
+    def column(self, name: str) -> np.ndarray:
+        """A read-only view of one column's filled part (valid until the next extend)."""
+        view = self._data[_COLUMN[name], : self._n]
+        view.flags.writeable = False
+        return view
+
+    def last(self, name: str) -> float:
+        """The newest value of a column; NaN when the run has no records yet."""
+        return float(self._data[_COLUMN[name], self._n - 1]) if self._n else float("nan")
+
+    def copy_columns(self, *names: str) -> tuple[np.ndarray, ...]:
+        """Owned copies, for keeping a finished run on screen after this buffer is reused."""
+        return tuple(self._data[_COLUMN[n], : self._n].copy() for n in names)

@@ -1,0 +1,109 @@
+"""The loss landscape plot: loss over (w, b) as a heat map, with the optimiser's path on top."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtWidgets
+
+from playground.ui.training_plots import TrainingPlot, live_pen
+
+MAX_PATH_POINTS = 4000
+
+
+def least_squares_fit(x: tuple[float, ...], y: tuple[float, ...]) -> tuple[float, float] | None:
+    """The MSE optimum (w*, b*); None when the x values are all equal (no unique line)."""
+    xs = np.asarray(x, dtype=np.float64)
+    ys = np.asarray(y, dtype=np.float64)
+    var = float(np.mean((xs - xs.mean()) ** 2))
+    if len(xs) < 2 or var == 0.0:
+        return None
+    w = float(np.mean((xs - xs.mean()) * (ys - ys.mean()))) / var
+    return w, float(ys.mean() - w * xs.mean())
+
+
+def landscape_window(
+    start: tuple[float, float], optimum: tuple[float, float] | None
+) -> tuple[tuple[float, float], tuple[float, float]]:
+    """(w range, b range) covering the start point and the optimum with a margin on each side."""
+    ranges = []
+    for i in (0, 1):
+        values = [start[i]] if optimum is None else [start[i], optimum[i]]
+        lo, hi = min(values), max(values)
+        margin = max(0.4 * (hi - lo), 0.5)
+        ranges.append((lo - margin, hi + margin))
+    return ranges[0], ranges[1]
+
+
+class LandscapePlot(TrainingPlot):
+    """Colour = log10(loss) at each (w, b), computed exactly by the core; line = the path taken."""
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__("landscapePlot", "Loss landscape over (w, b)", parent)
+        self.setLabel("bottom", "w")
+        self.setLabel("left", "b")
+        self.image = pg.ImageItem(axisOrder="col-major")  # image[i_w, j_b]: w across, b up
+        self.colour_map = pg.colormap.get("viridis")
+        self.image.setColorMap(self.colour_map)
+        self.addItem(self.image)
+        self.colour_bar = pg.ColorBarItem(
+            colorMap=self.colour_map, interactive=False, width=12, label="log₁₀ loss")
+        self.colour_bar.setImageItem(self.image, insert_in=self.getPlotItem())
+        self.path = pg.PlotDataItem(pen=live_pen((255, 255, 255)))
+        self.addItem(self.path)
+        self.start_dot = pg.ScatterPlotItem(size=9, symbol="o", pen=pg.mkPen("w"), brush=None)
+        self.optimum_dot = pg.ScatterPlotItem(size=12, symbol="+", pen=pg.mkPen("w", width=2))
+        # The moving head is a plain ellipse (C++ paint, fixed pixel size): it moves every redraw.
+        self.head_dot = QtWidgets.QGraphicsEllipseItem(-4, -4, 8, 8)
+        self.head_dot.setFlag(
+            QtWidgets.QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations, True)
+        self.head_dot.setBrush(pg.mkBrush("w"))
+        self.head_dot.setPen(pg.mkPen("k"))
+        self.head_dot.setZValue(10)
+        self.head_dot.hide()
+        for item in (self.start_dot, self.optimum_dot):
+            item.setCacheMode(QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache)
+            self.addItem(item)
+        self.addItem(self.head_dot, ignoreBounds=True)
+        self.start_dot.setToolTip("Where w and b start.")
+        self.optimum_dot.setToolTip("The least-squares optimum: the best MSE line.")
+        self.set_dark(False)
+
+    def set_landscape(self, ws: np.ndarray, bs: np.ndarray, losses: np.ndarray) -> None:
+        """Show losses[i_w, j_b] sampled at ws x bs, each pixel centred on its sample."""
+        positive = losses[losses > 0]
+        floor = float(positive.min()) if positive.size else 1e-12
+        image = np.log10(np.maximum(losses, floor))
+        self.image.setImage(image, autoLevels=False)
+        lo, hi = float(image.min()), float(image.max())
+        self.colour_bar.setLevels((lo, hi if hi > lo else lo + 1.0))
+        dw = (ws[-1] - ws[0]) / max(len(ws) - 1, 1)
+        db = (bs[-1] - bs[0]) / max(len(bs) - 1, 1)
+        self.image.setRect(QtCore.QRectF(
+            ws[0] - dw / 2, bs[0] - db / 2, ws[-1] - ws[0] + dw, bs[-1] - bs[0] + db))
+        self.getPlotItem().getViewBox().setRange(
+            xRange=(ws[0], ws[-1]), yRange=(bs[0], bs[-1]), padding=0)
+
+    def set_marks(self, start: tuple[float, float], optimum: tuple[float, float] | None) -> None:
+        self.start_dot.setData([start[0]], [start[1]])
+        if optimum is None:
+            self.optimum_dot.setData([], [])
+        else:
+            self.optimum_dot.setData([optimum[0]], [optimum[1]])
+
+    def set_path(self, ws: np.ndarray, bs: np.ndarray) -> None:
+        """Draw the parameter path; long paths are thinned (first and last points kept)."""
+        n = len(ws)
+        if n == 0:
+            self.path.setData([], [])
+            self.head_dot.hide()
+            return
+        if n > MAX_PATH_POINTS:
+            stride = math.ceil(n / MAX_PATH_POINTS)
+            idx = np.r_[0:n:stride, n - 1]
+            ws, bs = ws[idx], bs[idx]
+        self.path.setData(ws, bs)
+        self.head_dot.setPos(float(ws[-1]), float(bs[-1]))
+        self.head_dot.show()

@@ -1,0 +1,295 @@
+"""The Training Lab's loss and learning-rate plots, and the colours every training plot shares.
+
+Following pyqtgraph's scrolling-plot pattern: each curve is created once and fed views of a
+growing numpy buffer with `setData` on the lab's redraw timer; long runs use clip-to-view and
+peak downsampling; live curves use 1 px pens without antialiasing (the cheap path to paint).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtGui, QtWidgets
+
+MAX_EARLIER_RUNS = 5
+MAX_LR_MARKERS = 30
+
+
+@dataclass(frozen=True)
+class PlotColours:
+    background: str
+    foreground: str
+    current: tuple[int, int, int]
+    earlier: tuple[tuple[int, int, int, int], ...]
+    marker: tuple[int, int, int]
+    fit: tuple[int, int, int]
+    points: tuple[int, int, int]
+
+
+LIGHT = PlotColours(
+    background="#ffffff", foreground="#303236", current=(31, 100, 200),
+    earlier=((230, 120, 40, 150), (60, 160, 80, 150), (150, 90, 190, 150),
+             (200, 70, 90, 150), (120, 120, 120, 150)),
+    marker=(200, 60, 60), fit=(200, 60, 60), points=(31, 100, 200),
+)
+DARK = PlotColours(
+    background="#1c1e21", foreground="#dee0e4", current=(110, 175, 255),
+    earlier=((240, 150, 80, 150), (110, 200, 120, 150), (190, 140, 230, 150),
+             (240, 110, 130, 150), (170, 170, 170, 150)),
+    marker=(255, 120, 120), fit=(255, 120, 120), points=(110, 175, 255),
+)
+
+
+def live_pen(colour: tuple[int, ...]) -> QtGui.QPen:
+    """A cosmetic 1 px pen: wider pens cost several times more to paint."""
+    pen = pg.mkPen(colour, width=1)
+    pen.setCosmetic(True)
+    return pen
+
+
+class RunCurve(pg.PlotDataItem):
+    """A run's curve whose getData() returns the full recorded data, not the on-screen reduction.
+
+    pyqtgraph's getData() gives what is drawn (downsampled, log-mapped); callers of this lab
+    (tests, exports) want every epoch's exact value, whatever the zoom or log switch.
+    """
+
+    def getData(self):  # noqa: N802 (pyqtgraph API)
+        return self.getOriginalDataset()
+
+
+def style_plot(widget: pg.PlotWidget, colours: PlotColours, title: str = "") -> None:
+    """Apply background/foreground colours and follow the widget's font (View > zoom)."""
+    widget.setBackground(colours.background)
+    font = widget.font()
+    size = f"{font.pointSizeF():g}pt"
+    item = widget.getPlotItem()
+    for name in ("left", "bottom"):
+        axis = item.getAxis(name)
+        axis.setPen(colours.foreground)
+        axis.setTextPen(colours.foreground)
+        axis.setTickFont(font)
+        # Axis titles are HTML with their own size; give them the widget's so zoom reaches them.
+        if axis.labelText:
+            axis.setLabel(axis.labelText, units=axis.labelUnits, color=colours.foreground,
+                          **{"font-size": size})
+    if title:
+        item.setTitle(title, color=colours.foreground, size=size)
+        # pyqtgraph fixes the title row at 30 px; size it from the font instead.
+        height = int(QtGui.QFontMetricsF(font).height() * 1.6)
+        item.titleLabel.setMaximumHeight(height)
+        item.layout.setRowFixedHeight(0, height)
+
+
+class TrainingPlot(pg.PlotWidget):
+    """A PlotWidget that restyles itself when the theme or the application font changes."""
+
+    def __init__(self, object_name: str, title: str, parent: QtWidgets.QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName(object_name)
+        self.colours = LIGHT
+        self.title = title
+        self.getPlotItem().setMenuEnabled(False)  # its menu exposes settings that fight ours
+        self.getPlotItem().hideButtons()
+        for name in ("left", "bottom"):
+            # Painting tick text is the costliest part of a redraw, so an unchanged axis is
+            # blitted from a cache; no grid, since grid lines belong to the axis and would make
+            # every curve update repaint it.
+            self.getPlotItem().getAxis(name).setCacheMode(
+                QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache)
+
+    def set_dark(self, dark: bool) -> None:
+        self.colours = DARK if dark else LIGHT
+        style_plot(self, self.colours, self.title)
+        self.restyle()
+
+    def restyle(self) -> None:
+        """Recolour items after a theme change (subclasses)."""
+
+    def changeEvent(self, event: QtCore.QEvent) -> None:  # noqa: N802 (Qt override)
+        super().changeEvent(event)
+        if event.type() == QtCore.QEvent.Type.FontChange:
+            style_plot(self, self.colours, self.title)
+
+
+class LossPlot(TrainingPlot):
+    """Loss per epoch: listDataItems()[0] is the current run; up to 5 earlier runs follow it."""
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__("lossPlot", "Loss per epoch", parent)
+        self.setLabel("bottom", "epoch")
+        self.setLabel("left", "loss")
+        self.legend = self.addLegend(offset=(-10, 10))
+        self.current = RunCurve(pen=live_pen(self.colours.current), name="current run")
+        self._configure_live(self.current)
+        self.addItem(self.current)  # first data item: the automation contract
+        self.earlier: list[RunCurve] = []
+        self.markers: list[pg.InfiniteLine] = []
+        self._follow = True  # manage the y range until the user pans or zooms
+        self._log = False
+        self._y_view: tuple[float, float] | None = None
+        self._epochs = 1
+        self.getPlotItem().getViewBox().sigRangeChangedManually.connect(self._stop_following)
+        self.enableAutoRange(x=False, y=False)
+        self.set_dark(False)
+
+    @staticmethod
+    def _configure_live(curve: pg.PlotDataItem) -> None:
+        curve.setDownsampling(auto=True, method="peak")
+        curve.setClipToView(True)
+
+    def set_current(self, epochs: np.ndarray, losses: np.ndarray) -> None:
+        self.current.setData(epochs, losses)
+        self._follow_y()
+
+    def set_epochs(self, epochs: int) -> None:
+        """Fix x to the longest run shown: the axis stays put while the curve grows into it."""
+        self._epochs = epochs
+        longest = max([epochs, *(len(c.getOriginalDataset()[0]) for c in self.earlier)])
+        self.setXRange(0, max(longest - 1, 1), padding=0.02)
+
+    @QtCore.Slot()
+    def _stop_following(self, *_args) -> None:
+        self._follow = False
+
+    def _follow_y(self) -> None:
+        """Keep every run in view, moving the y range only when the data leaves it or shrinks
+        to under half of it: an axis that changes every redraw must repaint its tick text."""
+        if not self._follow:
+            return
+        log = self._log
+        lows, highs = [], []
+        for curve in (self.current, *self.earlier):
+            _, y = curve.getOriginalDataset()
+            if y is None or len(y) == 0:
+                continue
+            y = y[np.isfinite(y) & (y > 0)] if log else y[np.isfinite(y)]
+            if len(y):
+                lows.append(float(y.min()))
+                highs.append(float(y.max()))
+        if not lows:
+            return
+        lo, hi = min(lows), max(highs)
+        if log:
+            lo, hi = np.log10(lo), np.log10(hi)
+        span = hi - lo
+        view = self._y_view
+        if view is None or lo < view[0] or hi > view[1] or span < 0.5 * (view[1] - view[0]):
+            pad = 0.06 * span if span > 0 else max(abs(hi) * 0.05, 1e-6)
+            self._y_view = (lo - pad, hi + pad)
+            self.setYRange(*self._y_view, padding=0)
+
+    def set_current_name(self, name: str) -> None:
+        self.legend.removeItem(self.current)
+        self.legend.addItem(self.current, name)
+
+    def keep_current_as_earlier(self, name: str) -> None:
+        """Copy the current run into a muted overlay (oldest dropped beyond five)."""
+        x, y = self.current.getOriginalDataset()
+        if x is None or len(x) == 0:
+            return
+        if len(self.earlier) >= MAX_EARLIER_RUNS:
+            oldest = self.earlier.pop(0)
+            self.legend.removeItem(oldest)
+            self.removeItem(oldest)
+        curve = RunCurve(name=name)
+        curve.setZValue(-1)  # under the current run
+        self.addItem(curve)
+        # Options and data only once it sits in the ViewBox: clip-to-view asks the view for its
+        # range, and before addItem that "view" is the PlotWidget, which has no such method.
+        self._configure_live(curve)
+        curve.setData(np.array(x), np.array(y))
+        self.earlier.append(curve)
+        self._recolour_earlier()
+
+    def clear_current(self) -> None:
+        self.current.setData([], [])
+        self._follow = True
+        self._y_view = None
+        for line in self.markers:
+            self.removeItem(line)
+        self.markers.clear()
+
+    def clear_earlier(self) -> None:
+        for curve in self.earlier:
+            self.legend.removeItem(curve)
+            self.removeItem(curve)
+        self.earlier.clear()
+
+    def add_lr_marker(self, epoch: float, lr: float) -> None:
+        """A dashed vertical line where the learning rate changed (the last one moves once full)."""
+        text = f"lr {lr:g}"
+        if len(self.markers) >= MAX_LR_MARKERS:
+            line = self.markers[-1]
+            line.setValue(epoch)
+            line.label.setFormat(text)
+            return
+        pen = pg.mkPen(self.colours.marker, width=1, style=QtCore.Qt.PenStyle.DashLine)
+        line = pg.InfiniteLine(
+            pos=epoch, angle=90, movable=False, pen=pen, label=text,
+            labelOpts={"position": 0.9, "color": self.colours.marker, "anchors": [(0, 1), (0, 1)]},
+        )
+        line.setToolTip(f"The learning rate changed to {lr:g} at epoch {int(epoch)}.")
+        self.addItem(line, ignoreBounds=True)
+        self.markers.append(line)
+
+    def set_log_y(self, on: bool) -> None:
+        self._log = on
+        self.getPlotItem().setLogMode(x=False, y=on)
+        self.setLabel("left", "loss (log scale)" if on else "loss")
+        style_plot(self, self.colours, self.title)
+        self._follow = True
+        self._y_view = None
+        self._follow_y()
+
+    def restyle(self) -> None:
+        self.current.setPen(live_pen(self.colours.current))
+        self._recolour_earlier()
+        self.legend.setLabelTextColor(self.colours.foreground)
+        pen = pg.mkPen(self.colours.marker, width=1, style=QtCore.Qt.PenStyle.DashLine)
+        for line in self.markers:
+            line.setPen(pen)
+
+    def _recolour_earlier(self) -> None:
+        # Newest earlier run gets the first muted colour so recent comparisons stay distinct.
+        for i, curve in enumerate(reversed(self.earlier)):
+            curve.setPen(live_pen(self.colours.earlier[i % len(self.colours.earlier)]))
+
+
+class LrPlot(TrainingPlot):
+    """Learning rate used in each epoch; listDataItems()[0] is the current run."""
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__("lrPlot", "Learning rate per epoch", parent)
+        self.setLabel("bottom", "epoch")
+        self.current = RunCurve(pen=live_pen(self.colours.current))
+        self.current.setDownsampling(auto=True, method="peak")
+        self.current.setClipToView(True)
+        self.addItem(self.current)
+        # Linear y from 0: a log axis over one constant rate crowds its tick labels together,
+        # and auto-range would blow a flat line up to fill the plot.
+        self.enableAutoRange(x=False, y=False)
+        self._top = 0.0
+        self._set_top(0.002)
+        self.set_dark(False)
+
+    def set_epochs(self, epochs: int) -> None:
+        self.setXRange(0, max(epochs - 1, 1), padding=0.02)
+
+    def set_current(self, epochs: np.ndarray, lrs: np.ndarray) -> None:
+        self.current.setData(epochs, lrs)
+        if len(lrs):
+            self._set_top(float(np.max(lrs)) * 1.25)
+
+    def clear_current(self) -> None:
+        self.current.setData([], [])
+
+    def _set_top(self, top: float) -> None:
+        if top != self._top:
+            self._top = top
+            self.setYRange(0.0, top, padding=0.02)
+
+    def restyle(self) -> None:
+        self.current.setPen(live_pen(self.colours.current))

@@ -1,0 +1,182 @@
+"""The Training Lab's readouts row, its divergence banner and its error message.
+
+Each readout value is its own QLabel holding only a number (captions are separate labels), written
+as `str(np.float32(v))`: the shortest text that reads back as exactly the float32 torch holds.
+"""
+
+from __future__ import annotations
+
+import html
+
+import numpy as np
+from PySide6 import QtCore, QtGui, QtWidgets
+
+READOUTS = (
+    ("epochLabel", "epoch", "The epoch just trained, counted from 0 like the notebook's loop."),
+    ("lossLabel", "loss", "The loss of that epoch, computed before its update (as the notebook "
+                          "prints it)."),
+    ("wLabel", "w", "The weight w after the update: the slope of the fitted line."),
+    ("bLabel", "b", "The bias b after the update: where the fitted line crosses x = 0."),
+    ("wGradLabel", "∂L/∂w", "w.grad: how fast the loss rises as w grows; the step moves against "
+                            "it."),
+    ("bGradLabel", "∂L/∂b", "b.grad: how fast the loss rises as b grows; the step moves against "
+                            "it."),
+)
+
+# (background, text) for light and dark themes.
+_WARNING = {False: ("#fff3cd", "#5c4500"), True: ("#4a3b0b", "#ffe69c")}
+_ERROR = {False: ("#f8d7da", "#6e1a22"), True: ("#5a1d24", "#f5c2c7")}
+
+
+def number_text(value: float) -> str:
+    """Exact float32 text that float() parses ("nan" and "inf" included)."""
+    return str(np.float32(value))
+
+
+def _fixed_digits_font() -> QtGui.QFont:
+    # Only the family is set, so the size still follows the application font (View > zoom).
+    font = QtGui.QFont()
+    font.setFamilies([QtGui.QFontDatabase.systemFont(
+        QtGui.QFontDatabase.SystemFont.FixedFont).family()])
+    return font
+
+
+class Readouts(QtWidgets.QWidget):
+    """epoch, loss, w, b, w.grad, b.grad and the log-y switch; `progress` is placed by the lab."""
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        grid = QtWidgets.QGridLayout(self)
+        grid.setContentsMargins(4, 0, 4, 0)
+        grid.setVerticalSpacing(2)
+        self.values: dict[str, QtWidgets.QLabel] = {}
+        digits = _fixed_digits_font()
+        # Pairs stacked in columns: (epoch, loss), (w, b), (w.grad, b.grad).
+        for i, (name, caption, tip) in enumerate(READOUTS):
+            cap = QtWidgets.QLabel(caption)
+            cap.setToolTip(tip)
+            cap.setAlignment(QtCore.Qt.AlignmentFlag.AlignRight
+                             | QtCore.Qt.AlignmentFlag.AlignVCenter)
+            value = QtWidgets.QLabel("0")
+            value.setObjectName(name)
+            value.setFont(digits)
+            value.setToolTip(tip)
+            value.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
+            row, column = i % 2, 2 * (i // 2)
+            grid.addWidget(cap, row, column)
+            grid.addWidget(value, row, column + 1)
+            self.values[name] = value
+        for column in (1, 3):
+            grid.setColumnMinimumWidth(column + 1, 4 * self.fontMetrics().averageCharWidth())
+        grid.setColumnStretch(6, 1)  # the spare width goes between the numbers and the switch
+        self.log_y_check = QtWidgets.QCheckBox("Log loss axis")
+        self.log_y_check.setObjectName("logYCheck")
+        self.log_y_check.setToolTip(
+            "Plot the loss on a log scale: a steady exponential decrease becomes a straight line.")
+        grid.addWidget(self.log_y_check, 0, 7, 2, 1)
+        self.progress = QtWidgets.QProgressBar()
+        self.progress.setObjectName("progressBar")
+        self.progress.setToolTip("Epochs trained out of the run's total.")
+        self.progress.setFormat("%v / %m epochs")
+        self.progress.setValue(0)
+        self._fit_widths()
+
+    def show_values(self, epoch: float, loss: float, w: float, b: float,
+                    w_grad: float, b_grad: float) -> None:
+        v = self.values
+        v["epochLabel"].setText(str(int(epoch)))
+        for name, value in (("lossLabel", loss), ("wLabel", w), ("bLabel", b),
+                            ("wGradLabel", w_grad), ("bGradLabel", b_grad)):
+            v[name].setText(number_text(value))
+
+    def set_progress(self, done: int, total: int, exact: bool = False) -> None:
+        """Move the bar in steps of 1% of the run (and at its ends): QProgressBar repaints
+        synchronously on every setValue, too costly at 30 Hz beside the plots."""
+        if self.progress.maximum() != total:
+            self.progress.setMaximum(total)
+        step = max(total // 100, 1)
+        if exact or done // step != self.progress.value() // step or done in (0, total):
+            self.progress.setValue(done)
+
+    def _fit_widths(self) -> None:
+        # Room for "-1.2345678e-05" so the row does not jump while numbers change.
+        # A fixed width also keeps a changing number from asking the whole window to re-layout.
+        for name, label in self.values.items():
+            sample = "0000000" if name == "epochLabel" else "-1.2345678e-05"
+            label.setFixedWidth(label.fontMetrics().horizontalAdvance(sample) + 4)
+
+    def changeEvent(self, event: QtCore.QEvent) -> None:  # noqa: N802 (Qt override)
+        super().changeEvent(event)
+        if event.type() == QtCore.QEvent.Type.FontChange:
+            self._fit_widths()
+
+
+class _Notice(QtWidgets.QFrame):
+    """A coloured strip with a wrapped message and a dismiss button."""
+
+    colours = _WARNING
+
+    def __init__(self, object_name: str, label_name: str) -> None:
+        super().__init__()
+        self.setObjectName(object_name)
+        self.setFrameShape(QtWidgets.QFrame.Shape.StyledPanel)
+        self.setAutoFillBackground(True)
+        self.row = QtWidgets.QHBoxLayout(self)
+        self.label = QtWidgets.QLabel()
+        self.label.setObjectName(label_name)
+        self.label.setWordWrap(True)
+        self.label.setTextFormat(QtCore.Qt.TextFormat.RichText)
+        self.label.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.row.addWidget(self.label, 1)
+        self.dismiss_button = QtWidgets.QToolButton()
+        self.dismiss_button.setText("✕")
+        self.dismiss_button.setAutoRaise(True)
+        self.dismiss_button.setToolTip("Hide this message.")
+        self.dismiss_button.clicked.connect(self.hide)
+        self.row.addWidget(self.dismiss_button)
+        self.set_dark(False)
+        self.hide()
+
+    def set_dark(self, dark: bool) -> None:
+        background, text = self.colours[dark]
+        palette = self.palette()
+        for role in (QtGui.QPalette.ColorRole.Window, QtGui.QPalette.ColorRole.Base):
+            palette.setColor(role, QtGui.QColor(background))
+        for role in (QtGui.QPalette.ColorRole.WindowText, QtGui.QPalette.ColorRole.Text,
+                     QtGui.QPalette.ColorRole.ButtonText):
+            palette.setColor(role, QtGui.QColor(text))
+        self.setPalette(palette)
+
+    def _set(self, headline: str, detail: str) -> None:
+        body = f"<b>{html.escape(headline)}</b>"
+        if detail:
+            body += f"<br>{html.escape(detail)}"
+        self.label.setText(body)
+        self.show()
+
+
+class DivergenceBanner(_Notice):
+    """Shown only after a run diverged: what happened, and a one-click fix."""
+
+    def __init__(self) -> None:
+        super().__init__("divergenceBanner", "divergenceText")
+        self.lower_lr_button = QtWidgets.QPushButton("Lower the learning rate ×0.1 and restart")
+        self.lower_lr_button.setObjectName("lowerLrButton")
+        self.lower_lr_button.setToolTip(
+            "Divide the learning rate by ten and train again: smaller steps stop overshooting.")
+        self.row.insertWidget(1, self.lower_lr_button)
+
+    def show_divergence(self, reason: str, explanation: str) -> None:
+        self._set(f"Training diverged. {reason}", explanation)
+
+
+class MessageBox(_Notice):
+    """Errors from the worker (torch's own text and what it means), kept visible in the window."""
+
+    colours = _ERROR
+
+    def __init__(self) -> None:
+        super().__init__("trainingMessage", "trainingMessageLabel")
+
+    def show_message(self, headline: str, detail: str = "") -> None:
+        self._set(headline, detail)

@@ -1,0 +1,113 @@
+"""Runs the core's `train()` generator on a background thread and hands records over in batches.
+
+A plain `threading.Thread` with a lock-protected list, no Qt signals: the worker appends one
+tuple of floats per epoch and the GUI's redraw timer swaps the whole list out at <= 60 Hz, so a
+loop doing thousands of epochs a second never floods the event loop, and nothing Qt lives on the
+worker thread (so there is no QThread to be "destroyed while still running").
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+
+from playground.core.training import (
+    RunEnd,
+    TrainConfig,
+    TrainControl,
+    configure_worker_thread,
+    train,
+    warm_up,
+)
+
+# Column order of a record tuple, shared with the GUI's buffers.
+FIELDS = ("epoch", "loss", "w", "b", "lr", "w_grad", "b_grad")
+_NAN = float("nan")
+
+_warm_lock = threading.Lock()
+_warm_thread: threading.Thread | None = None
+
+
+def warm_up_in_background() -> threading.Thread:
+    """Start the core's warm-up (pays torch's one-off optimiser imports) once per process."""
+    global _warm_thread
+    with _warm_lock:
+        if _warm_thread is None:
+            _warm_thread = threading.Thread(target=_warm, name="torch-warm-up", daemon=True)
+            _warm_thread.start()
+        return _warm_thread
+
+
+def _warm() -> None:
+    # A failed warm-up only costs time on the first run; the run itself reports real errors.
+    with contextlib.suppress(Exception):
+        warm_up()
+
+
+class TrainingWorker:
+    """One run of `train(config, control)` on a daemon thread.
+
+    `drain()` (GUI thread) returns the records produced since the last call and, once the
+    generator has finished, its `RunEnd`. Live controls go through `control`, never through here.
+    """
+
+    def __init__(self, config: TrainConfig, control: TrainControl) -> None:
+        self.config = config
+        self.control = control
+        self._lock = threading.Lock()
+        self._records: list[tuple[float, ...]] = []
+        self._end: RunEnd | None = None
+        self._thread = threading.Thread(target=self._run, name="training-worker", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def is_alive(self) -> bool:
+        return self._thread.is_alive()
+
+    def stop(self) -> None:
+        """Ask the loop to end after the current epoch (also wakes it if paused)."""
+        self.control.stop()
+
+    def join(self, timeout_s: float) -> bool:
+        """Wait for the thread; True once it has ended."""
+        if self._thread.ident is not None:
+            self._thread.join(timeout_s)
+        return not self._thread.is_alive()
+
+    def drain(self) -> tuple[list[tuple[float, ...]], RunEnd | None]:
+        """Take every record produced so far; the RunEnd is returned only with the last batch."""
+        with self._lock:
+            records, self._records = self._records, []
+            end = self._end
+        return records, end
+
+    def _run(self) -> None:
+        end: RunEnd
+        try:
+            configure_worker_thread()
+            generator = train(self.config, self.control)
+            lock = self._lock
+            while True:
+                try:
+                    r = next(generator)
+                except StopIteration as stop:
+                    end = stop.value
+                    break
+                # A grad is None when torch has none (the out-of-place pitfall): NaN in a float column.
+                wg = _NAN if r.w_grad is None else r.w_grad
+                bg = _NAN if r.b_grad is None else r.b_grad
+                row = (float(r.epoch), r.loss, r.w, r.b, r.lr, wg, bg)
+                with lock:
+                    # drain() swaps the list out, so append to whichever list is current.
+                    self._records.append(row)
+        except Exception as exc:  # any failure must reach the window, not vanish
+            end = RunEnd(
+                "error",
+                f"{type(exc).__name__}: {exc}",
+                "The training loop raised an unexpected error; the run was stopped.",
+            )
+        if end is None:  # a generator that returned nothing still finished
+            end = RunEnd("completed", "", "")
+        with self._lock:
+            self._end = end

@@ -1,0 +1,458 @@
+"""Training Lab: runs driven through its widgets, every number checked against plain torch."""
+
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+from PySide6 import QtCore, QtWidgets
+
+from playground.ui.training_lab import TrainingLab
+
+LEFT = QtCore.Qt.MouseButton.LeftButton
+NOTEBOOK_LOSSES = (1.0, 0.1568, 0.1004, 0.0963, 0.0957, 0.0953, 0.0949, 0.0945, 0.0942, 0.0938)
+NOTEBOOK_X = (10.0, 5.0)
+LOSS_FNS = {"MSE": F.mse_loss, "L1": F.l1_loss, "Huber": F.huber_loss}
+
+
+# ----- helpers ---------------------------------------------------------------------------------
+def child(lab, name, cls=QtWidgets.QWidget):
+    widget = lab.findChild(cls, name)
+    assert widget is not None, f"no child named {name}"
+    return widget
+
+
+def click(qtbot, lab, name):
+    qtbot.mouseClick(child(lab, name, QtWidgets.QPushButton), LEFT)
+
+
+def run_and_wait(qtbot, lab, timeout=30_000) -> str:
+    with qtbot.waitSignal(lab.runFinished, timeout=timeout) as blocker:
+        click(qtbot, lab, "startButton")
+    return blocker.args[0]
+
+
+def current_curve(lab, name):
+    return child(lab, name).getPlotItem().listDataItems()[0]
+
+
+def loss_data(lab):
+    return current_curve(lab, "lossPlot").getData()
+
+
+def n_epochs(lab) -> int:
+    x, _ = loss_data(lab)
+    return 0 if x is None else len(x)
+
+
+def readout(lab, name) -> float:
+    return float(child(lab, name, QtWidgets.QLabel).text())
+
+
+def make_optimizer(name, params, lr):
+    if name == "SGD":
+        return torch.optim.SGD(params, lr=lr)
+    if name == "Momentum":
+        return torch.optim.SGD(params, lr=lr, momentum=0.9)
+    if name == "Adam":
+        return torch.optim.Adam(params, lr=lr)
+    if name == "RMSprop":
+        return torch.optim.RMSprop(params, lr=lr)
+    if name == "Adagrad":
+        return torch.optim.Adagrad(params, lr=lr)
+    return None  # Manual
+
+
+def torch_loop(lrs, optimizer="SGD", loss="MSE", x=NOTEBOOK_X, y=NOTEBOOK_X, w0=1.0, b0=1.0):
+    """The notebook's regression written out in plain torch: lrs[i] is epoch i's rate."""
+    xt = torch.tensor(x)
+    yt = torch.tensor(y)
+    w = torch.tensor([w0], requires_grad=True)
+    b = torch.tensor([b0], requires_grad=True)
+    opt = make_optimizer(optimizer, [w, b], lrs[0])
+    losses = []
+    for lr in lrs:
+        L = LOSS_FNS[loss](w * xt + b, yt)
+        L.backward()
+        losses.append(L.item())
+        if opt is None:
+            with torch.no_grad():
+                w -= lr * w.grad
+                b -= lr * b.grad
+            w.grad.zero_()
+            b.grad.zero_()
+        else:
+            for group in opt.param_groups:
+                group["lr"] = lr
+            opt.step()
+            opt.zero_grad()
+    return np.array(losses), w.item(), b.item()
+
+
+@pytest.fixture
+def lab(qtbot):
+    widget = TrainingLab()
+    qtbot.addWidget(widget)
+    widget.resize(1280, 800)
+    widget.show()
+    qtbot.waitExposed(widget)
+    yield widget
+    left_running = widget.is_running()
+    assert widget.shutdown(1000)
+    assert not left_running, "the test left a training run going"
+
+
+# ----- the notebook, exactly ---------------------------------------------------------------------
+def test_defaults_are_the_notebooks(lab):
+    assert child(lab, "epochsSpin").value() == 100
+    assert child(lab, "optimizerCombo").currentText() == "SGD"
+    combo = child(lab, "optimizerCombo")
+    assert [combo.itemText(i) for i in range(combo.count())] == [
+        "Manual", "SGD", "Momentum", "Adam", "RMSprop", "Adagrad"]
+    losses = child(lab, "lossCombo")
+    assert [losses.itemText(i) for i in range(losses.count())] == ["MSE", "L1", "Huber"]
+    assert child(lab, "lrSpin").value() == pytest.approx(0.001)
+    assert child(lab, "lrSpin").decimals() >= 6
+    assert child(lab, "epochsSpin").maximum() == 1_000_000
+    config = lab.config()
+    assert config.dataset.x == NOTEBOOK_X and config.dataset.y == NOTEBOOK_X
+    assert (config.w0, config.b0, config.batch_size) == (1.0, 1.0, None)
+    # Before any run the readouts show the starting point: loss of w=b=1 on the notebook data.
+    assert (readout(lab, "wLabel"), readout(lab, "bLabel")) == (1.0, 1.0)
+    assert readout(lab, "lossLabel") == pytest.approx(1.0)
+    assert not child(lab, "divergenceBanner").isVisible()
+
+
+def test_default_run_prints_the_notebooks_losses(qtbot, lab):
+    assert run_and_wait(qtbot, lab) == "completed"
+    epochs, losses = loss_data(lab)
+    assert len(epochs) == 100 and list(epochs[:3]) == [0, 1, 2]
+    assert [round(float(v), 4) for v in losses[::10]] == list(NOTEBOOK_LOSSES)
+    expected, w, b = torch_loop([0.001] * 100)
+    np.testing.assert_array_equal(losses, expected)
+    assert np.float32(readout(lab, "wLabel")) == np.float32(w)
+    assert np.float32(readout(lab, "bLabel")) == np.float32(b)
+    assert readout(lab, "epochLabel") == 99
+    assert np.float32(readout(lab, "lossLabel")) == np.float32(expected[-1])
+    assert child(lab, "progressBar").value() == 100
+    _, lrs = current_curve(lab, "lrPlot").getData()
+    np.testing.assert_array_equal(lrs, np.full(100, 0.001))
+    assert not lab.is_running()
+
+
+@pytest.mark.parametrize(
+    ("optimizer", "loss", "lr"),
+    [("Manual", "MSE", 0.001), ("Momentum", "Huber", 0.002), ("Adam", "L1", 0.05),
+     ("RMSprop", "MSE", 0.01), ("Adagrad", "Huber", 0.1), ("SGD", "L1", 0.01)],
+)
+def test_optimizer_and_loss_reach_torch(qtbot, lab, optimizer, loss, lr):
+    child(lab, "optimizerCombo").setCurrentText(optimizer)
+    child(lab, "lossCombo").setCurrentText(loss)
+    child(lab, "lrSpin").setValue(lr)
+    child(lab, "epochsSpin").setValue(60)
+    assert run_and_wait(qtbot, lab) == "completed"
+    expected, w, b = torch_loop([lr] * 60, optimizer, loss)
+    np.testing.assert_array_equal(loss_data(lab)[1], expected)
+    assert np.float32(readout(lab, "wLabel")) == np.float32(w)
+    assert np.float32(readout(lab, "bLabel")) == np.float32(b)
+
+
+# ----- live learning rate ----------------------------------------------------------------------
+def test_lr_changed_mid_run_replays_in_plain_torch(qtbot, lab):
+    epochs = 20_000
+    child(lab, "epochsSpin").setValue(epochs)
+    lr_spin = child(lab, "lrSpin")
+    with qtbot.waitSignal(lab.runFinished, timeout=60_000) as finished:
+        click(qtbot, lab, "startButton")
+        assert lab.is_running()
+        assert not child(lab, "optimizerCombo").isEnabled()  # fixed for the run
+        assert lr_spin.isEnabled()  # live
+        qtbot.waitUntil(lambda: n_epochs(lab) >= 500, timeout=20_000)
+        lr_spin.setValue(0.005)
+    assert finished.args == ["completed"]
+
+    x, lrs = current_curve(lab, "lrPlot").getData()
+    assert len(x) == epochs
+    changed = np.flatnonzero(lrs != 0.001)
+    assert 500 <= changed[0] < epochs, "the change landed mid-run"
+    assert np.all(lrs[: changed[0]] == 0.001) and np.all(lrs[changed[0]:] == 0.005)
+
+    expected, w, b = torch_loop(lrs.tolist())
+    np.testing.assert_array_equal(loss_data(lab)[1], expected)
+    assert np.float32(readout(lab, "wLabel")) == np.float32(w)
+    # The loss plot marks where the rate changed.
+    markers = [item for item in child(lab, "lossPlot").getPlotItem().items
+               if type(item).__name__ == "InfiniteLine"]
+    assert [m.value() for m in markers] == [float(changed[0])]
+
+
+def test_lr_slider_is_log10_of_the_spin_box(lab):
+    spin, slider = child(lab, "lrSpin"), child(lab, "lrSlider")
+    spin.setValue(0.0009)
+    assert spin.value() == pytest.approx(0.0009, abs=1e-12)
+    assert spin.text() == "0.0009"
+    assert slider.value() == pytest.approx(math.log10(0.0009))
+    assert (slider.minimum(), slider.maximum()) == (-5.0, 0.0)
+    slider.setValue(-2.0)
+    assert spin.value() == pytest.approx(0.01)
+    assert lab.config().lr == pytest.approx(0.01)
+
+
+# ----- divergence and errors -------------------------------------------------------------------
+def test_lr_one_diverges_and_the_window_recovers(qtbot, lab):
+    banner = child(lab, "divergenceBanner")
+    child(lab, "lrSpin").setValue(1.0)
+    assert run_and_wait(qtbot, lab) == "diverged"
+    assert banner.isVisible()
+    assert "diverged" in child(lab, "divergenceText", QtWidgets.QLabel).text()
+    _, losses = loss_data(lab)
+    assert np.all(np.isfinite(losses))  # the diverged epoch is reported, not drawn
+
+    # The banner's fix: lr x0.1 and restart (0.1 still overshoots on these points).
+    with qtbot.waitSignal(lab.runFinished, timeout=30_000) as again:
+        click(qtbot, lab, "lowerLrButton")
+    assert again.args == ["diverged"]
+    assert child(lab, "lrSpin").value() == pytest.approx(0.1)
+
+    child(lab, "lrSpin").setValue(0.001)
+    assert run_and_wait(qtbot, lab) == "completed"
+    assert not banner.isVisible()
+    assert len(loss_data(lab)[0]) == 100
+
+
+def test_out_of_place_update_shows_torchs_error(qtbot, lab):
+    child(lab, "optimizerCombo").setCurrentText("Manual")
+    check = child(lab, "outOfPlaceCheck")
+    assert check.isEnabled()
+    check.setChecked(True)
+    assert run_and_wait(qtbot, lab) == "error"
+    message = child(lab, "trainingMessageLabel", QtWidgets.QLabel)
+    assert message.isVisible()
+    assert "NoneType" in message.text() and "non-leaf" in message.text()
+    check.setChecked(False)
+    assert run_and_wait(qtbot, lab) == "completed"
+    assert not message.isVisible()
+    child(lab, "optimizerCombo").setCurrentText("SGD")
+    assert not check.isEnabled()  # the switch only means something for Manual
+
+
+def test_an_exception_in_the_worker_is_shown(qtbot, lab, monkeypatch):
+    import playground.ui.training_worker as worker_module
+
+    def broken_train(config, control):
+        yield from ()
+        raise RuntimeError("boom in the worker")
+
+    monkeypatch.setattr(worker_module, "train", broken_train)
+    assert run_and_wait(qtbot, lab) == "error"
+    text = child(lab, "trainingMessageLabel", QtWidgets.QLabel).text()
+    assert "RuntimeError: boom in the worker" in text
+    assert child(lab, "startButton").isEnabled()
+
+
+# ----- run controls ----------------------------------------------------------------------------
+def test_step_pause_resume_stop(qtbot, lab):
+    child(lab, "epochsSpin").setValue(1_000_000)
+    pause = child(lab, "pauseButton", QtWidgets.QPushButton)
+    n = lambda: n_epochs(lab)  # noqa: E731
+
+    click(qtbot, lab, "stepButton")  # idle: starts a paused run and trains one epoch
+    assert lab.is_running()
+    qtbot.waitUntil(lambda: n() == 1)
+    assert pause.text() == "Resume"
+    click(qtbot, lab, "stepButton")
+    qtbot.waitUntil(lambda: n() == 2)
+    qtbot.wait(150)  # a paused run must not creep on
+    assert n() == 2
+    expected, w, _ = torch_loop([0.001] * 2)
+    np.testing.assert_array_equal(loss_data(lab)[1], expected)
+
+    click(qtbot, lab, "pauseButton")  # Resume
+    assert pause.text() == "Pause"
+    qtbot.waitUntil(lambda: n() > 200)
+    click(qtbot, lab, "pauseButton")  # Pause
+    assert pause.text() == "Resume"
+    qtbot.wait(150)  # let the last epochs before the pause drain
+    held = n()
+    qtbot.wait(150)
+    assert n() == held
+
+    with qtbot.waitSignal(lab.runFinished, timeout=5000) as stopped:
+        click(qtbot, lab, "stopButton")
+    assert stopped.args == ["stopped"]
+    assert n() == held < 1_000_000
+    assert child(lab, "progressBar").value() == held
+    expected, w, _ = torch_loop([0.001] * held)
+    np.testing.assert_array_equal(loss_data(lab)[1], expected)
+    assert np.float32(readout(lab, "wLabel")) == np.float32(w)
+    assert child(lab, "optimizerCombo").isEnabled()
+
+
+def test_earlier_runs_overlay_and_reset_clears(qtbot, lab):
+    for lr in (0.001, 0.002, 0.003):
+        child(lab, "lrSpin").setValue(lr)
+        assert run_and_wait(qtbot, lab) == "completed"
+    plot = child(lab, "lossPlot")
+    items = plot.getPlotItem().listDataItems()
+    assert len(items) == 3
+    expected, _, _ = torch_loop([0.003] * 100)
+    np.testing.assert_array_equal(items[0].getData()[1], expected)  # current stays first
+    names = [label.text for _, label in plot.getPlotItem().legend.items]
+    assert "SGD, lr 0.001" in names and "SGD, lr 0.002" in names
+
+    click(qtbot, lab, "resetButton")
+    items = plot.getPlotItem().listDataItems()
+    assert len(items) == 1 and n_epochs(lab) == 0
+    assert (readout(lab, "wLabel"), readout(lab, "bLabel")) == (1.0, 1.0)
+
+
+def test_close_mid_run_joins_within_a_second(qtbot, lab, qtlog):
+    child(lab, "epochsSpin").setValue(1_000_000)
+    click(qtbot, lab, "startButton")
+    qtbot.waitUntil(lambda: n_epochs(lab) > 100)
+    with qtbot.waitSignal(lab.runFinished, timeout=1000) as finished:
+        began = time.perf_counter()
+        assert lab.shutdown(1000)
+        took = time.perf_counter() - began
+    assert took < 1.0
+    assert finished.args == ["stopped"]
+    assert not lab.is_running()
+    assert not [r for r in qtlog.records if "QThread" in r.message]
+
+
+def test_closing_the_main_window_mid_run_stops_training(qtbot, playground_window, qtlog):
+    window = playground_window()
+    lab = window.findChild(QtWidgets.QWidget, "trainingLab")
+    window.findChild(QtWidgets.QWidget, "labTabs").setCurrentWidget(lab)
+    child(lab, "epochsSpin").setValue(1_000_000)
+    click(qtbot, lab, "startButton")
+    qtbot.waitUntil(lambda: n_epochs(lab) > 100)
+    began = time.perf_counter()
+    window.close()
+    assert time.perf_counter() - began < 1.0
+    assert not lab.is_running()
+    assert not [r for r in qtlog.records if "QThread" in r.message]
+
+
+# ----- exports -----------------------------------------------------------------------------------
+def test_exported_script_prints_the_same_losses(qtbot, lab, tmp_path):
+    import subprocess
+    import sys
+
+    child(lab, "epochsSpin").setValue(3000)
+    with qtbot.waitSignal(lab.runFinished, timeout=30_000):
+        click(qtbot, lab, "startButton")
+        qtbot.waitUntil(lambda: n_epochs(lab) >= 50, timeout=20_000)
+        child(lab, "lrSpin").setValue(0.004)
+    script = tmp_path / "run.py"
+    lab.export_script(script)
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                         check=True, timeout=120).stdout.splitlines()
+    printed = [float(line.split()[3]) for line in out if line.startswith("epoch ")]
+    _, losses = loss_data(lab)
+    np.testing.assert_allclose(printed, losses, rtol=0, atol=5e-7)  # printed with 6 decimals
+    final = out[-1].split()
+    assert np.float32(float(final[2])) == np.float32(readout(lab, "wLabel"))
+    assert np.float32(float(final[4])) == np.float32(readout(lab, "bLabel"))
+
+
+def test_loss_csv_and_png(qtbot, lab, tmp_path):
+    import csv
+
+    assert run_and_wait(qtbot, lab) == "completed"
+    lab.export_loss_csv(tmp_path / "loss.csv")
+    with open(tmp_path / "loss.csv", newline="") as handle:
+        rows = list(csv.reader(handle))
+    assert rows[0] == ["epoch", "loss", "lr", "w", "b"]
+    table = np.array(rows[1:], dtype=float)
+    epochs, losses = loss_data(lab)
+    np.testing.assert_array_equal(table[:, 0], epochs)
+    np.testing.assert_array_equal(table[:, 1], losses)
+    assert np.all(table[:, 2] == 0.001)
+    assert np.float32(table[-1, 3]) == np.float32(readout(lab, "wLabel"))
+
+    from PySide6 import QtGui
+
+    lab.export_loss_png(tmp_path / "loss.png")
+    image = QtGui.QImage(str(tmp_path / "loss.png"))
+    assert not image.isNull() and image.width() > 100
+
+
+# ----- data sets ---------------------------------------------------------------------------------
+def test_noisy_line_and_mini_batches_reach_the_core(qtbot, lab):
+    from playground.core.training import noisy_line
+
+    combo = child(lab, "datasetCombo")
+    combo.setCurrentIndex(combo.findData("noisy"))
+    assert child(lab, "pointsSpin").isEnabled()
+    child(lab, "pointsSpin").setValue(12)
+    child(lab, "seedSpin").setValue(3)
+    child(lab, "batchSizeSpin").setValue(4)
+    child(lab, "epochsSpin").setValue(20)
+    config = lab.config()
+    assert config.dataset == noisy_line(12, noise=1.0, seed=3)
+    assert config.batch_size == 4 and config.seed == 3
+    assert run_and_wait(qtbot, lab) == "completed"
+
+    # Plain torch: 3 shuffled mini-batches per epoch, the shuffle seeded by the run's seed.
+    x = torch.tensor(config.dataset.x)
+    y = torch.tensor(config.dataset.y)
+    w = torch.ones(1, requires_grad=True)
+    b = torch.ones(1, requires_grad=True)
+    opt = torch.optim.SGD([w, b], lr=0.001)
+    gen = torch.Generator().manual_seed(3)
+    expected = []
+    for _ in range(20):
+        total = 0.0
+        perm = torch.randperm(12, generator=gen)
+        for start in range(0, 12, 4):
+            idx = perm[start:start + 4]
+            L = F.mse_loss(w * x[idx] + b, y[idx])
+            L.backward()
+            opt.step()
+            opt.zero_grad()
+            total += L.item() * len(idx)
+        expected.append(total / 12)
+    np.testing.assert_allclose(loss_data(lab)[1], expected, rtol=1e-12)
+    assert np.float32(readout(lab, "wLabel")) == np.float32(w.item())
+
+
+def test_custom_points_are_added_and_removed_on_the_data_plot(qtbot, lab):
+    combo = child(lab, "datasetCombo")
+    combo.setCurrentIndex(combo.findData("custom"))
+    plot = child(lab, "dataPlot")
+    vb = plot.getPlotItem().getViewBox()
+    start = list(lab.config().dataset.x)
+    assert start == list(NOTEBOOK_X)  # custom starts from the notebook's points
+
+    def to_widget(x, y):
+        return plot.mapFromScene(vb.mapViewToScene(QtCore.QPointF(x, y)))
+
+    qtbot.mouseClick(plot.viewport(), LEFT, pos=to_widget(7.0, 8.0))
+    points = sorted(zip(lab.config().dataset.x, lab.config().dataset.y, strict=True))
+    assert len(points) == 3
+    assert points[1] == pytest.approx((7.0, 8.0), abs=0.15)
+
+    qtbot.mouseClick(plot.viewport(), QtCore.Qt.MouseButton.RightButton,
+                     pos=to_widget(*points[1]))
+    assert sorted(lab.config().dataset.x) == sorted(NOTEBOOK_X)
+
+    # Training uses the edited points.
+    child(lab, "epochsSpin").setValue(10)
+    assert run_and_wait(qtbot, lab) == "completed"
+    expected, _, _ = torch_loop([0.001] * 10)
+    np.testing.assert_array_equal(loss_data(lab)[1], expected)
+
+
+def test_dark_theme_recolours_plots(lab):
+    plot = child(lab, "lossPlot")
+    light = plot.backgroundBrush().color().name()
+    lab.set_dark(True)
+    dark = plot.backgroundBrush().color().name()
+    assert light != dark and QtWidgets.QApplication.instance() is not None
+    lab.set_dark(False)
+    assert plot.backgroundBrush().color().name() == light
