@@ -28,7 +28,8 @@ bench: setup
 	QT_QPA_PLATFORM=offscreen $(PY) benchmarks/bench_training.py
 
 screenshot: setup
-	$(PY) -m playground --screenshot docs/screenshot-tensor-lab.png
+	$(PY) -m playground --session resources/sessions/notebook_accumulation.json \
+		--screenshot docs/screenshot-tensor-lab.png
 	$(PY) -m playground --lab training --demo --screenshot docs/screenshot-training-lab.png
 
 clean:

@@ -7,12 +7,12 @@ goes through that workspace's one pipe (`run`, `undo`, `redo`, `reset`, `load`).
 from __future__ import annotations
 
 import contextlib
-import json
 from pathlib import Path
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from playground import __version__
+from playground.core.session import read_session, write_session
 from playground.core.workspace import SEED_STATEMENT, Workspace
 from playground.ui.tensor_lab import TensorLab
 from playground.ui.theme import ThemeMode, apply_theme, is_dark
@@ -25,30 +25,9 @@ DEFAULT_STATEMENTS = (
     "z = y * y * y",
     "w = z.mean()",
 )
-SESSION_FORMAT = "gradient-playground-session"
 ICON_PATH = Path(__file__).resolve().parents[2] / "resources" / "icon.svg"
 ZOOM_STEP = 1.15
 ZOOM_LIMITS = (-4, 8)
-
-
-def read_session(path: str | Path) -> list[str]:
-    """Read a session file (JSON, never pickle) and return its statements; ValueError if bad."""
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ValueError(f"Could not read {path}: {exc}") from exc
-    if not isinstance(data, dict) or data.get("format") != SESSION_FORMAT:
-        raise ValueError(f"{path} is not a Gradient Playground session file.")
-    statements = data.get("statements")
-    if not isinstance(statements, list) or not all(isinstance(s, str) for s in statements):
-        raise ValueError(f"{path} has no list of statements.")
-    return statements
-
-
-def write_session(path: str | Path, statements: list[str]) -> None:
-    """Write the statement log as a small JSON document a person can read and diff."""
-    doc = {"format": SESSION_FORMAT, "version": 1, "statements": statements}
-    Path(path).write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
 
 
 class MainWindow(QtWidgets.QMainWindow):
