@@ -501,7 +501,7 @@ class _Executor:
 
     def statement(self, node: ast.stmt) -> None:
         if isinstance(node, ast.Expr):
-            value = self.eval(node.value)
+            value = self.evaluate(node.value)
             if value is not None:
                 self.outcome.outputs.append(repr(value))
         elif isinstance(node, ast.Assign):
@@ -524,13 +524,13 @@ class _Executor:
         self.outcome.assigned.append(name)
 
     def assign(self, target: ast.expr, value_node: ast.expr) -> None:
-        value = self.eval(value_node)
+        value = self.evaluate(value_node)
         if isinstance(target, ast.Name):
             self.bind(target.id, value)
             return
         if not isinstance(target, ast.Attribute):  # the checker allows nothing else
             raise _refuse_node(target)
-        owner = self.tensor(self.eval(target.value), f".{target.attr} =")
+        owner = self.tensor(self.evaluate(target.value), f".{target.attr} =")
         if target.attr == "grad" and not (value is None or isinstance(value, torch.Tensor)):
             raise Refused(".grad can be set to None or to a tensor.")
         if target.attr == "requires_grad" and not isinstance(value, bool):
@@ -538,7 +538,7 @@ class _Executor:
         setattr(owner, target.attr, value)
 
     def aug_assign(self, node: ast.AugAssign) -> None:
-        value = self.eval(node.value)
+        value = self.evaluate(node.value)
         inplace = _INPLACE[type(node.op)]
         target = node.target
         if isinstance(target, ast.Name):
@@ -548,7 +548,7 @@ class _Executor:
             return
         if not isinstance(target, ast.Attribute):  # the checker allows nothing else
             raise _refuse_node(target)
-        owner = self.tensor(self.eval(target.value), f".{target.attr}")
+        owner = self.tensor(self.evaluate(target.value), f".{target.attr}")
         current = getattr(owner, target.attr)
         self.tensor(current, f"Updating .{target.attr}")
         self.guard_operands([current, value], node.op)
@@ -556,24 +556,24 @@ class _Executor:
 
     # -- expressions --
 
-    def eval(self, node: ast.expr) -> Any:
+    def evaluate(self, node: ast.expr) -> Any:
         if isinstance(node, ast.Constant):
             return node.value
         if isinstance(node, ast.Name):
             return self.env.tensors[node.id]
         if isinstance(node, (ast.List, ast.Tuple)):
-            return [self.literal_item(self.eval(item)) for item in node.elts]
+            return [self.literal_item(self.evaluate(item)) for item in node.elts]
         if isinstance(node, ast.Attribute):
             if _is_torch(node.value):
                 return DTYPES[node.attr]
-            owner = self.tensor(self.eval(node.value), f".{node.attr}")
+            owner = self.tensor(self.evaluate(node.value), f".{node.attr}")
             return getattr(owner, node.attr)
         if isinstance(node, ast.Call):
             return self.call(node)
         if isinstance(node, ast.BinOp):
-            return self.binop(node.op, self.eval(node.left), self.eval(node.right))
+            return self.binop(node.op, self.evaluate(node.left), self.evaluate(node.right))
         if isinstance(node, ast.UnaryOp):
-            operand = self.eval(node.operand)
+            operand = self.evaluate(node.operand)
             self.operand(operand)
             return _UNARY[type(node.op)](operand)
         if isinstance(node, ast.Subscript):
@@ -618,7 +618,7 @@ class _Executor:
         return _BINOPS[type(op)](left, right)
 
     def subscript(self, node: ast.Subscript) -> Any:
-        owner = self.eval(node.value)
+        owner = self.evaluate(node.value)
         if not isinstance(owner, (torch.Tensor, torch.Size)):
             raise Refused(f"Indexing works on tensors and shapes, not on {type(owner).__name__}.")
         return owner[self.index(node.slice)]
@@ -635,14 +635,14 @@ class _Executor:
         return self.index_int(node)
 
     def index_int(self, node: ast.expr) -> int:
-        value = self.eval(node)
+        value = self.evaluate(node)
         if isinstance(value, bool) or not isinstance(value, int):
             raise Refused("Index with whole numbers and slices, e.g. x[0], x[:, 1], x[1:3].")
         return value
 
     def arguments(self, node: ast.Call) -> tuple[list[Any], dict[str, Any]]:
-        args = [self.argument(self.eval(arg)) for arg in node.args]
-        kwargs = {kw.arg: self.argument(self.eval(kw.value)) for kw in node.keywords if kw.arg}
+        args = [self.argument(self.evaluate(arg)) for arg in node.args]
+        kwargs = {kw.arg: self.argument(self.evaluate(kw.value)) for kw in node.keywords if kw.arg}
         return args, kwargs
 
     def argument(self, value: Any) -> Any:
@@ -659,7 +659,7 @@ class _Executor:
         if _is_torch(func.value):
             args, kwargs = self.arguments(node)
             return self.torch_call(name, args, kwargs)
-        owner = self.tensor(self.eval(func.value), f".{name}()")
+        owner = self.tensor(self.evaluate(func.value), f".{name}()")
         args, kwargs = self.arguments(node)
         self.guard_operands(
             [owner, *args, *kwargs.values()], ast.MatMult() if name == "matmul" else None
