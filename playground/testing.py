@@ -7,6 +7,7 @@ still running (a leaked thread aborts the process when Qt tears down).
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
 @pytest.fixture
 def playground_window(qtbot, tmp_path_factory) -> Iterator[Callable[..., MainWindow]]:
     """Factory: `window = playground_window()` opens the default state, shown offscreen."""
-    from PySide6 import QtCore
+    from PySide6 import QtCore, QtWidgets
 
     from playground.ui.main_window import MainWindow
 
@@ -35,6 +36,11 @@ def playground_window(qtbot, tmp_path_factory) -> Iterator[Callable[..., MainWin
         if show:
             window.show()
             qtbot.waitExposed(window)
+            # Window shortcuts (Ctrl+Z, Ctrl+B, ...) only fire in the active window.
+            window.activateWindow()
+            with contextlib.suppress(Exception):  # some platforms never report activation
+                qtbot.waitUntil(lambda: QtWidgets.QApplication.activeWindow() is window,
+                                timeout=2000)
         return window
 
     yield factory

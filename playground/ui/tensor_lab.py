@@ -402,7 +402,7 @@ class TensorLab(QtWidgets.QWidget):
             return
         self.statement_edit.remember(text)
         if self.run_source(text).ok:
-            self.statement_edit.clear()
+            self.statement_edit.setText("")  # unlike clear(), also empties the edit's undo stack
 
     def _run_quick_op(self, template: str) -> None:
         current = self._ws.current

@@ -25,6 +25,26 @@ class StatementEdit(QtWidgets.QLineEdit):
     def history(self) -> list[str]:
         return list(self._history)
 
+    def event(self, event: QtCore.QEvent) -> bool:
+        # With nothing of its own to undo/redo, let Ctrl+Z / Ctrl+Shift+Z reach the window's
+        # Undo/Redo (the workspace log) instead of being swallowed by the line edit.
+        if event.type() == QtCore.QEvent.Type.ShortcutOverride:
+            key_event = QtGui.QKeyEvent(event)
+            if (key_event.matches(QtGui.QKeySequence.StandardKey.Undo)
+                    and not self.isUndoAvailable()) or (
+                    self._is_redo(key_event) and not self.isRedoAvailable()):
+                event.ignore()
+                return False
+        return super().event(event)
+
+    @staticmethod
+    def _is_redo(event: QtGui.QKeyEvent) -> bool:
+        combo = event.keyCombination()
+        ctrl_shift_z = QtCore.QKeyCombination(
+            QtCore.Qt.KeyboardModifier.ControlModifier | QtCore.Qt.KeyboardModifier.ShiftModifier,
+            QtCore.Qt.Key.Key_Z)
+        return event.matches(QtGui.QKeySequence.StandardKey.Redo) or combo == ctrl_shift_z
+
     def keyPressEvent(self, event: QtGui.QKeyEvent) -> None:  # noqa: N802 (Qt API)
         key = event.key()
         if key == QtCore.Qt.Key.Key_Up and self._history:

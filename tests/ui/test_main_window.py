@@ -186,3 +186,21 @@ def test_screenshot_writes_a_png_and_exits_0(tmp_path):
     image = QtGui.QImage(str(out))
     assert (image.width(), image.height()) == (1200, 800)
 
+
+
+def test_ctrl_z_in_an_empty_statement_line_undoes_the_last_statement(playground_window, qtbot):
+    window = playground_window()
+    edit = child(window, "statementEdit")
+    edit.setFocus()
+    qtbot.keyClicks(edit, "a = x * 2")
+    qtbot.keyClick(edit, QtCore.Qt.Key.Key_Return)
+    assert window.workspace.names[-1] == "a" and edit.text() == ""
+    ctrl = QtCore.Qt.KeyboardModifier.ControlModifier
+    qtbot.keyClick(edit, QtCore.Qt.Key.Key_Z, ctrl)
+    assert "a" not in window.workspace.names
+    qtbot.keyClick(edit, QtCore.Qt.Key.Key_Z, ctrl | QtCore.Qt.KeyboardModifier.ShiftModifier)
+    assert window.workspace.names[-1] == "a"
+    # While the line has its own typing to undo, Ctrl+Z edits the text, not the log.
+    qtbot.keyClicks(edit, "b = a")
+    qtbot.keyClick(edit, QtCore.Qt.Key.Key_Z, ctrl)
+    assert window.workspace.names[-1] == "a" and edit.text() == ""
