@@ -271,6 +271,11 @@ def _is_torch(node: ast.AST) -> bool:
     return isinstance(node, ast.Name) and node.id == "torch"
 
 
+def _is_print(node: ast.expr) -> bool:
+    return (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+            and node.func.id == "print")
+
+
 def _refuse_node(node: ast.AST) -> Refused:
     what = _NODE_NAMES.get(type(node))
     if what is None:
@@ -311,7 +316,9 @@ class _Checker:
             self.statement(stmt)
 
     def statement(self, node: ast.stmt) -> None:
-        if isinstance(node, ast.Expr):
+        if isinstance(node, ast.Expr) and _is_print(node.value):
+            self.print_call(node.value)
+        elif isinstance(node, ast.Expr):
             self.expr(node.value)
         elif isinstance(node, ast.Assign):
             self.assign(node)
@@ -434,6 +441,15 @@ class _Checker:
             raise Refused(f".{node.attr} cannot be read here; readable attributes: {allowed}.")
         self.expr(node.value)
 
+    def print_call(self, node: ast.Call) -> None:
+        # The notebook prints everything; print(...) as a statement shows its text as output.
+        if node.keywords:
+            raise Refused("print(...) takes only the values to show, e.g. print(x, x.grad).")
+        for arg in node.args:
+            if isinstance(arg, ast.Starred):
+                raise _refuse_node(arg)
+            self.expr(arg)
+
     def call(self, node: ast.Call) -> None:
         func = node.func
         if not isinstance(func, ast.Attribute):
@@ -500,7 +516,10 @@ class _Executor:
             self.statement(stmt)
 
     def statement(self, node: ast.stmt) -> None:
-        if isinstance(node, ast.Expr):
+        if isinstance(node, ast.Expr) and _is_print(node.value):
+            values = [self.evaluate(arg) for arg in node.value.args]
+            self.outcome.outputs.append(" ".join(str(value) for value in values))
+        elif isinstance(node, ast.Expr):
             value = self.evaluate(node.value)
             if value is not None:
                 self.outcome.outputs.append(repr(value))

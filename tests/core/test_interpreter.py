@@ -354,3 +354,16 @@ def test_python_arithmetic_is_bounded_but_works() -> None:
     ws.run("x = torch.ones(2)")
     assert ws.run("y = x * 2 ** 10 + 10 // 3 - 7 % 4").ok
     assert torch.equal(ws.tensor("y"), torch.ones(2) * 1024 + 3 - 3)
+
+
+def test_print_statement_shows_torchs_text_as_output():
+    ws = Workspace()
+    ws.run("x = torch.ones(2, requires_grad=True)")
+    result = ws.run("print(x, x.sum())")
+    assert result.ok
+    x = torch.ones(2, requires_grad=True)
+    assert result.output == str(x) + " " + str(x.sum())
+    for bad in ("y = print(x)", "print(x, sep='')", "z = x + print(x)", "print(*x)"):
+        refused = ws.run(bad)
+        assert not refused.ok and refused.messages[0].text
+    assert ws.names == ["x"]
