@@ -211,17 +211,20 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def export_script(self, path: str | Path) -> None:
         """Write the session as a plain script that prints the values the window shows."""
-        Path(path).write_text(self.workspace.to_script(), encoding="utf-8")
+        self.tensor_lab.save_script(path)
         self.statusBar().showMessage(f"Exported {path}", 5000)
 
-    def _export_script_dialog(self) -> None:
-        path, _ = QtWidgets.QFileDialog.getSaveFileName(
-            self, "Export Python Script", "session.py", "Python scripts (*.py)")
+    def _save_with_dialog(self, title: str, suggested: str, file_filter: str, write) -> None:
+        path, _ = QtWidgets.QFileDialog.getSaveFileName(self, title, suggested, file_filter)
         if path:
             try:
-                self.export_script(path)
+                write(path)
             except OSError as exc:
-                QtWidgets.QMessageBox.warning(self, "Export", f"Could not save: {exc}")
+                QtWidgets.QMessageBox.warning(self, title, f"Could not save {path}: {exc}")
+
+    def _export_script_dialog(self) -> None:
+        self._save_with_dialog("Export Python Script", "session.py", "Python scripts (*.py)",
+                               self.export_script)
 
     def _open_session_dialog(self) -> None:
         path, _ = QtWidgets.QFileDialog.getOpenFileName(
@@ -230,13 +233,8 @@ class MainWindow(QtWidgets.QMainWindow):
             QtWidgets.QMessageBox.warning(self, "Open Session", self.statusBar().currentMessage())
 
     def _save_session_dialog(self) -> None:
-        path, _ = QtWidgets.QFileDialog.getSaveFileName(
-            self, "Save Session", "session.json", "Gradient Playground sessions (*.json)")
-        if path:
-            try:
-                self.save_session(path)
-            except OSError as exc:
-                QtWidgets.QMessageBox.warning(self, "Save Session", f"Could not save: {exc}")
+        self._save_with_dialog("Save Session", "session.json",
+                               "Gradient Playground sessions (*.json)", self.save_session)
 
     # ----- view: zoom and theme ---------------------------------------------------------------
     @property
