@@ -62,7 +62,8 @@ def main(argv: list[str] | None = None) -> int:
     app.setOrganizationName("GradientPlayground")
     app.setStyle("Fusion")
 
-    from playground.ui import MainWindow
+    splash = None if args.screenshot is not None else _show_splash(app)
+    from playground.ui import MainWindow  # imports torch: about 1.5-2.5 s on a cold start
     from playground.ui.theme import ThemeMode
 
     settings = None
@@ -83,10 +84,44 @@ def main(argv: list[str] | None = None) -> int:
     if args.screenshot is not None:
         return _screenshot(app, window, args)
     window.show()
+    if splash is not None:
+        splash.finish(window)
     if args.demo:
         window.tabs.setCurrentIndex(1)
         window.training_lab.start()
     return app.exec()
+
+
+def _show_splash(app):
+    """Something on screen at once while torch imports, instead of seconds of nothing."""
+    from PySide6 import QtCore, QtGui, QtWidgets
+
+    ratio = app.devicePixelRatio()
+    pixmap = QtGui.QPixmap(int(440 * ratio), int(120 * ratio))
+    pixmap.setDevicePixelRatio(ratio)
+    pixmap.fill(QtGui.QColor("#2b2d31"))
+    painter = QtGui.QPainter(pixmap)
+    icon = Path(__file__).resolve().parents[1] / "resources" / "icon.svg"
+    if icon.exists():
+        QtGui.QIcon(str(icon)).paint(painter, QtCore.QRect(24, 28, 64, 64))
+    painter.setPen(QtGui.QColor("#f0f0f0"))
+    font = app.font()
+    font.setPointSizeF(font.pointSizeF() * 1.5)
+    font.setBold(True)
+    painter.setFont(font)
+    painter.drawText(QtCore.QRect(108, 30, 320, 34), QtCore.Qt.AlignmentFlag.AlignLeft,
+                     "Gradient Playground")
+    font.setPointSizeF(app.font().pointSizeF())
+    font.setBold(False)
+    painter.setFont(font)
+    painter.setPen(QtGui.QColor("#b8bcc4"))
+    painter.drawText(QtCore.QRect(108, 66, 320, 24), QtCore.Qt.AlignmentFlag.AlignLeft,
+                     "Loading PyTorch…")
+    painter.end()
+    splash = QtWidgets.QSplashScreen(pixmap)
+    splash.show()
+    app.processEvents()
+    return splash
 
 
 def _screenshot(app, window, args: argparse.Namespace) -> int:
