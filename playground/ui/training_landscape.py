@@ -47,6 +47,9 @@ class LandscapePlot(TrainingPlot):
         self.image = pg.ImageItem(axisOrder="col-major")  # image[i_w, j_b]: w across, b up
         self.colour_map = pg.colormap.get("viridis")
         self.image.setColorMap(self.colour_map)
+        # The path moves over the image every redraw: blit it from a cached pixmap instead of
+        # scaling the QImage into the view on each paint.
+        self.image.setCacheMode(QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.addItem(self.image)
         self.colour_bar = pg.ColorBarItem(
             colorMap=self.colour_map, interactive=False, width=12, label="log₁₀ loss")

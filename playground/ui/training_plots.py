@@ -1,8 +1,10 @@
 """The Training Lab's loss and learning-rate plots, and the colours every training plot shares.
 
-Following pyqtgraph's scrolling-plot pattern: each curve is created once and fed views of a
-growing numpy buffer with `setData` on the lab's redraw timer; long runs use clip-to-view and
-peak downsampling; live curves use 1 px pens without antialiasing (the cheap path to paint).
+Following pyqtgraph's scrolling-plot pattern: each curve is created once and updated with
+`setData` on the lab's redraw timer. A live run's curve is drawn from a `PeakDecimator`, which
+keeps a min/max-per-bucket copy of the run up to date incrementally, so a paint handles at most
+~2,000 points however long the run (pyqtgraph's own downsampling would rescan every epoch on
+each update); curves use 1 px pens without antialiasing (the cheap path to paint).
 """
 
 from __future__ import annotations
@@ -15,6 +17,9 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 MAX_EARLIER_RUNS = 5
 MAX_LR_MARKERS = 30
+# A live curve is drawn from at most 2 points per bucket: the loss plot is well under 2,000 px
+# wide even on a large screen, so this loses nothing visible.
+DISPLAY_BUCKETS = 1000
 
 
 @dataclass(frozen=True)
@@ -49,15 +54,87 @@ def live_pen(colour: tuple[int, ...]) -> QtGui.QPen:
     return pen
 
 
+class PeakDecimator:
+    """A run's curve reduced to (min, max) per bucket of epochs, extended as the run grows.
+
+    The bucket size is fixed from the run's length when it starts, so finished buckets are
+    computed once and only the partial last bucket is redone per update. Min and max are kept,
+    so spikes and the curve's y bounds survive the reduction exactly.
+    """
+
+    def __init__(self, target_buckets: int = DISPLAY_BUCKETS) -> None:
+        self.target = target_buckets
+        self.bucket = 1
+        self._x = np.empty(0)
+        self._y = np.empty(0)
+        self._done = 0  # finished buckets already in _x/_y
+
+    def reset(self, expected_length: int) -> None:
+        """Start over for a run of about `expected_length` points."""
+        self.bucket = max(1, -(-expected_length // self.target))
+        self._x = np.empty(2 * (self.target + 2))
+        self._y = np.empty_like(self._x)
+        self._done = 0
+
+    def update(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The reduced (x, y) for the run so far; x, y are its full, append-only columns."""
+        b, n = self.bucket, len(x)
+        if b == 1:
+            return x, y
+        full = n // b
+        while full + 1 > len(self._x) // 2:  # the run outgrew its expected length
+            self._x = np.concatenate((self._x, np.empty_like(self._x)))
+            self._y = np.concatenate((self._y, np.empty_like(self._y)))
+        if full > self._done:
+            lo, hi = self._done * b, full * b
+            block = y[lo:hi].reshape(-1, b)
+            self._y[2 * self._done:2 * full:2] = block.min(axis=1)
+            self._y[2 * self._done + 1:2 * full:2] = block.max(axis=1)
+            self._x[2 * self._done:2 * full] = np.repeat(x[lo:hi:b], 2)
+            self._done = full
+        end = 2 * full
+        if n > full * b:  # the partial last bucket
+            tail = y[full * b:]
+            self._x[end:end + 2] = x[full * b]
+            self._y[end], self._y[end + 1] = tail.min(), tail.max()
+            end += 2
+        return self._x[:end], self._y[:end]
+
+
 class RunCurve(pg.PlotDataItem):
     """A run's curve whose getData() returns the full recorded data, not the on-screen reduction.
 
-    pyqtgraph's getData() gives what is drawn (downsampled, log-mapped); callers of this lab
+    pyqtgraph's getData() gives what is drawn (reduced, log-mapped); callers of this lab
     (tests, exports) want every epoch's exact value, whatever the zoom or log switch.
     """
 
-    def getData(self):  # noqa: N802 (pyqtgraph API)
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._full: tuple[np.ndarray | None, np.ndarray | None] = (None, None)
+
+    def set_run(self, x: np.ndarray, y: np.ndarray,
+                shown: tuple[np.ndarray, np.ndarray] | None = None) -> None:
+        """Record the full run (x, y) and draw `shown` (a reduction of it), or all of it."""
+        self._full = (x, y)
+        self.setData(*(shown if shown is not None else (x, y)))
+
+    def set_full(self, x: np.ndarray, y: np.ndarray) -> None:
+        """Update what getData() returns without redrawing (the next set_run draws it)."""
+        self._full = (x, y)
+
+    def shown(self) -> tuple[np.ndarray | None, np.ndarray | None]:
+        """The (x, y) handed to pyqtgraph: a reduction with the full run's min and max."""
         return self.getOriginalDataset()
+
+    def getData(self):  # noqa: N802 (pyqtgraph API)
+        return self._full if self._full[0] is not None else self.getOriginalDataset()
+
+
+def decimate(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A finished run's (min, max)-per-bucket reduction, for overlays drawn many times."""
+    reducer = PeakDecimator()
+    reducer.reset(len(x))
+    return tuple(a.copy() for a in reducer.update(x, y))
 
 
 def style_plot(widget: pg.PlotWidget, colours: PlotColours, title: str = "") -> None:
@@ -125,6 +202,7 @@ class LossPlot(TrainingPlot):
         self.current = RunCurve(pen=live_pen(self.colours.current), name="current run")
         self._configure_live(self.current)
         self.addItem(self.current)  # first data item: the automation contract
+        self._reducer = PeakDecimator()
         self.earlier: list[RunCurve] = []
         self.markers: list[pg.InfiniteLine] = []
         self._follow = True  # manage the y range until the user pans or zooms
@@ -137,17 +215,26 @@ class LossPlot(TrainingPlot):
 
     @staticmethod
     def _configure_live(curve: pg.PlotDataItem) -> None:
+        # Only does work once the user zooms in: the reduced curves are already small.
         curve.setDownsampling(auto=True, method="peak")
         curve.setClipToView(True)
 
     def set_current(self, epochs: np.ndarray, losses: np.ndarray) -> None:
-        self.current.setData(epochs, losses)
+        """Draw the current run (full, append-only columns) from its reduced copy."""
+        shown = self._reducer.update(epochs, losses)
+        # Zoomed in by hand, the user wants every epoch: pyqtgraph clips and reduces to the view.
+        self.current.set_run(epochs, losses, shown if self._follow else None)
         self._follow_y()
+
+    def set_current_data(self, epochs: np.ndarray, losses: np.ndarray) -> None:
+        """Keep getData() up to date on a tick that does not redraw this plot."""
+        self.current.set_full(epochs, losses)
 
     def set_epochs(self, epochs: int) -> None:
         """Fix x to the longest run shown: the axis stays put while the curve grows into it."""
         self._epochs = epochs
-        longest = max([epochs, *(len(c.getOriginalDataset()[0]) for c in self.earlier)])
+        self._reducer.reset(epochs)
+        longest = max([epochs, *(len(c.getData()[0]) for c in self.earlier)])
         self.setXRange(0, max(longest - 1, 1), padding=0.02)
 
     @QtCore.Slot()
@@ -162,7 +249,7 @@ class LossPlot(TrainingPlot):
         log = self._log
         lows, highs = [], []
         for curve in (self.current, *self.earlier):
-            _, y = curve.getOriginalDataset()
+            _, y = curve.shown()  # a (min, max) reduction: the same bounds, far fewer points
             if y is None or len(y) == 0:
                 continue
             y = y[np.isfinite(y) & (y > 0)] if log else y[np.isfinite(y)]
@@ -187,7 +274,7 @@ class LossPlot(TrainingPlot):
 
     def keep_current_as_earlier(self, name: str) -> None:
         """Copy the current run into a muted overlay (oldest dropped beyond five)."""
-        x, y = self.current.getOriginalDataset()
+        x, y = self.current.getData()
         if x is None or len(x) == 0:
             return
         if len(self.earlier) >= MAX_EARLIER_RUNS:
@@ -200,12 +287,14 @@ class LossPlot(TrainingPlot):
         # Options and data only once it sits in the ViewBox: clip-to-view asks the view for its
         # range, and before addItem that "view" is the PlotWidget, which has no such method.
         self._configure_live(curve)
-        curve.setData(np.array(x), np.array(y))
+        x, y = np.array(x), np.array(y)
+        curve.set_run(x, y, decimate(x, y))
         self.earlier.append(curve)
         self._recolour_earlier()
 
     def clear_current(self) -> None:
-        self.current.setData([], [])
+        self.current.set_run(np.empty(0), np.empty(0))
+        self._reducer.reset(self._epochs)
         self._follow = True
         self._y_view = None
         for line in self.markers:
@@ -268,6 +357,7 @@ class LrPlot(TrainingPlot):
         self.current.setDownsampling(auto=True, method="peak")
         self.current.setClipToView(True)
         self.addItem(self.current)
+        self._reducer = PeakDecimator()
         # Linear y from 0: a log axis over one constant rate crowds its tick labels together,
         # and auto-range would blow a flat line up to fill the plot.
         self.enableAutoRange(x=False, y=False)
@@ -276,15 +366,22 @@ class LrPlot(TrainingPlot):
         self.set_dark(False)
 
     def set_epochs(self, epochs: int) -> None:
+        self._reducer.reset(epochs)
         self.setXRange(0, max(epochs - 1, 1), padding=0.02)
 
     def set_current(self, epochs: np.ndarray, lrs: np.ndarray) -> None:
-        self.current.setData(epochs, lrs)
+        """Draw the current run (full, append-only columns) from its reduced copy."""
+        shown = self._reducer.update(epochs, lrs)
+        self.current.set_run(epochs, lrs, shown)
         if len(lrs):
-            self._set_top(float(np.max(lrs)) * 1.25)
+            self._set_top(float(np.max(shown[1])) * 1.25)
+
+    def set_current_data(self, epochs: np.ndarray, lrs: np.ndarray) -> None:
+        """Keep getData() up to date on a tick that does not redraw this plot."""
+        self.current.set_full(epochs, lrs)
 
     def clear_current(self) -> None:
-        self.current.setData([], [])
+        self.current.set_run(np.empty(0), np.empty(0))
 
     def _set_top(self, top: float) -> None:
         if top != self._top:
