@@ -13,6 +13,7 @@ Targets (issue 3): lab >= 0.8x the plain loop's epochs/s, heartbeat p99 < 16 ms.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import platform
@@ -137,6 +138,9 @@ def main(argv: list[str] | None = None) -> int:
     app.setStyle("Fusion")
     torch.set_num_threads(1)  # what the lab's worker uses (DESIGN.md section 3), for a fair loop
     plain_loop(500)  # warm caches and the optimiser import
+    # The lab calls gc.freeze() when a run starts; do it up front so every loop here runs with
+    # the same collector state (otherwise only the runs after the first lab run benefit).
+    gc.freeze()
     # Interleaved, best of several: this shared 2-core machine's speed drifts between runs.
     plains, cores, labs = [], [], []
     for _ in range(args.repeat):

@@ -10,6 +10,7 @@ and emits `runFinished(status)` on the GUI thread.
 from __future__ import annotations
 
 import csv
+import gc
 import time
 from pathlib import Path
 
@@ -271,6 +272,9 @@ class TrainingLab(QtWidgets.QWidget):
         control = TrainControl(config.lr)
         if paused:
             control.pause()  # before the thread exists, so not even one epoch slips through
+        # Everything alive now (torch, Qt, plots) lives for the whole session: freezing it keeps
+        # the full garbage collections a run's records trigger from walking it (100+ ms stalls).
+        gc.freeze()
         self._worker = TrainingWorker(config, control)
         self._worker.start()
         self._tick = 0
