@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from playground.core.workspace import TensorFacts
-from playground.ui.tensor_table_model import ArrayTableModel
+from playground.ui.tensor_table_model import ArrayTableModel, ShortNumberDelegate
 
 _SMALL_TABLE = 2_000  # cells; above this, skip the (slow) fit-to-contents of columns
 
@@ -20,6 +20,7 @@ def _value_label(name: str, tip: str) -> QtWidgets.QLabel:
 def _array_table(name: str, tip: str) -> QtWidgets.QTableView:
     table = QtWidgets.QTableView(objectName=name)
     table.setModel(ArrayTableModel(table))
+    table.setItemDelegate(ShortNumberDelegate(table))
     table.setToolTip(tip)
     table.setAlternatingRowColors(True)
     table.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)

@@ -6,9 +6,10 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from PySide6 import QtCore, QtGui
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from playground.core.workspace import TensorFacts
+from playground.ui.number_text import exact_text
 
 _Display = QtCore.Qt.ItemDataRole.DisplayRole
 _Align = QtCore.Qt.ItemDataRole.TextAlignmentRole
@@ -30,9 +31,19 @@ def as_grid(values: np.ndarray) -> np.ndarray:
     return values.reshape(-1, last) if last else values.reshape(0, 0)
 
 
-def cell_text(value: Any) -> str:
-    """Shortest round-trip text of one element, so float() gives back the exact number."""
-    return str(value)
+# What the table paints: the short spelling (DisplayRole holds the exact one for automation).
+SHORT_TEXT_ROLE = QtCore.Qt.ItemDataRole.UserRole + 1
+
+
+class ShortNumberDelegate(QtWidgets.QStyledItemDelegate):
+    """Paints SHORT_TEXT_ROLE (0.5518012) where DisplayRole is exact (0.5518012046813965)."""
+
+    def initStyleOption(self, option: QtWidgets.QStyleOptionViewItem,  # noqa: N802 (Qt API)
+                        index: QtCore.QModelIndex) -> None:
+        super().initStyleOption(option, index)
+        short = index.data(SHORT_TEXT_ROLE)
+        if short is not None:
+            option.text = short
 
 
 class ArrayTableModel(QtCore.QAbstractTableModel):
@@ -71,7 +82,9 @@ class ArrayTableModel(QtCore.QAbstractTableModel):
         if not index.isValid() or self._grid is None:
             return None
         if role == _Display:
-            return cell_text(self._grid[index.row(), index.column()])
+            return exact_text(self._grid[index.row(), index.column()])
+        if role == SHORT_TEXT_ROLE:
+            return str(self._grid[index.row(), index.column()])
         if role == _Align:
             return int(QtCore.Qt.AlignmentFlag.AlignRight | QtCore.Qt.AlignmentFlag.AlignVCenter)
         if role == _ToolTip:

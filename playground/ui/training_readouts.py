@@ -1,15 +1,16 @@
 """The Training Lab's readouts row, its divergence banner and its error message.
 
-Each readout value is its own QLabel holding only a number (captions are separate labels), written
-as `str(np.float32(v))`: the shortest text that reads back as exactly the float32 torch holds.
+Each readout value is its own QLabel holding only a number (captions are separate labels): its
+text() is exact (float() gives back the value torch holds), and it paints the short float32 form.
 """
 
 from __future__ import annotations
 
 import html
 
-import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
+
+from playground.ui.number_text import ExactNumberLabel
 
 READOUTS = (
     ("epochLabel", "epoch", "The epoch just trained, counted from 0 like the notebook's loop."),
@@ -28,11 +29,6 @@ _WARNING = {False: ("#fff3cd", "#5c4500"), True: ("#4a3b0b", "#ffe69c")}
 _ERROR = {False: ("#f8d7da", "#6e1a22"), True: ("#5a1d24", "#f5c2c7")}
 
 
-def number_text(value: float) -> str:
-    """Exact float32 text that float() parses ("nan" and "inf" included)."""
-    return str(np.float32(value))
-
-
 def _fixed_digits_font() -> QtGui.QFont:
     # Only the family is set, so the size still follows the application font (View > zoom).
     font = QtGui.QFont()
@@ -49,7 +45,7 @@ class Readouts(QtWidgets.QWidget):
         grid = QtWidgets.QGridLayout(self)
         grid.setContentsMargins(4, 0, 4, 0)
         grid.setVerticalSpacing(2)
-        self.values: dict[str, QtWidgets.QLabel] = {}
+        self.values: dict[str, ExactNumberLabel] = {}
         digits = _fixed_digits_font()
         # Pairs stacked in columns: (epoch, loss), (w, b), (w.grad, b.grad).
         for i, (name, caption, tip) in enumerate(READOUTS):
@@ -57,11 +53,10 @@ class Readouts(QtWidgets.QWidget):
             cap.setToolTip(tip)
             cap.setAlignment(QtCore.Qt.AlignmentFlag.AlignRight
                              | QtCore.Qt.AlignmentFlag.AlignVCenter)
-            value = QtWidgets.QLabel("0")
+            value = ExactNumberLabel()
             value.setObjectName(name)
             value.setFont(digits)
             value.setToolTip(tip)
-            value.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
             row, column = i % 2, 2 * (i // 2)
             grid.addWidget(cap, row, column)
             grid.addWidget(value, row, column + 1)
@@ -84,10 +79,10 @@ class Readouts(QtWidgets.QWidget):
     def show_values(self, epoch: float, loss: float, w: float, b: float,
                     w_grad: float, b_grad: float) -> None:
         v = self.values
-        v["epochLabel"].setText(str(int(epoch)))
+        v["epochLabel"].set_number(int(epoch))
         for name, value in (("lossLabel", loss), ("wLabel", w), ("bLabel", b),
                             ("wGradLabel", w_grad), ("bGradLabel", b_grad)):
-            v[name].setText(number_text(value))
+            v[name].set_number(value)
 
     def set_progress(self, done: int, total: int, exact: bool = False) -> None:
         """Move the bar in steps of 1% of the run (and at its ends), and let it paint with the

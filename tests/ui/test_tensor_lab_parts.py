@@ -5,11 +5,18 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from PySide6 import QtWidgets
 
 from playground.core.workspace import GradRecord, Workspace
 from playground.ui.grad_history_plot import GradHistoryPlot, step_series
 from playground.ui.tensor_hints import hint_for, leaf_names, next_leaf_name, next_result_name
-from playground.ui.tensor_table_model import ArrayTableModel, TensorListModel, as_grid
+from playground.ui.tensor_table_model import (
+    SHORT_TEXT_ROLE,
+    ArrayTableModel,
+    ShortNumberDelegate,
+    TensorListModel,
+    as_grid,
+)
 
 
 def read(model) -> list[str]:
@@ -42,12 +49,26 @@ def test_array_model_keeps_a_copy_and_none_means_no_rows(qtbot):
     assert model.rowCount() == 0 and model.columnCount() == 0
 
 
-def test_array_model_float32_text_is_shortest_round_trip(qtbot):
+def test_array_model_text_is_exact_and_paints_the_short_form(qtbot):
     model = ArrayTableModel()
     value = np.float32(1174.8466)
-    model.set_array(np.array([value]))
-    assert read(model) == ["1174.8466"]
-    assert np.float32(float(read(model)[0])) == value
+    model.set_array(np.array([value, 3], dtype=np.float32))
+    # DisplayRole: float() gives back exactly what torch holds, even compared as float64.
+    assert read(model) == ["1174.8465576171875", "3.0"]
+    assert float(read(model)[0]) == torch.tensor(1174.8466).item()
+    # What the table paints: the shortest spelling of the float32.
+    short = [model.index(0, c).data(SHORT_TEXT_ROLE) for c in range(2)]
+    assert short == ["1174.8466", "3.0"]
+    table = QtWidgets.QTableView()
+    qtbot.addWidget(table)
+    table.setModel(model)
+    table.setItemDelegate(ShortNumberDelegate(table))
+    option = QtWidgets.QStyleOptionViewItem()
+    table.itemDelegate().initStyleOption(option, model.index(0, 0))
+    assert option.text == "1174.8466"
+    ints = ArrayTableModel()
+    ints.set_array(np.array([[1, -2]], dtype=np.int64))
+    assert read(ints) == ["1", "-2"]
 
 
 def test_as_grid_of_empty_last_dimension(qtbot):
