@@ -9,7 +9,7 @@ import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from playground.core.workspace import TensorFacts
-from playground.ui.number_text import exact_text
+from playground.ui.number_text import exact_text, short_text
 
 _Display = QtCore.Qt.ItemDataRole.DisplayRole
 _Align = QtCore.Qt.ItemDataRole.TextAlignmentRole
@@ -84,7 +84,7 @@ class ArrayTableModel(QtCore.QAbstractTableModel):
         if role == _Display:
             return exact_text(self._grid[index.row(), index.column()])
         if role == SHORT_TEXT_ROLE:
-            return str(self._grid[index.row(), index.column()])
+            return short_text(self._grid[index.row(), index.column()])
         if role == _Align:
             return int(QtCore.Qt.AlignmentFlag.AlignRight | QtCore.Qt.AlignmentFlag.AlignVCenter)
         if role == _ToolTip:
