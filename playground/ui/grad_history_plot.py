@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -49,15 +50,28 @@ def _element_labels(shape: tuple[int, ...]) -> list[str]:
     return ["[" + ",".join(str(i) for i in idx) + "]" for idx in np.ndindex(*shape)]
 
 
+class StatementAxis(pg.AxisItem):
+    """An x axis of statement numbers: whole numbers only (no "6.2" between two statements)."""
+
+    def tickValues(self, minVal: float, maxVal: float, size: float) -> list:  # noqa: N802, N803
+        levels = [(spacing, [v for v in values if float(v).is_integer()])
+                  for spacing, values in super().tickValues(minVal, maxVal, size)
+                  if spacing >= 1]
+        if not levels:  # zoomed in closer than one statement
+            levels = [(1.0, [float(v) for v in range(math.ceil(minVal), math.floor(maxVal) + 1)])]
+        return levels
+
+
 class GradHistoryPlot(pg.PlotWidget):
     """Plot of one leaf's grad history; call `show_history` whenever the workspace changes."""
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__(parent, axisItems={"bottom": StatementAxis("bottom")})
         self.setObjectName("gradHistoryPlot")
         self.setToolTip(
             "Each line is one element of the leaf's .grad after every logged step: "
-            "backward adds to it (a staircase), zero_ drops it to 0, None leaves a gap."
+            "backward adds to it (a staircase), zero_ drops it to 0, None leaves a gap. "
+            "Statement # counts the lines of the code panel after torch.manual_seed(0)."
         )
         self.setMinimumHeight(160)
         self._dark = False
@@ -152,7 +166,7 @@ class GradHistoryPlot(pg.PlotWidget):
             axis.setTickFont(self.font())
             # 0.125 must read as 0.125, not "125" with a "(x0.001)" unit prefix.
             axis.enableAutoSIPrefix(False)
-        item.setLabel("bottom", "log step", color=muted, size=self._pt(0.9))
+        item.setLabel("bottom", "statement #", color=muted, size=self._pt(0.9))
         item.setLabel("left", ".grad", color=muted, size=self._pt(0.9))
         title = f"{self._name}.grad per step" if self._name else ".grad per step"
         item.setTitle(title, color=fg, size=self._pt(1.0))

@@ -8,7 +8,7 @@ import torch
 from PySide6 import QtWidgets
 
 from playground.core.workspace import GradRecord, Workspace
-from playground.ui.grad_history_plot import GradHistoryPlot, step_series
+from playground.ui.grad_history_plot import GradHistoryPlot, StatementAxis, step_series
 from playground.ui.tensor_hints import hint_for, leaf_names, next_leaf_name, next_result_name
 from playground.ui.tensor_table_model import (
     SHORT_TEXT_ROLE,
@@ -156,3 +156,14 @@ def test_hint_for_the_notebooks_first_cell():
     assert ws.run("n = torch.arange(3)").ok
     ws.current = "n"
     assert "int64" in hint_for(ws)
+
+
+@pytest.mark.parametrize(("lo", "hi"), [(6.0, 7.0), (0.0, 3.0), (5.0, 240.0), (2.3, 2.7)])
+def test_statement_axis_ticks_are_whole_numbers(qtbot, lo, hi):
+    axis = StatementAxis("bottom")
+    levels = axis.tickValues(lo, hi, 400)
+    values = [v for _spacing, vs in levels for v in vs]
+    assert all(float(v).is_integer() for v in values)
+    assert all(lo <= v <= hi for v in values)
+    if hi - lo >= 1:
+        assert values, "a range spanning a statement shows at least one tick"
