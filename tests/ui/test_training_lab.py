@@ -448,6 +448,27 @@ def test_custom_points_are_added_and_removed_on_the_data_plot(qtbot, lab):
     np.testing.assert_array_equal(loss_data(lab)[1], expected)
 
 
+def test_a_custom_point_is_dragged_to_a_new_place(qtbot, lab):
+    combo = child(lab, "datasetCombo")
+    combo.setCurrentIndex(combo.findData("custom"))
+    plot = child(lab, "dataPlot")
+    vb = plot.getPlotItem().getViewBox()
+
+    def to_widget(x, y):
+        return plot.mapFromScene(vb.mapViewToScene(QtCore.QPointF(x, y)))
+
+    start, end = to_widget(10.0, 10.0), to_widget(8.0, 6.0)
+    qtbot.mousePress(plot.viewport(), LEFT, pos=start)
+    for i in range(1, 11):  # several moves, as a hand would make, past the drag threshold
+        qtbot.mouseMove(plot.viewport(), start + (end - start) * i / 10)
+    qtbot.mouseRelease(plot.viewport(), LEFT, pos=end)
+
+    points = sorted(zip(lab.config().dataset.x, lab.config().dataset.y, strict=True))
+    assert len(points) == 2
+    assert points[0] == (5.0, 5.0)  # the other point stayed put
+    assert points[1] == pytest.approx((8.0, 6.0), abs=0.15)
+
+
 def test_dark_theme_recolours_plots(lab):
     plot = child(lab, "lossPlot")
     light = plot.backgroundBrush().color().name()
