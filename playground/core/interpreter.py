@@ -8,106 +8,42 @@ source names, so a typed line can only do what the whitelist allows (DESIGN.md s
 from __future__ import annotations
 
 import ast
-import keyword
-import math
-import operator
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 import torch
 
-MAX_SOURCE_CHARS = 10_000
-MAX_DEPTH = 50
-MAX_INT_BITS = 10_000  # Python ints beyond this (about 3000 digits) are refused, not computed
-MATMUL_WORK_FACTOR = 100  # matmul may do this many multiply-adds per allowed element
-
-ALLOWED = (
-    "Allowed: names bound to tensors; numbers and nested lists of numbers; "
-    "torch.tensor/randn/rand/zeros/ones/full/arange/linspace and the *_like forms; "
-    "+ - * / ** @ // %; indexing with ints and slices; tensor methods such as mean, sum, exp, "
-    "reshape, detach, backward, zero_, item; reading .grad .grad_fn .requires_grad .is_leaf "
-    ".shape .dtype .data .T; x = ..., x -= ..., x.grad = None, x.requires_grad = True, "
-    "`with torch.no_grad():` and torch.manual_seed(n)."
+from playground.core.subset import (
+    ALLOWED,
+    BINOPS,
+    DTYPES,
+    FACTORIES,
+    INPLACE,
+    KWARGS,
+    LIKE_FACTORIES,
+    MATMUL_WORK_FACTOR,
+    MAX_DEPTH,
+    MAX_SOURCE_CHARS,
+    RANDOM,
+    TENSOR_ATTRS,
+    TENSOR_METHODS,
+    TORCH_FUNCTIONS,
+    UNARY,
+    Refused,
+    broadcast_numel,
+    check_name,
+    factory_numel,
+    fold,
+    guard,
+    is_number,
+    matmul_cost,
+    number_op,
+    refuse_node,
 )
 
-DTYPES: dict[str, torch.dtype] = {
-    "float32": torch.float32,
-    "float": torch.float32,
-    "float64": torch.float64,
-    "double": torch.float64,
-    "int64": torch.int64,
-    "long": torch.int64,
-}
-SHAPE_FACTORIES = frozenset({"randn", "rand", "zeros", "ones"})
-FACTORIES = SHAPE_FACTORIES | {"tensor", "full", "arange", "linspace"}
-LIKE_FACTORIES = frozenset({"zeros_like", "ones_like", "randn_like", "rand_like", "full_like"})
-RANDOM = frozenset({"randn", "rand", "randn_like", "rand_like"})
-MATH = frozenset(
-    {
-        "mean", "sum", "prod", "pow", "exp", "log", "sin", "cos", "tanh", "sigmoid", "relu",
-        "abs", "sqrt", "square", "clamp", "add", "sub", "mul", "div", "matmul", "neg", "max",
-        "min", "norm",
-    }
-)  # fmt: skip
-TORCH_FUNCTIONS = MATH | {"t", "reshape", "detach", "clone", "numel"}
-TENSOR_METHODS = MATH | {
-    "t", "reshape", "view", "detach", "clone", "retain_grad", "requires_grad_", "backward",
-    "zero_", "item", "numel", "dim", "size", "float", "double",
-}  # fmt: skip
-TENSOR_ATTRS = frozenset(
-    {"grad", "grad_fn", "requires_grad", "is_leaf", "shape", "dtype", "data", "T"}
-)
-KWARGS = frozenset(
-    {"requires_grad", "dtype", "dim", "keepdim", "gradient", "retain_graph", "min", "max"}
-)
-RESERVED_NAMES = frozenset({"torch", "print"})  # the exported script needs these two
-
-_BINOPS: dict[type[ast.operator], Callable[[Any, Any], Any]] = {
-    ast.Add: operator.add,
-    ast.Sub: operator.sub,
-    ast.Mult: operator.mul,
-    ast.Div: operator.truediv,
-    ast.Pow: operator.pow,
-    ast.MatMult: operator.matmul,
-    ast.FloorDiv: operator.floordiv,
-    ast.Mod: operator.mod,
-}
-_INPLACE: dict[type[ast.operator], Callable[[Any, Any], Any]] = {
-    ast.Add: operator.iadd,
-    ast.Sub: operator.isub,
-    ast.Mult: operator.imul,
-    ast.Div: operator.itruediv,
-    ast.Pow: operator.ipow,
-    ast.MatMult: operator.imatmul,
-    ast.FloorDiv: operator.ifloordiv,
-    ast.Mod: operator.imod,
-}
-_UNARY: dict[type[ast.unaryop], Callable[[Any], Any]] = {
-    ast.USub: operator.neg,
-    ast.UAdd: operator.pos,
-}
-
-# Friendly names for the constructs people most often try, so the refusal says what they typed.
-_NODE_NAMES: dict[type[ast.AST], str] = {
-    ast.Import: "import", ast.ImportFrom: "import", ast.FunctionDef: "def",
-    ast.AsyncFunctionDef: "def", ast.ClassDef: "class", ast.Lambda: "lambda",
-    ast.ListComp: "comprehensions", ast.SetComp: "comprehensions", ast.DictComp: "comprehensions",
-    ast.GeneratorExp: "generator expressions", ast.JoinedStr: "f-strings",
-    ast.NamedExpr: "the walrus operator :=", ast.Starred: "starred arguments",
-    ast.Global: "global", ast.Nonlocal: "nonlocal", ast.Delete: "del", ast.For: "loops",
-    ast.While: "loops", ast.AsyncFor: "loops", ast.If: "if", ast.IfExp: "conditional expressions",
-    ast.Try: "try", ast.Raise: "raise", ast.Assert: "assert", ast.Return: "return",
-    ast.Compare: "comparisons", ast.BoolOp: "and/or", ast.Dict: "dicts", ast.Set: "sets",
-    ast.Await: "await", ast.Yield: "yield", ast.YieldFrom: "yield", ast.Pass: "pass",
-    ast.Break: "break", ast.Continue: "continue", ast.AnnAssign: "annotated assignment",
-    ast.AsyncWith: "async with", ast.Match: "match",
-}  # fmt: skip
-
-
-class Refused(Exception):
-    """The source uses something outside the safe subset (or is too big); say what is allowed."""
-
+__all__ = ["ALLOWED", "MAX_SOURCE_CHARS", "Env", "Outcome", "Refused", "check", "check_name",
+           "execute", "parse"]
 
 @dataclass
 class Env:
@@ -124,16 +60,6 @@ class Outcome:
 
     assigned: list[str] = field(default_factory=list)
     outputs: list[str] = field(default_factory=list)
-
-
-def check_name(name: str) -> None:
-    """Refuse names the learner may not bind (they would break the exported script or look odd)."""
-    if not (name.isascii() and name.isidentifier()) or keyword.iskeyword(name):
-        raise Refused(f"'{name}' is not a valid name: use letters, digits and _, e.g. x or w1.")
-    if name.startswith("_"):
-        raise Refused(f"Names starting with _ are reserved; pick another name than '{name}'.")
-    if name in RESERVED_NAMES:
-        raise Refused(f"'{name}' is reserved; pick another name.")
 
 
 def parse(source: str, *, no_grad: bool = False) -> tuple[ast.Module, str]:
@@ -179,91 +105,6 @@ def check(tree: ast.Module, known: Iterable[str], max_elements: int) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-# Bounded arithmetic and size estimates, shared by the checker (on literals) and the executor.
-
-
-def number_op(op: ast.operator, a: Any, b: Any) -> Any:
-    """Python arithmetic on numbers, refusing ints so large they would freeze the window."""
-    if isinstance(a, int) and isinstance(b, int):
-        if isinstance(op, ast.Pow) and b > 0 and abs(a) > 1 and b * a.bit_length() > MAX_INT_BITS:
-            raise Refused(f"{a} ** {b} would be an enormous integer; it is not computed.")
-        if isinstance(op, ast.Mult) and a.bit_length() + b.bit_length() > MAX_INT_BITS:
-            raise Refused("That multiplication would be an enormous integer; it is not computed.")
-    if isinstance(op, ast.MatMult):
-        raise Refused("@ multiplies tensors, not plain numbers.")
-    result = _BINOPS[type(op)](a, b)
-    if isinstance(result, int) and result.bit_length() > MAX_INT_BITS:
-        raise Refused("That integer is enormous; it is not kept.")
-    return result
-
-
-def _product(values: Iterable[Any]) -> int | None:
-    total = 1
-    for value in values:
-        if isinstance(value, bool) or not isinstance(value, int):
-            return None  # not a shape: let torch report its own error
-        total *= max(value, 0)
-    return total
-
-
-def factory_numel(name: str, args: list[Any]) -> float | None:
-    """How many elements a factory call would allocate, or None if it cannot be told cheaply."""
-    if name in SHAPE_FACTORIES or name == "full":
-        shape: Any = args[:1] if name == "full" else args
-        if len(shape) == 1 and isinstance(shape[0], (list, tuple, torch.Size)):
-            shape = list(shape[0])
-        elif name == "full" and shape and isinstance(shape[0], int):
-            shape = [shape[0]]
-        return _product(shape)
-    if name == "arange" and args and all(_is_number(a) for a in args[:3]):
-        start, end, step = (0, args[0], 1) if len(args) == 1 else (args[0], args[1], 1)
-        if len(args) >= 3:
-            step = args[2]
-        if step == 0:
-            return None
-        count = (end - start) / step
-        return math.inf if not math.isfinite(count) else max(math.ceil(count), 0)
-    if name == "linspace" and len(args) >= 3 and _is_number(args[2]):
-        return args[2]
-    return None
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
-def _guard(numel: float | None, what: str, max_elements: int) -> None:
-    if numel is not None and numel > max_elements:
-        shown = "an unbounded number of" if math.isinf(numel) else f"{int(numel):,}"
-        raise Refused(
-            f"{what} would make {shown} elements; the limit is {max_elements:,} "
-            "(it keeps the window responsive)."
-        )
-
-
-def _broadcast_numel(tensors: list[torch.Tensor]) -> int | None:
-    try:
-        return math.prod(torch.broadcast_shapes(*(t.shape for t in tensors)))
-    except RuntimeError:
-        return None  # shapes do not broadcast: torch will say so itself
-
-
-def _matmul_cost(a: torch.Tensor, b: torch.Tensor) -> tuple[int, int] | None:
-    """(result elements, multiply-adds) of a @ b, or None when torch will refuse the shapes."""
-    if a.dim() == 0 or b.dim() == 0:
-        return None
-    a_shape = (1, *a.shape) if a.dim() == 1 else tuple(a.shape)
-    b_shape = (*b.shape, 1) if b.dim() == 1 else tuple(b.shape)
-    try:
-        batch = torch.broadcast_shapes(a_shape[:-2], b_shape[:-2])
-    except RuntimeError:
-        return None
-    rows, inner, cols = a_shape[-2], a_shape[-1], b_shape[-1]
-    elements = math.prod(batch) * rows * cols
-    return elements, elements * inner
-
-
-# ---------------------------------------------------------------------------------------------
 # The checker: a whitelist over the syntax tree, before anything runs.
 
 
@@ -274,34 +115,6 @@ def _is_torch(node: ast.AST) -> bool:
 def _is_print(node: ast.expr) -> bool:
     return (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
             and node.func.id == "print")
-
-
-def _refuse_node(node: ast.AST) -> Refused:
-    what = _NODE_NAMES.get(type(node))
-    if what is None:
-        what = type(node).__name__
-    return Refused(f"{what} is not part of the playground's PyTorch subset.")
-
-
-def _fold(node: ast.AST) -> Any:
-    """The value of a pure-literal expression (numbers, lists), or None if it needs names."""
-    if isinstance(node, ast.Constant) and _is_number(node.value):
-        return node.value
-    if isinstance(node, ast.UnaryOp) and type(node.op) in _UNARY:
-        value = _fold(node.operand)
-        return None if value is None else _UNARY[type(node.op)](value)
-    if isinstance(node, ast.BinOp) and type(node.op) in _BINOPS:
-        left, right = _fold(node.left), _fold(node.right)
-        if left is None or right is None or isinstance(left, list) or isinstance(right, list):
-            return None
-        try:
-            return number_op(node.op, left, right)
-        except (ArithmeticError, ValueError):
-            return None  # let the run report it the way Python would
-    if isinstance(node, (ast.List, ast.Tuple)):
-        items = [_fold(item) for item in node.elts]
-        return None if any(item is None for item in items) else items
-    return None
 
 
 class _Checker:
@@ -327,7 +140,7 @@ class _Checker:
         elif isinstance(node, ast.With):
             self.with_no_grad(node)
         else:
-            raise _refuse_node(node)
+            raise refuse_node(node)
 
     def assign(self, node: ast.Assign) -> None:
         if len(node.targets) != 1:
@@ -353,7 +166,7 @@ class _Checker:
             raise Refused("Assign to a single name, e.g. y = x + 2 (no unpacking).")
 
     def aug_assign(self, node: ast.AugAssign) -> None:
-        if type(node.op) not in _INPLACE:
+        if type(node.op) not in INPLACE:
             raise Refused(f"That operator is not supported in augmented assignment. {ALLOWED}")
         target = node.target
         if isinstance(target, ast.Name):
@@ -384,7 +197,7 @@ class _Checker:
         if isinstance(node, ast.Constant):
             if (
                 node.value is not None
-                and not _is_number(node.value)
+                and not is_number(node.value)
                 and not isinstance(node.value, bool)
             ):
                 kind = "strings" if isinstance(node.value, (str, bytes)) else repr(node.value)
@@ -400,13 +213,13 @@ class _Checker:
         elif isinstance(node, ast.Call):
             self.call(node)
         elif isinstance(node, ast.BinOp):
-            if type(node.op) not in _BINOPS:
+            if type(node.op) not in BINOPS:
                 raise Refused(f"That operator is not supported. {ALLOWED}")
             self.expr(node.left)
             self.expr(node.right)
-            _fold(node)  # refuses 10 ** 10 ** 10 now, before anything runs
+            fold(node)  # refuses 10 ** 10 ** 10 now, before anything runs
         elif isinstance(node, ast.UnaryOp):
-            if type(node.op) not in _UNARY:
+            if type(node.op) not in UNARY:
                 raise Refused("Only unary minus and plus are supported.")
             self.expr(node.operand)
         elif isinstance(node, (ast.List, ast.Tuple)):
@@ -416,7 +229,7 @@ class _Checker:
             self.expr(node.value)
             self.index(node.slice)
         else:
-            raise _refuse_node(node)
+            raise refuse_node(node)
 
     def index(self, node: ast.expr) -> None:
         if isinstance(node, ast.Slice):
@@ -447,7 +260,7 @@ class _Checker:
             raise Refused("print(...) takes only the values to show, e.g. print(x, x.grad).")
         for arg in node.args:
             if isinstance(arg, ast.Starred):
-                raise _refuse_node(arg)
+                raise refuse_node(arg)
             self.expr(arg)
 
     def call(self, node: ast.Call) -> None:
@@ -459,7 +272,7 @@ class _Checker:
             raise Refused(f"Attributes starting with _ (such as {func.attr}) are not allowed.")
         for arg in node.args:
             if isinstance(arg, ast.Starred):
-                raise _refuse_node(arg)
+                raise refuse_node(arg)
             self.expr(arg)
         for kw in node.keywords:
             if kw.arg is None:
@@ -489,9 +302,9 @@ class _Checker:
         if name not in FACTORIES | LIKE_FACTORIES | TORCH_FUNCTIONS:
             raise Refused(f"torch.{name} is not available here. {ALLOWED}")
         if name in FACTORIES:
-            args = [_fold(arg) for arg in node.args]
+            args = [fold(arg) for arg in node.args]
             if all(arg is not None for arg in args):
-                _guard(factory_numel(name, args), f"torch.{name}", self.max_elements)
+                guard(factory_numel(name, args), f"torch.{name}", self.max_elements)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -531,7 +344,7 @@ class _Executor:
             with torch.no_grad():
                 self.statements(node.body)
         else:  # the checker lets nothing else through
-            raise _refuse_node(node)
+            raise refuse_node(node)
 
     def bind(self, name: str, value: Any) -> None:
         if not isinstance(value, torch.Tensor):
@@ -548,7 +361,7 @@ class _Executor:
             self.bind(target.id, value)
             return
         if not isinstance(target, ast.Attribute):  # the checker allows nothing else
-            raise _refuse_node(target)
+            raise refuse_node(target)
         owner = self.tensor(self.evaluate(target.value), f".{target.attr} =")
         if target.attr == "grad" and not (value is None or isinstance(value, torch.Tensor)):
             raise Refused(".grad can be set to None or to a tensor.")
@@ -558,7 +371,7 @@ class _Executor:
 
     def aug_assign(self, node: ast.AugAssign) -> None:
         value = self.evaluate(node.value)
-        inplace = _INPLACE[type(node.op)]
+        inplace = INPLACE[type(node.op)]
         target = node.target
         if isinstance(target, ast.Name):
             current = self.env.tensors[target.id]
@@ -566,7 +379,7 @@ class _Executor:
             self.bind(target.id, inplace(current, value))
             return
         if not isinstance(target, ast.Attribute):  # the checker allows nothing else
-            raise _refuse_node(target)
+            raise refuse_node(target)
         owner = self.tensor(self.evaluate(target.value), f".{target.attr}")
         current = getattr(owner, target.attr)
         self.tensor(current, f"Updating .{target.attr}")
@@ -594,13 +407,13 @@ class _Executor:
         if isinstance(node, ast.UnaryOp):
             operand = self.evaluate(node.operand)
             self.operand(operand)
-            return _UNARY[type(node.op)](operand)
+            return UNARY[type(node.op)](operand)
         if isinstance(node, ast.Subscript):
             return self.subscript(node)
-        raise _refuse_node(node)
+        raise refuse_node(node)
 
     def literal_item(self, value: Any) -> Any:
-        if _is_number(value) or isinstance(value, (bool, list)):
+        if is_number(value) or isinstance(value, (bool, list)):
             return value
         raise Refused("Lists may hold only numbers and lists, e.g. [[1.0, 2.0], [3.0, 4.0]].")
 
@@ -620,13 +433,13 @@ class _Executor:
     def guard_operands(self, values: list[Any], op: ast.operator | None = None) -> None:
         tensors = [v for v in values if isinstance(v, torch.Tensor)]
         if isinstance(op, ast.MatMult) and len(tensors) == 2:
-            cost = _matmul_cost(*tensors)
+            cost = matmul_cost(*tensors)
             if cost is not None:
-                _guard(cost[0], "That matrix product", self.env.max_elements)
+                guard(cost[0], "That matrix product", self.env.max_elements)
                 work = cost[1] / MATMUL_WORK_FACTOR
-                _guard(work, "That matrix product's work (divided by 100)", self.env.max_elements)
+                guard(work, "That matrix product's work (divided by 100)", self.env.max_elements)
         elif len(tensors) > 1:
-            _guard(_broadcast_numel(tensors), "Broadcasting these shapes", self.env.max_elements)
+            guard(broadcast_numel(tensors), "Broadcasting these shapes", self.env.max_elements)
 
     def binop(self, op: ast.operator, left: Any, right: Any) -> Any:
         self.operand(left)
@@ -634,7 +447,7 @@ class _Executor:
         if not isinstance(left, torch.Tensor) and not isinstance(right, torch.Tensor):
             return number_op(op, left, right)
         self.guard_operands([left, right], op)
-        return _BINOPS[type(op)](left, right)
+        return BINOPS[type(op)](left, right)
 
     def subscript(self, node: ast.Subscript) -> Any:
         owner = self.evaluate(node.value)
@@ -673,7 +486,7 @@ class _Executor:
     def call(self, node: ast.Call) -> Any:
         func = node.func
         if not isinstance(func, ast.Attribute):  # the checker allows nothing else
-            raise _refuse_node(func)
+            raise refuse_node(func)
         name = func.attr
         if _is_torch(func.value):
             args, kwargs = self.arguments(node)
@@ -693,7 +506,7 @@ class _Executor:
             self.env.generator.manual_seed(seed)
             return None
         if name in FACTORIES:
-            _guard(factory_numel(name, args), f"torch.{name}", self.env.max_elements)
+            guard(factory_numel(name, args), f"torch.{name}", self.env.max_elements)
         else:
             op = ast.MatMult() if name == "matmul" else None
             self.guard_operands([*args, *kwargs.values()], op)

@@ -1,0 +1,237 @@
+"""The Tensor Lab's language: what it contains, and the limits that keep the window responsive.
+
+Shared by the checker (which refuses anything else before it runs) and the executor (which
+guards sizes it can only know at run time). Qt-free, and nothing here runs user text.
+"""
+
+from __future__ import annotations
+
+import ast
+import keyword
+import math
+import operator
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import torch
+
+MAX_SOURCE_CHARS = 10_000
+MAX_DEPTH = 50
+MAX_INT_BITS = 10_000  # Python ints beyond this (about 3000 digits) are refused, not computed
+MATMUL_WORK_FACTOR = 100  # matmul may do this many multiply-adds per allowed element
+
+ALLOWED = (
+    "Allowed: names bound to tensors; numbers and nested lists of numbers; "
+    "torch.tensor/randn/rand/zeros/ones/full/arange/linspace and the *_like forms; "
+    "+ - * / ** @ // %; indexing with ints and slices; tensor methods such as mean, sum, exp, "
+    "reshape, detach, backward, zero_, item; reading .grad .grad_fn .requires_grad .is_leaf "
+    ".shape .dtype .data .T; x = ..., x -= ..., x.grad = None, x.requires_grad = True, "
+    "`with torch.no_grad():` and torch.manual_seed(n)."
+)
+
+DTYPES: dict[str, torch.dtype] = {
+    "float32": torch.float32,
+    "float": torch.float32,
+    "float64": torch.float64,
+    "double": torch.float64,
+    "int64": torch.int64,
+    "long": torch.int64,
+}
+SHAPE_FACTORIES = frozenset({"randn", "rand", "zeros", "ones"})
+FACTORIES = SHAPE_FACTORIES | {"tensor", "full", "arange", "linspace"}
+LIKE_FACTORIES = frozenset({"zeros_like", "ones_like", "randn_like", "rand_like", "full_like"})
+RANDOM = frozenset({"randn", "rand", "randn_like", "rand_like"})
+MATH = frozenset(
+    {
+        "mean", "sum", "prod", "pow", "exp", "log", "sin", "cos", "tanh", "sigmoid", "relu",
+        "abs", "sqrt", "square", "clamp", "add", "sub", "mul", "div", "matmul", "neg", "max",
+        "min", "norm",
+    }
+)  # fmt: skip
+TORCH_FUNCTIONS = MATH | {"t", "reshape", "detach", "clone", "numel"}
+TENSOR_METHODS = MATH | {
+    "t", "reshape", "view", "detach", "clone", "retain_grad", "requires_grad_", "backward",
+    "zero_", "item", "numel", "dim", "size", "float", "double",
+}  # fmt: skip
+TENSOR_ATTRS = frozenset(
+    {"grad", "grad_fn", "requires_grad", "is_leaf", "shape", "dtype", "data", "T"}
+)
+KWARGS = frozenset(
+    {"requires_grad", "dtype", "dim", "keepdim", "gradient", "retain_graph", "min", "max"}
+)
+RESERVED_NAMES = frozenset({"torch", "print"})  # the exported script needs these two
+
+BINOPS: dict[type[ast.operator], Callable[[Any, Any], Any]] = {
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Div: operator.truediv,
+    ast.Pow: operator.pow,
+    ast.MatMult: operator.matmul,
+    ast.FloorDiv: operator.floordiv,
+    ast.Mod: operator.mod,
+}
+INPLACE: dict[type[ast.operator], Callable[[Any, Any], Any]] = {
+    ast.Add: operator.iadd,
+    ast.Sub: operator.isub,
+    ast.Mult: operator.imul,
+    ast.Div: operator.itruediv,
+    ast.Pow: operator.ipow,
+    ast.MatMult: operator.imatmul,
+    ast.FloorDiv: operator.ifloordiv,
+    ast.Mod: operator.imod,
+}
+UNARY: dict[type[ast.unaryop], Callable[[Any], Any]] = {
+    ast.USub: operator.neg,
+    ast.UAdd: operator.pos,
+}
+
+# Friendly names for the constructs people most often try, so the refusal says what they typed.
+NODE_NAMES: dict[type[ast.AST], str] = {
+    ast.Import: "import", ast.ImportFrom: "import", ast.FunctionDef: "def",
+    ast.AsyncFunctionDef: "def", ast.ClassDef: "class", ast.Lambda: "lambda",
+    ast.ListComp: "comprehensions", ast.SetComp: "comprehensions", ast.DictComp: "comprehensions",
+    ast.GeneratorExp: "generator expressions", ast.JoinedStr: "f-strings",
+    ast.NamedExpr: "the walrus operator :=", ast.Starred: "starred arguments",
+    ast.Global: "global", ast.Nonlocal: "nonlocal", ast.Delete: "del", ast.For: "loops",
+    ast.While: "loops", ast.AsyncFor: "loops", ast.If: "if", ast.IfExp: "conditional expressions",
+    ast.Try: "try", ast.Raise: "raise", ast.Assert: "assert", ast.Return: "return",
+    ast.Compare: "comparisons", ast.BoolOp: "and/or", ast.Dict: "dicts", ast.Set: "sets",
+    ast.Await: "await", ast.Yield: "yield", ast.YieldFrom: "yield", ast.Pass: "pass",
+    ast.Break: "break", ast.Continue: "continue", ast.AnnAssign: "annotated assignment",
+    ast.AsyncWith: "async with", ast.Match: "match",
+}  # fmt: skip
+
+
+class Refused(Exception):
+    """The source uses something outside the safe subset (or is too big); say what is allowed."""
+
+
+def check_name(name: str) -> None:
+    """Refuse names the learner may not bind (they would break the exported script or look odd)."""
+    if not (name.isascii() and name.isidentifier()) or keyword.iskeyword(name):
+        raise Refused(f"'{name}' is not a valid name: use letters, digits and _, e.g. x or w1.")
+    if name.startswith("_"):
+        raise Refused(f"Names starting with _ are reserved; pick another name than '{name}'.")
+    if name in RESERVED_NAMES:
+        raise Refused(f"'{name}' is reserved; pick another name.")
+
+
+# ---------------------------------------------------------------------------------------------
+# Bounded arithmetic and size estimates: the checker applies them to literals, the executor to
+# the tensors it meets.
+
+
+def number_op(op: ast.operator, a: Any, b: Any) -> Any:
+    """Python arithmetic on numbers, refusing ints so large they would freeze the window."""
+    if isinstance(a, int) and isinstance(b, int):
+        if isinstance(op, ast.Pow) and b > 0 and abs(a) > 1 and b * a.bit_length() > MAX_INT_BITS:
+            raise Refused(f"{a} ** {b} would be an enormous integer; it is not computed.")
+        if isinstance(op, ast.Mult) and a.bit_length() + b.bit_length() > MAX_INT_BITS:
+            raise Refused("That multiplication would be an enormous integer; it is not computed.")
+    if isinstance(op, ast.MatMult):
+        raise Refused("@ multiplies tensors, not plain numbers.")
+    result = BINOPS[type(op)](a, b)
+    if isinstance(result, int) and result.bit_length() > MAX_INT_BITS:
+        raise Refused("That integer is enormous; it is not kept.")
+    return result
+
+
+def _product(values: Iterable[Any]) -> int | None:
+    total = 1
+    for value in values:
+        if isinstance(value, bool) or not isinstance(value, int):
+            return None  # not a shape: let torch report its own error
+        total *= max(value, 0)
+    return total
+
+
+def factory_numel(name: str, args: list[Any]) -> float | None:
+    """How many elements a factory call would allocate, or None if it cannot be told cheaply."""
+    if name in SHAPE_FACTORIES or name == "full":
+        shape: Any = args[:1] if name == "full" else args
+        if len(shape) == 1 and isinstance(shape[0], (list, tuple, torch.Size)):
+            shape = list(shape[0])
+        elif name == "full" and shape and isinstance(shape[0], int):
+            shape = [shape[0]]
+        return _product(shape)
+    if name == "arange" and args and all(is_number(a) for a in args[:3]):
+        start, end, step = (0, args[0], 1) if len(args) == 1 else (args[0], args[1], 1)
+        if len(args) >= 3:
+            step = args[2]
+        if step == 0:
+            return None
+        count = (end - start) / step
+        return math.inf if not math.isfinite(count) else max(math.ceil(count), 0)
+    if name == "linspace" and len(args) >= 3 and is_number(args[2]):
+        return args[2]
+    return None
+
+
+def is_number(value: Any) -> bool:
+    """A Python int or float, but not a bool (True is an int to Python, not to a learner)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def guard(numel: float | None, what: str, max_elements: int) -> None:
+    """Refuse before allocating when `numel` elements would exceed the size limit."""
+    if numel is not None and numel > max_elements:
+        shown = "an unbounded number of" if math.isinf(numel) else f"{int(numel):,}"
+        raise Refused(
+            f"{what} would make {shown} elements; the limit is {max_elements:,} "
+            "(it keeps the window responsive)."
+        )
+
+
+def broadcast_numel(tensors: list[torch.Tensor]) -> int | None:
+    """Elements of the broadcast result, or None when torch will refuse the shapes itself."""
+    try:
+        return math.prod(torch.broadcast_shapes(*(t.shape for t in tensors)))
+    except RuntimeError:
+        return None  # shapes do not broadcast: torch will say so itself
+
+
+def matmul_cost(a: torch.Tensor, b: torch.Tensor) -> tuple[int, int] | None:
+    """(result elements, multiply-adds) of a @ b, or None when torch will refuse the shapes."""
+    if a.dim() == 0 or b.dim() == 0:
+        return None
+    a_shape = (1, *a.shape) if a.dim() == 1 else tuple(a.shape)
+    b_shape = (*b.shape, 1) if b.dim() == 1 else tuple(b.shape)
+    try:
+        batch = torch.broadcast_shapes(a_shape[:-2], b_shape[:-2])
+    except RuntimeError:
+        return None
+    rows, inner, cols = a_shape[-2], a_shape[-1], b_shape[-1]
+    elements = math.prod(batch) * rows * cols
+    return elements, elements * inner
+
+
+def refuse_node(node: ast.AST) -> Refused:
+    """The refusal for a construct outside the subset, named the way the learner wrote it."""
+    what = NODE_NAMES.get(type(node))
+    if what is None:
+        what = type(node).__name__
+    return Refused(f"{what} is not part of the playground's PyTorch subset.")
+
+
+def fold(node: ast.AST) -> Any:
+    """The value of a pure-literal expression (numbers, lists), or None if it needs names."""
+    if isinstance(node, ast.Constant) and is_number(node.value):
+        return node.value
+    if isinstance(node, ast.UnaryOp) and type(node.op) in UNARY:
+        value = fold(node.operand)
+        return None if value is None else UNARY[type(node.op)](value)
+    if isinstance(node, ast.BinOp) and type(node.op) in BINOPS:
+        left, right = fold(node.left), fold(node.right)
+        if left is None or right is None or isinstance(left, list) or isinstance(right, list):
+            return None
+        try:
+            return number_op(node.op, left, right)
+        except (ArithmeticError, ValueError):
+            return None  # let the run report it the way Python would
+    if isinstance(node, (ast.List, ast.Tuple)):
+        items = [fold(item) for item in node.elts]
+        return None if any(item is None for item in items) else items
+    return None
+
+
