@@ -47,12 +47,44 @@ class TensorFacts:
     grad: np.ndarray | None  # a numpy copy of .grad, or None
 
 
+# A grad history record keeps a full copy of .grad up to this many elements; above it only the
+# shape and mean, so clicking Backward on a 10-million-element leaf does not grow memory by
+# 40 MB a click.
+HISTORY_FULL_ELEMENTS = 10_000
+
+
 @dataclass(frozen=True)
 class GradRecord:
-    """A leaf's .grad right after the log entry `step` changed it (None once set to None)."""
+    """A leaf's .grad right after the log entry `step` changed it.
+
+    `shape` is None when .grad was set to None. `grad` is a copy of .grad, or None when .grad
+    was None or too big to keep (over HISTORY_FULL_ELEMENTS); `mean` is always there.
+    """
 
     step: int
     grad: np.ndarray | None
+    shape: tuple[int, ...] | None = None
+    mean: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.grad is not None:  # derive the summary from the copy
+            object.__setattr__(self, "shape", tuple(self.grad.shape))
+            object.__setattr__(self, "mean", float(np.mean(self.grad)) if self.grad.size else 0.0)
+
+    @classmethod
+    def of(cls, step: int, grad: torch.Tensor | None) -> GradRecord:
+        """Record `grad` (a leaf's .grad, or None), copying it only when it is small."""
+        if grad is None:
+            return cls(step, None)
+        if grad.numel() <= HISTORY_FULL_ELEMENTS:
+            return cls(step, _numpy(grad))
+        mean = float(grad.detach().double().mean())
+        return cls(step, None, tuple(grad.shape), mean)
+
+    @property
+    def is_none(self) -> bool:
+        """True when the step left .grad as None."""
+        return self.shape is None
 
 
 @dataclass
@@ -101,8 +133,7 @@ class _State:
             if key[0] is before[0] and key[1] == before[1]:
                 continue
             self.seen[name] = key
-            grad = None if tensor.grad is None else _numpy(tensor.grad)
-            self.history.setdefault(name, []).append(GradRecord(step, grad))
+            self.history.setdefault(name, []).append(GradRecord.of(step, tensor.grad))
 
 
 class Workspace:

@@ -21,22 +21,26 @@ def step_series(
 ) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """Return (xs, ys, labels): explicit step points per curve; None grads become NaN gaps.
 
-    ys has one column per curve: every element when there are at most 8, else their mean.
+    ys has one column per curve: every element when there are at most 8 (of one shape), else
+    the mean.
     Each record's value holds from its step until the next record (or `end_step`).
     """
     if not records:
         return np.zeros(0), np.zeros((0, 0)), []
-    shape = next((np.shape(r.grad) for r in records if r.grad is not None), ())
-    size = int(np.prod(shape)) if shape else 1
-    per_element = size <= MAX_ELEMENT_CURVES
+    shapes = {r.shape for r in records if r.shape is not None}
+    shape = next(iter(shapes)) if len(shapes) == 1 else ()
+    # One curve per element for small grads; the mean when big, or when the name was rebound to
+    # a tensor of another shape along the way.
+    per_element = len(shapes) <= 1 and math.prod(shape) <= MAX_ELEMENT_CURVES
     labels = _element_labels(shape) if per_element else ["mean"]
     rows = []
     for record in records:
-        if record.grad is None:
+        if record.is_none:
             rows.append(np.full(len(labels), np.nan))
+        elif per_element and record.grad is not None:
+            rows.append(np.asarray(record.grad, dtype=np.float64).reshape(-1))
         else:
-            flat = np.asarray(record.grad, dtype=np.float64).reshape(-1)
-            rows.append(flat if per_element else np.array([flat.mean()]))
+            rows.append(np.array([record.mean], dtype=np.float64))
     steps = [r.step for r in records]
     stops = [*steps[1:], max(end_step, steps[-1] + 1)]
     xs = np.column_stack([steps, stops]).reshape(-1).astype(np.float64)

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from playground.core import GradRecord, Workspace
-from playground.core.workspace import SEED_STATEMENT
+from playground.core.workspace import HISTORY_FULL_ELEMENTS, SEED_STATEMENT
 
 
 def make(*lines: str) -> Workspace:
@@ -408,3 +408,20 @@ def test_backward_sources_run_and_match_torch() -> None:
     assert torch.allclose(ws.tensor("x").grad, 2 * x * torch.tensor([1.0, 0.5]))
     assert ws.run(ws.backward_source("z", "ones")).ok
     assert torch.allclose(ws.tensor("x").grad, 2 * x * torch.tensor([2.0, 1.5]))
+
+
+def test_grad_history_keeps_only_shape_and_mean_of_a_big_grad() -> None:
+    n = HISTORY_FULL_ELEMENTS + 1
+    ws = make(f"a = torch.randn({n}, requires_grad=True)", "s = (a * a).sum()",
+              "s.backward(retain_graph=True)", "s.backward()", "a.grad = None",
+              "c = torch.ones(3, requires_grad=True)", "c.sum().backward()")
+    big = ws.grad_history("a")
+    assert [r.step for r in big] == [3, 4, 5]
+    assert all(r.grad is None for r in big)  # no 10,001-element copies kept
+    assert [r.shape for r in big] == [(n,), (n,), None]
+    assert big[2].is_none and not big[1].is_none
+    a = ws.tensor("a").detach()
+    assert big[0].mean == pytest.approx(float((2 * a).double().mean()), rel=1e-6)
+    assert big[1].mean == pytest.approx(float((4 * a).double().mean()), rel=1e-6)
+    small = ws.grad_history("c")[0]
+    assert small.grad.tolist() == [1.0, 1.0, 1.0] and small.shape == (3,) and small.mean == 1.0

@@ -167,3 +167,10 @@ def test_statement_axis_ticks_are_whole_numbers(qtbot, lo, hi):
     assert all(lo <= v <= hi for v in values)
     if hi - lo >= 1:
         assert values, "a range spanning a statement shows at least one tick"
+
+
+def test_step_series_of_a_rebound_name_with_another_shape_uses_the_mean():
+    records = [GradRecord(1, np.array([1.0, 3.0])), GradRecord(4, np.array([6.0, 6.0, 9.0]))]
+    xs, ys, labels = step_series(records, end_step=5)
+    assert labels == ["mean"]
+    assert ys[:, 0].tolist() == [2.0, 2.0, 7.0, 7.0]
