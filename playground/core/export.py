@@ -64,13 +64,15 @@ def parse_shape(shape_text: str) -> tuple[int, ...]:
     shape = []
     for part in parts:
         if not part.isdigit():
-            raise ValueError(f"Shape '{shape_text}': sizes must be whole numbers, e.g. 2, 4.")
+            raise ValueError(f"Shape '{shape_text}': sizes must be whole numbers (0 or more), e.g. 2, 4.")
         shape.append(int(part))
     return tuple(shape)
 
 
 def _literal(text: str) -> Any:
     """A number or nested list of numbers written by the learner (validated, never executed)."""
+    if not text.strip():
+        raise ValueError("Type the values: one number, or a list such as [1.0, 2.0].")
     try:
         value = ast.literal_eval(text.strip())
     except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):

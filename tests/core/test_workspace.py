@@ -386,6 +386,14 @@ def test_create_source_rejects_bad_fields(args: tuple) -> None:
         Workspace().create_source(*args)
 
 
+def test_create_source_messages_say_what_to_type() -> None:
+    ws = Workspace()
+    with pytest.raises(ValueError, match=r"Type the values: one number, or a list"):
+        ws.create_source("x", "", "values", "  ", "float32", True)
+    with pytest.raises(ValueError, match=r"whole numbers \(0 or more\)"):
+        ws.create_source("x", "-1", "zeros", "", "float32", True)
+
+
 def test_backward_source_forms() -> None:
     ws = Workspace()
     assert ws.backward_source("z") == "z.backward()"
