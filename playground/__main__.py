@@ -96,12 +96,14 @@ def _show_splash(app):
     """Something on screen at once while torch imports, instead of seconds of nothing."""
     from PySide6 import QtCore, QtGui, QtWidgets
 
+    from playground.paths import resources_dir
+
     ratio = app.devicePixelRatio()
     pixmap = QtGui.QPixmap(int(440 * ratio), int(120 * ratio))
     pixmap.setDevicePixelRatio(ratio)
     pixmap.fill(QtGui.QColor("#2b2d31"))
     painter = QtGui.QPainter(pixmap)
-    icon = Path(__file__).resolve().parents[1] / "resources" / "icon.svg"
+    icon = resources_dir() / "icon.svg"
     if icon.exists():
         QtGui.QIcon(str(icon)).paint(painter, QtCore.QRect(24, 28, 64, 64))
     painter.setPen(QtGui.QColor("#f0f0f0"))

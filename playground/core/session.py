@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
+from playground.paths import resources_dir
+
 SESSION_FORMAT = "gradient-playground-session"
-SESSIONS_DIR = Path(__file__).resolve().parents[2] / "resources" / "sessions"
+SESSIONS_DIR = resources_dir() / "sessions"
 
 
 def read_session(path: str | Path) -> list[str]:
@@ -27,3 +30,27 @@ def write_session(path: str | Path, statements: list[str]) -> None:
     """Write the log so a person can read and diff it."""
     doc = {"format": SESSION_FORMAT, "version": 1, "statements": statements}
     Path(path).write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
+
+
+@dataclass(frozen=True)
+class Example:
+    """A bundled session, as File > Open Example lists it."""
+
+    title: str
+    summary: str
+    path: Path
+
+
+def bundled_examples(directory: Path = SESSIONS_DIR) -> list[Example]:
+    """The sessions shipped in resources/sessions, ordered by title; unreadable files skipped."""
+    examples = []
+    for path in sorted(directory.glob("*.json")):
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            read_session(path)
+        except (OSError, ValueError):
+            continue
+        title = data.get("title") if isinstance(data.get("title"), str) else path.stem
+        summary = data.get("summary") if isinstance(data.get("summary"), str) else ""
+        examples.append(Example(title, summary, path))
+    return sorted(examples, key=lambda e: e.title)

@@ -146,6 +146,7 @@ class Workspace:
         self._log: list[str] = []
         self._state: _State
         self._redo: list[str] = []
+        self._previous: list[str] | None = None  # the log New or a load last replaced
         self._current: str | None = None
         self._set_log([SEED_STATEMENT])
 
@@ -247,8 +248,14 @@ class Workspace:
             self.changed.emit()
         return result
 
+    @property
+    def can_restore(self) -> bool:
+        """True when New or a load replaced a session that restore_previous() can bring back."""
+        return self._previous is not None
+
     def reset(self) -> None:
-        """File > New: back to only the seed entry."""
+        """File > New: back to only the seed entry (the old log is kept for restore_previous)."""
+        self._keep_previous()
         self._set_log([SEED_STATEMENT])
         self._redo.clear()
         self._current = None
@@ -263,12 +270,28 @@ class Workspace:
         state, failure = self._replay(entries)
         if state is None or failure is not None:
             return self._finish(failure or RunResult(False, ""))
+        self._keep_previous()
         self._state = state
         self._log = [interpreter.parse(e)[1] for e in entries]
         self._redo.clear()
         names = self.names
         self._current = names[-1] if names else None
         return self._finish(RunResult(True, "\n".join(self._log), assigned=names), emit=True)
+
+    def restore_previous(self) -> bool:
+        """Bring back the session New or a load replaced; the replacing one can come back too."""
+        previous, self._previous = self._previous, None
+        if previous is None:
+            return False
+        result = self.load(previous)  # keeps the log it replaces, so this is reversible
+        if not result.ok:  # only a torch upgrade could make a logged session fail
+            self._previous = previous
+        return result.ok
+
+    def _keep_previous(self) -> None:
+        # A session of only the seed is not worth restoring over a real one.
+        if len(self._log) > 1:
+            self._previous = list(self._log)
 
     def undo(self) -> bool:
         """Drop the last entry (onto the redo stack) and replay the rest."""

@@ -12,8 +12,9 @@ from pathlib import Path
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from playground import __version__
-from playground.core.session import read_session, write_session
+from playground.core.session import bundled_examples, read_session, write_session
 from playground.core.workspace import SEED_STATEMENT, Workspace
+from playground.paths import resources_dir
 from playground.ui.tensor_lab import TensorLab
 from playground.ui.theme import ThemeMode, apply_theme, is_dark
 from playground.ui.training_lab import TrainingLab
@@ -25,7 +26,7 @@ DEFAULT_STATEMENTS = (
     "z = y * y * y",
     "w = z.mean()",
 )
-ICON_PATH = Path(__file__).resolve().parents[2] / "resources" / "icon.svg"
+ICON_PATH = resources_dir() / "icon.svg"
 ZOOM_STEP = 1.15
 ZOOM_LIMITS = (-4, 8)
 
@@ -110,6 +111,14 @@ class MainWindow(QtWidgets.QMainWindow):
                      "actionNew")
         self._action(file_menu, "&Open Session…", self._open_session_dialog, Key.StandardKey.Open,
                      "Load a saved list of statements and replay it.", "actionOpen")
+        examples = file_menu.addMenu("Open &Example")
+        examples.setObjectName("menuExamples")
+        examples.setToolTipsVisible(True)
+        for example in bundled_examples():
+            self._action(examples, example.title,
+                         lambda _=False, path=example.path: self.open_session(path),
+                         tip=example.summary, name=f"actionExample_{example.path.stem}")
+        examples.setEnabled(not examples.isEmpty())
         self._action(file_menu, "&Save Session…", self._save_session_dialog, Key.StandardKey.Save,
                      "Save the statement log as a JSON session you can reopen later.",
                      "actionSave")
@@ -128,6 +137,9 @@ class MainWindow(QtWidgets.QMainWindow):
         self.redo_action = self._action(
             edit_menu, "&Redo", self.redo, ["Ctrl+Shift+Z", Key(Key.StandardKey.Redo)],
             "Run the undone statement again.", "actionRedo")
+        self.restore_action = self._action(
+            edit_menu, "Restore &Previous Session", self.restore_previous, None,
+            "Bring back the session that File > New or Open replaced.", "actionRestoreSession")
         edit_menu.addSeparator()
         self._action(edit_menu, "&Copy Code", self.copy_code, "Ctrl+Shift+C",
                      "Copy the statement log as runnable PyTorch code.", "actionCopyCode")
@@ -168,12 +180,20 @@ class MainWindow(QtWidgets.QMainWindow):
     def _sync_actions(self) -> None:
         self.undo_action.setEnabled(self.workspace.can_undo)
         self.redo_action.setEnabled(self.workspace.can_redo)
+        self.restore_action.setEnabled(self.workspace.can_restore)
 
     # ----- workspace commands ---------------------------------------------------------------
     def new_session(self) -> None:
         """File > New: an empty workspace holding only the seed statement."""
         self.workspace.reset()
-        self.statusBar().showMessage(f"New session: {SEED_STATEMENT}", 5000)
+        hint = " (Edit > Restore Previous Session brings the old one back)"
+        self.statusBar().showMessage(
+            f"New session: {SEED_STATEMENT}{hint if self.workspace.can_restore else ''}", 8000)
+
+    def restore_previous(self) -> None:
+        """Edit > Restore Previous Session: undo a File > New or Open in one step."""
+        if self.workspace.restore_previous():
+            self.statusBar().showMessage("Restored the previous session.", 5000)
 
     def undo(self) -> None:
         if self.workspace.undo():
@@ -190,12 +210,15 @@ class MainWindow(QtWidgets.QMainWindow):
         except ValueError as exc:
             self.statusBar().showMessage(str(exc), 10000)
             return False
+        replaced = len(self.workspace.log) > 1
         result = self.workspace.load(statements)
         if not result.ok:
             text = result.messages[0].text if result.messages else "unknown error"
             self.statusBar().showMessage(f"Could not replay {path}: {text}", 10000)
             return False
-        self.statusBar().showMessage(f"Opened {path}", 5000)
+        self.tabs.setCurrentWidget(self.tensor_lab)
+        hint = " (Edit > Restore Previous Session brings back what you had)" if replaced else ""
+        self.statusBar().showMessage(f"Opened {path}{hint}", 8000)
         return True
 
     def save_session(self, path: str | Path) -> None:
@@ -280,7 +303,8 @@ class MainWindow(QtWidgets.QMainWindow):
             "accumulate; <b>Zero grads</b> sets them back to 0.</p>"
             "<p>Create leaves with the form on the left, type any PyTorch statement in the "
             "statement line, or click the quick operations. The code panel is always a "
-            "runnable script of what you did; Ctrl+Z undoes a step.</p>"
+            "runnable script of what you did; Ctrl+Z undoes a step. File &gt; Open Example "
+            "replays the notebook's other autograd cells.</p>"
             "<p><b>Training Lab</b>: press Start to fit w·x + b to the notebook's points. Drag "
             "the learning-rate slider while it trains and watch the loss curve bend.</p>")
 

@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from playground.core import Workspace
-from playground.core.session import SESSIONS_DIR, read_session, write_session
+from playground.core.session import SESSIONS_DIR, bundled_examples, read_session, write_session
 
 
 def replay(name: str) -> Workspace:
@@ -52,3 +52,17 @@ def test_bad_files_are_refused_with_a_reason(tmp_path, text):
     path.write_text(text)
     with pytest.raises(ValueError):
         read_session(path)
+
+
+def test_bundled_examples_are_titled_and_skip_bad_files(tmp_path):
+    examples = bundled_examples()
+    assert [e.path.name for e in examples] == [
+        "notebook_backward.json", "notebook_vector_backward.json",
+        "notebook_detach_no_grad.json", "notebook_accumulation.json"]
+    assert all(e.title[0].isdigit() and e.summary for e in examples)
+
+    write_session(tmp_path / "plain.json", ["x = torch.ones(2)"])
+    (tmp_path / "broken.json").write_text("{not json", encoding="utf-8")
+    (tmp_path / "other.json").write_text('{"format": "something else"}', encoding="utf-8")
+    found = bundled_examples(tmp_path)
+    assert [(e.title, e.summary, e.path.name) for e in found] == [("plain", "", "plain.json")]

@@ -293,6 +293,32 @@ def test_load_replaces_the_log() -> None:
     assert torch.equal(ws.tensor("y"), reference_x(2))
 
 
+def test_new_and_load_keep_the_replaced_session_for_restore() -> None:
+    ws = make("x = torch.randn(3, requires_grad=True)", "x.sum().backward()")
+    kept = ws.log
+    assert not ws.can_restore
+    ws.reset()
+    assert ws.can_restore and not ws.can_undo
+    assert ws.restore_previous()
+    assert ws.log == kept and ws.current == "x"
+    assert ws.facts("x").grad.tolist() == [1.0, 1.0, 1.0]
+    assert not ws.can_restore  # the seed-only session New made is not worth keeping
+
+    ws.load(["a = torch.ones(2)"])
+    assert ws.restore_previous() and ws.log == kept
+    assert ws.restore_previous() and ws.names == ["a"]  # restore is itself reversible
+    assert ws.restore_previous() and ws.log == kept
+    ws.reset()
+    ws.reset()  # a second New must not forget the real session
+    assert ws.restore_previous() and ws.log == kept
+
+
+def test_a_failed_load_keeps_nothing_for_restore() -> None:
+    ws = make("x = torch.ones(2)")
+    assert not ws.load(["import os"]).ok
+    assert not ws.can_restore and not ws.restore_previous()
+
+
 @pytest.mark.parametrize("bad", ["import os", "z.backward()", "q = torch.ones(2) @ torch.ones(3)"])
 def test_load_is_atomic(bad: str) -> None:
     ws = make(*CHAIN)

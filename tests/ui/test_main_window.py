@@ -87,6 +87,41 @@ def test_new_clears_and_undo_redo_replay(playground_window, qtbot):
     assert redo.isEnabled() is False
 
 
+def test_restore_previous_session_brings_back_what_new_replaced(playground_window):
+    window = playground_window()
+    restore = child(window, "actionRestoreSession", QtGui.QAction)
+    assert not restore.isEnabled()
+    child(window, "actionNew", QtGui.QAction).trigger()
+    assert list_names(window) == [] and restore.isEnabled()
+    assert "Restore Previous Session" in window.statusBar().currentMessage()
+    restore.trigger()
+    assert list_names(window) == ["x", "y", "z", "w"]
+    x, w = notebook_first_cell()
+    assert table_values(window, "valuesTable") == [w.item()]
+    assert not restore.isEnabled()
+
+
+def test_open_example_menu_replays_the_notebook_cells(playground_window):
+    window = playground_window()
+    window.tabs.setCurrentIndex(1)
+    menu = child(window, "menuExamples", QtWidgets.QMenu)
+    titles = [a.text() for a in menu.actions()]
+    assert titles == sorted(titles) and len(titles) == 4
+    assert all(a.toolTip() for a in menu.actions())
+    child(window, "actionExample_notebook_accumulation", QtGui.QAction).trigger()
+    assert window.tabs.currentWidget() is window.tensor_lab
+    torch.manual_seed(0)
+    x = torch.randn(2, 4, requires_grad=True)
+    (x + 2).mean().backward()
+    x.grad.zero_()
+    (x + 2).mean().backward()
+    assert window.workspace.facts("x").grad.tolist() == x.grad.tolist()
+    grads = [float(r.grad.mean()) for r in window.workspace.grad_history("x")]
+    assert grads == [0.125, 0.25, 0.375, 0.0, 0.125]
+    child(window, "actionRestoreSession", QtGui.QAction).trigger()
+    assert list_names(window) == ["x", "y", "z", "w"]
+
+
 def test_session_round_trip_and_bad_files_keep_state(playground_window, tmp_path):
     window = playground_window()
     window.workspace.run("v = x.sum() * 2")
