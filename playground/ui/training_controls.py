@@ -48,14 +48,17 @@ def _form(box: QtWidgets.QGroupBox) -> QtWidgets.QFormLayout:
 
 
 class TrainingControls(QtWidgets.QWidget):
-    """Group boxes Data, Model & loss, Optimiser, Pitfalls, Run, Export."""
+    """Group boxes Run, Optimiser, Data, Model & loss, Pitfalls, Export (top to bottom)."""
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        for box in (self._data_box(), self._model_box(), self._optimiser_box(),
-                    self._pitfalls_box(), self._run_box(), self._export_box()):
+        data, model, optimiser = self._data_box(), self._model_box(), self._optimiser_box()
+        pitfalls, run, export = self._pitfalls_box(), self._run_box(), self._export_box()
+        # What a learner reaches for while a run goes (Start/Stop, the learning rate) comes
+        # first, so it stays in view on a 720-pixel-high screen without scrolling.
+        for box in (run, optimiser, data, model, pitfalls, export):
             layout.addWidget(box)
         layout.addStretch(1)
 
