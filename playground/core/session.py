@@ -14,6 +14,11 @@ SESSIONS_DIR = resources_dir() / "sessions"
 
 def read_session(path: str | Path) -> list[str]:
     """Return a session file's statements; ValueError with a readable reason if it is bad."""
+    return _read(path)["statements"]
+
+
+def _read(path: str | Path) -> dict:
+    """The whole session document, checked to hold a list of statements."""
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -23,7 +28,7 @@ def read_session(path: str | Path) -> list[str]:
     statements = data.get("statements")
     if not isinstance(statements, list) or not all(isinstance(s, str) for s in statements):
         raise ValueError(f"{path} has no list of statements.")
-    return statements
+    return data
 
 
 def write_session(path: str | Path, statements: list[str]) -> None:
@@ -46,9 +51,8 @@ def bundled_examples(directory: Path = SESSIONS_DIR) -> list[Example]:
     examples = []
     for path in sorted(directory.glob("*.json")):
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-            read_session(path)
-        except (OSError, ValueError):
+            data = _read(path)
+        except ValueError:
             continue
         title = data.get("title") if isinstance(data.get("title"), str) else path.stem
         summary = data.get("summary") if isinstance(data.get("summary"), str) else ""
