@@ -239,3 +239,24 @@ def test_ctrl_z_in_an_empty_statement_line_undoes_the_last_statement(playground_
     qtbot.keyClicks(edit, "b = a")
     qtbot.keyClick(edit, QtCore.Qt.Key.Key_Z, ctrl)
     assert window.workspace.names[-1] == "a" and edit.text() == ""
+
+
+def test_every_control_explains_itself_in_a_tooltip(playground_window):
+    window = playground_window(show=False)
+    kinds = (QtWidgets.QAbstractButton, QtWidgets.QLineEdit, QtWidgets.QComboBox,
+             QtWidgets.QAbstractSpinBox, QtWidgets.QAbstractSlider, QtWidgets.QTableView,
+             QtWidgets.QPlainTextEdit)
+    qt_parts = (QtWidgets.QAbstractSpinBox, QtWidgets.QComboBox, QtWidgets.QTabBar,
+                QtWidgets.QMenuBar, QtWidgets.QScrollBar, QtWidgets.QTableView)
+    silent = []
+    for widget in window.findChildren(QtWidgets.QWidget):
+        if not isinstance(widget, kinds) or isinstance(widget, QtWidgets.QScrollBar):
+            continue
+        if isinstance(widget.parent(), qt_parts):  # Qt's own pieces: corner buttons, editors
+            continue
+        if not widget.toolTip().strip():
+            silent.append(f"{type(widget).__name__} {widget.objectName()!r}")
+    assert silent == []
+    controls = [w for w in window.findChildren(QtWidgets.QAbstractButton)
+                if not isinstance(w.parent(), qt_parts)]
+    assert len(controls) > 30  # the filter above did not skip the real controls
