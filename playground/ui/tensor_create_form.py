@@ -72,7 +72,8 @@ class TensorCreateForm(QtWidgets.QGroupBox):
             "Ask autograd to record every operation on this leaf so backward can fill its .grad."
         )
         self.create_button = QtWidgets.QPushButton("Create", objectName="createTensorButton")
-        self.create_button.setToolTip("Run the torch factory statement that creates this leaf.")
+        self.create_button.setToolTip(
+            "Run the torch factory statement that creates this leaf (Return in a field does too).")
         self.create_button.setDefault(False)
 
         form = QtWidgets.QFormLayout(self)
@@ -89,6 +90,9 @@ class TensorCreateForm(QtWidgets.QGroupBox):
         form.addRow(row)
         self.init_combo.currentTextChanged.connect(self._on_init_changed)
         self._on_init_changed(self.init_combo.currentText())
+        # Return in any text field creates, as in a dialog: type a shape, press Return.
+        for edit in (self.name_edit, self.shape_edit, self.values_edit):
+            edit.returnPressed.connect(self.create_button.click)
 
     def request(self) -> CreateRequest:
         """The form's current contents."""

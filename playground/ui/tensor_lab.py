@@ -336,7 +336,8 @@ class TensorLab(QtWidgets.QWidget):
         self.gradient_edit = QtWidgets.QLineEdit(objectName="gradientEdit")
         self.gradient_edit.setPlaceholderText("gradient: empty, ones, randn or [values]")
         self.gradient_edit.setToolTip(
-            "The vector v in backward(v): needed when the output is not a scalar, same shape as it."
+            "The vector v in backward(v): needed when the output is not a scalar, same shape as it "
+            "(Return runs Backward)."
         )
         self.retain_graph_check = QtWidgets.QCheckBox("retain_graph", objectName="retainGraphCheck")
         self.retain_graph_check.setToolTip(
@@ -355,6 +356,7 @@ class TensorLab(QtWidgets.QWidget):
         self.grad_none_button.setToolTip(
             "Set every leaf's .grad to None, as optimizer.zero_grad() does by default."
         )
+        self.gradient_edit.returnPressed.connect(self.backward_button.click)
         top = QtWidgets.QHBoxLayout()
         top.addWidget(self.gradient_edit, 1)
         top.addWidget(self.retain_graph_check)

@@ -251,6 +251,26 @@ def test_vector_backward_with_literal_gradient_is_2_y_v(qtbot, lab):
     assert cells(lab, "gradTable") == pytest.approx(expected.reshape(-1).tolist(), rel=1e-6)
 
 
+def test_return_in_the_form_creates_and_in_the_gradient_field_runs_backward(qtbot, lab):
+    w(lab, "tensorInitCombo").setCurrentText("values")
+    w(lab, "tensorValuesEdit").setText("[1.5, -2.0, 4.0]")
+    w(lab, "tensorShapeEdit").clear()
+    name = w(lab, "tensorNameEdit")
+    name.clear()
+    qtbot.keyClicks(name, "q")
+    qtbot.keyClick(name, QtCore.Qt.Key.Key_Return)
+    assert list_names(lab) == ["q"]
+    assert cells(lab, "valuesTable") == [1.5, -2.0, 4.0]
+    type_statement(qtbot, lab, "p = q * q")
+    grad = w(lab, "gradientEdit")
+    qtbot.keyClicks(grad, "[1.0, 0.5, 0.25]")
+    qtbot.keyClick(grad, QtCore.Qt.Key.Key_Return)
+    q = torch.tensor([1.5, -2.0, 4.0], requires_grad=True)
+    (q * q).backward(torch.tensor([1.0, 0.5, 0.25]))
+    select(qtbot, lab, "q")
+    assert cells(lab, "gradTable") == q.grad.tolist()
+
+
 def test_vector_backward_with_ones_gradient(qtbot, lab):
     create(qtbot, lab, "x")
     type_statement(qtbot, lab, "z = (x + 2) * (x + 2)")
