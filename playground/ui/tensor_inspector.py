@@ -90,6 +90,7 @@ class TensorInspector(QtWidgets.QGroupBox):
             mono.setPointSizeF(self.font().pointSizeF())
         for table in (self.values_table, self.grad_table):
             table.setFont(mono)
+        self._fit_columns()  # the same numbers need wider columns in a bigger font
         bold = QtGui.QFont(self.font())
         bold.setBold(True)
         self.grad_fn_label.setFont(bold)
@@ -184,6 +185,9 @@ class TensorInspector(QtWidgets.QGroupBox):
         self.grad_none_label.setVisible(facts.grad is None)
         self.values_box.caption.setText(f"{facts.name} values")  # type: ignore[attr-defined]
         self.grad_box.caption.setText(f"{facts.name}.grad")  # type: ignore[attr-defined]
+        self._fit_columns()
+
+    def _fit_columns(self) -> None:
         for table in (self.values_table, self.grad_table):
             model = table.model()
             if model.rowCount() * model.columnCount() <= _SMALL_TABLE:

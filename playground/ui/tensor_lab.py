@@ -186,7 +186,16 @@ class TensorLab(QtWidgets.QWidget):
         super().changeEvent(event)
         if event.type() == QtCore.QEvent.Type.FontChange:  # View > zoom
             self._apply_fonts()
-            self._fit_list_width()
+            # The children see the new font after this widget does: measure them a turn later,
+            # then give the list's column the width its bigger text needs.
+            QtCore.QTimer.singleShot(0, self._refit_after_zoom)
+
+    def _refit_after_zoom(self) -> None:
+        if not shiboken6.isValid(self):
+            return
+        self._fit_list_width()
+        if self._sized:
+            self._apply_column_sizes()
 
     def set_zoom(self, factor: float) -> None:
         """View > zoom: size the monospace fields now; Qt delivers the app font a turn later."""

@@ -106,8 +106,8 @@ class TrainingLab(QtWidgets.QWidget):
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
         scroll.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        # Wide enough for the controls at any zoom: follow their size hint, never squeeze them.
-        scroll.setMinimumWidth(self.controls.sizeHint().width() + 12)
+        self._controls_scroll = scroll
+        self._fit_controls_width()
         scroll.setSizePolicy(QtWidgets.QSizePolicy.Policy.Preferred,
                              QtWidgets.QSizePolicy.Policy.Expanding)
 
@@ -131,6 +131,18 @@ class TrainingLab(QtWidgets.QWidget):
         layout = QtWidgets.QHBoxLayout(self)
         layout.addWidget(scroll)
         layout.addLayout(plots, 1)
+
+    def _fit_controls_width(self) -> None:
+        """Wide enough for the controls at any zoom: follow their size hint, never squeeze them."""
+        scroll = self._controls_scroll
+        bar = scroll.verticalScrollBar().sizeHint().width()
+        scroll.setMinimumWidth(self.controls.sizeHint().width() + bar + 4)
+
+    def changeEvent(self, event: QtCore.QEvent) -> None:  # noqa: N802 (Qt API)
+        super().changeEvent(event)
+        if event.type() == QtCore.QEvent.Type.FontChange:  # View > zoom
+            # The children see the new font after this widget does: measure them a turn later.
+            QtCore.QTimer.singleShot(0, self._fit_controls_width)
 
     def _connect(self) -> None:
         c = self.controls

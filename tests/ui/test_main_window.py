@@ -177,6 +177,24 @@ def test_zoom_scales_every_font_and_resets(playground_window, qtbot):
     assert QtWidgets.QApplication.font().pointSizeF() == pytest.approx(base)
 
 
+def test_zoomed_fonts_refit_the_controls_and_the_values_column(playground_window, qtbot):
+    window = playground_window()
+    window.tabs.setCurrentIndex(1)
+    lab = window.training_lab
+    scroll = lab.findChild(QtWidgets.QScrollArea, "trainingControlsScroll")
+    table = child(window, "valuesTable")
+    before = scroll.minimumWidth()
+    window.set_zoom(3)
+    # Refits happen a turn after the font change reaches the labs.
+    qtbot.waitUntil(lambda: scroll.minimumWidth() > before)
+    assert scroll.minimumWidth() >= lab.controls.sizeHint().width()
+    text = table.model().index(0, 0).data(QtCore.Qt.ItemDataRole.UserRole + 1)
+    needed = table.fontMetrics().horizontalAdvance(text)
+    qtbot.waitUntil(lambda: table.columnWidth(0) >= needed)
+    window.set_zoom(0)
+    qtbot.waitUntil(lambda: scroll.minimumWidth() == before)
+
+
 def test_theme_switch_and_preferences_persist(playground_window, tmp_path):
     ini = str(tmp_path / "prefs.ini")
     settings = QtCore.QSettings(ini, QtCore.QSettings.Format.IniFormat)
