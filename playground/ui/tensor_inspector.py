@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from PySide6 import QtCore, QtGui, QtWidgets
+from superqt.utils import signals_blocked
 
 from playground.core.workspace import TensorFacts
 from playground.ui.tensor_table_model import ArrayTableModel, ShortNumberDelegate
@@ -162,7 +163,7 @@ class TensorInspector(QtWidgets.QGroupBox):
             values_model.set_array(None)
             grad_model.set_array(None)
             self.grad_none_label.setVisible(False)
-            with QtCore.QSignalBlocker(self.requires_grad_check):
+            with signals_blocked(self.requires_grad_check):
                 self.requires_grad_check.setChecked(False)
             self.requires_grad_check.setEnabled(False)
             self.requires_grad_check.setText("requires_grad")
@@ -176,7 +177,7 @@ class TensorInspector(QtWidgets.QGroupBox):
         self.retains_grad_label.setText(str(facts.retains_grad))
         self.shape_label.setText("(" + ", ".join(str(d) for d in facts.shape) + ")")
         self.dtype_label.setText(facts.dtype)
-        with QtCore.QSignalBlocker(self.requires_grad_check):
+        with signals_blocked(self.requires_grad_check):
             self.requires_grad_check.setChecked(facts.requires_grad)
         self.requires_grad_check.setEnabled(True)
         self.requires_grad_check.setText(f"{facts.name}.requires_grad")

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import shiboken6
 from PySide6 import QtCore, QtGui, QtWidgets
+from superqt.utils import signals_blocked
 
 from playground.core.workspace import Message, RunResult, Workspace
 from playground.ui.grad_history_plot import GradHistoryPlot
@@ -478,7 +479,7 @@ class TensorLab(QtWidgets.QWidget):
 
     def _select_row(self, row: int) -> None:
         selection = self.tensor_list.selectionModel()
-        with QtCore.QSignalBlocker(selection):
+        with signals_blocked(selection):
             if row < 0:
                 selection.clear()
             elif self.tensor_list.currentIndex().row() != row:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
+from superqt.utils import QSignalDebouncer
 
 from playground.core.training import (
     LOSSES,
@@ -89,10 +90,10 @@ class TrainingLab(QtWidgets.QWidget):
         self._timer.setSingleShot(True)  # re-armed by each tick with the budgeted interval
         self._timer.setInterval(REDRAW_INTERVAL_MS)
         self._timer.timeout.connect(self._drain)
-        self._landscape_timer = QtCore.QTimer(self)
-        self._landscape_timer.setSingleShot(True)
-        self._landscape_timer.setInterval(LANDSCAPE_DEBOUNCE_MS)
-        self._landscape_timer.timeout.connect(self._refresh_setup)
+        # Spin arrows fire many changes a second: redraw the landscape once they settle.
+        self._setup_debouncer = QSignalDebouncer(parent=self)
+        self._setup_debouncer.setTimeout(LANDSCAPE_DEBOUNCE_MS)
+        self._setup_debouncer.triggered.connect(self._refresh_setup)
 
         self._connect()
         self._update_enabled()
@@ -420,12 +421,12 @@ class TrainingLab(QtWidgets.QWidget):
     def _on_setup_changed(self, *_args) -> None:
         self._update_enabled()
         if self._worker is None:
-            self._landscape_timer.start()  # debounced: spin arrows fire many changes a second
+            self._setup_debouncer.throttle()
 
     @QtCore.Slot()
     def _on_points_edited(self) -> None:
         self._custom_points = self.data_plot.points.points_xy()
-        self._landscape_timer.start()
+        self._setup_debouncer.throttle()
 
     def _update_enabled(self) -> None:
         c = self.controls
