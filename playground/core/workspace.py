@@ -20,6 +20,9 @@ from playground.core.explain import explain
 from playground.core.interpreter import ALLOWED, Env, Refused
 
 DEFAULT_MAX_ELEMENTS = 10_000_000
+# The named tensors and their .grads together may hold this many times the per-allocation
+# limit: thirty 9-million-element tensors would otherwise take a gigabyte, one at a time.
+TOTAL_ELEMENTS_FACTOR = 5
 SEED_STATEMENT = "torch.manual_seed(0)"
 
 
@@ -232,6 +235,13 @@ class Workspace:
             return self._finish(RunResult(False, text, [Message("error", str(exc), ALLOWED)]))
         step = len(self._log)
         outcome, messages = _execute(self._state, tree, step)
+        if outcome is not None and (held := self._elements_held()) > self.max_total_elements:
+            outcome, messages = None, [Message(
+                "error",
+                f"The named tensors and their grads would hold {held:,} elements in all; the "
+                f"limit is {self.max_total_elements:,} (it keeps the window responsive).",
+                "Rebind a name to a smaller tensor, set grads to None, or start a new session "
+                "with File > New.")]
         if outcome is None:
             self._set_log(self._log)  # torch may have half-changed things: rebuild from the log
             return self._finish(RunResult(False, text, messages))
@@ -241,6 +251,21 @@ class Workspace:
         output = "\n".join(outcome.outputs) if outcome.outputs else None
         result = RunResult(True, text, messages, list(outcome.assigned), output)
         return self._finish(result, emit=emit)
+
+    @property
+    def max_total_elements(self) -> int:
+        """What all named tensors and their .grads may hold together."""
+        return TOTAL_ELEMENTS_FACTOR * self.max_elements
+
+    def _elements_held(self) -> int:
+        # Distinct storages only: y = x.detach() or x.data share x's memory.
+        seen: dict[int, int] = {}
+        for tensor in self._state.env.tensors.values():
+            for t in (tensor, tensor.grad if tensor.is_leaf else None):
+                if t is not None:
+                    storage = t.untyped_storage()
+                    seen[storage.data_ptr()] = storage.nbytes() // max(t.element_size(), 1)
+        return sum(seen.values())
 
     def _finish(self, result: RunResult, emit: bool = False) -> RunResult:
         self.last_result = result

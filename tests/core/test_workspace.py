@@ -459,3 +459,27 @@ def test_grad_history_keeps_only_shape_and_mean_of_a_big_grad() -> None:
     assert big[1].mean == pytest.approx(float((4 * a).double().mean()), rel=1e-6)
     small = ws.grad_history("c")[0]
     assert small.grad.tolist() == [1.0, 1.0, 1.0] and small.shape == (3,) and small.mean == 1.0
+
+
+def test_all_named_tensors_together_stay_under_five_times_the_size_limit() -> None:
+    ws = Workspace(max_elements=100)
+    assert ws.max_total_elements == 500
+    for name in "abcd":
+        assert ws.run(f"{name} = torch.zeros(100)").ok
+    assert ws.run("v = a.detach()").ok  # shares a's memory: nothing new is held
+    assert ws.run("e = torch.zeros(100)").ok  # 500 in all
+    log, names = ws.log, ws.names
+    result = ws.run("f = torch.ones(1)")
+    assert not result.ok
+    assert "501 elements in all" in result.messages[0].text
+    assert ws.log == log and ws.names == names
+    assert ws.run("b = torch.zeros(1)").ok  # rebinding frees the old 100 (a lives on in v)
+    assert ws.run("f = torch.ones(1)").ok
+    # .grad counts too: a leaf of 60 and its grad are 120.
+    ws.reset()
+    assert ws.run("p = torch.ones(60, requires_grad=True)").ok
+    for name in "qrtu":
+        assert ws.run(f"{name} = torch.ones(100)").ok
+    assert ws.run("s = p.sum()").ok  # 461 in all; backward would add p.grad's 60
+    assert not ws.run("s.backward()").ok
+    assert ws.tensor("p").grad is None
