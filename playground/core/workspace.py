@@ -113,6 +113,18 @@ def _numpy(tensor: torch.Tensor) -> np.ndarray:
     return tensor.detach().cpu().numpy().copy()
 
 
+def _elements_held(tensors: dict[str, torch.Tensor]) -> int:
+    """Elements in the distinct storages of the tensors and the leaves' grads (y = x.detach()
+    shares x's memory, so it adds nothing)."""
+    seen: dict[int, int] = {}
+    for tensor in tensors.values():
+        for t in (tensor, tensor.grad if tensor.is_leaf else None):
+            if t is not None:
+                storage = t.untyped_storage()
+                seen[storage.data_ptr()] = storage.nbytes() // max(t.element_size(), 1)
+    return sum(seen.values())
+
+
 def _grad_tracked(tensor: torch.Tensor) -> bool:
     # Only leaves accumulate .grad; reading it on them never warns.
     return tensor.is_leaf and (tensor.requires_grad or tensor.grad is not None)
@@ -235,13 +247,8 @@ class Workspace:
             return self._finish(RunResult(False, text, [Message("error", str(exc), ALLOWED)]))
         step = len(self._log)
         outcome, messages = _execute(self._state, tree, step)
-        if outcome is not None and (held := self._elements_held()) > self.max_total_elements:
-            outcome, messages = None, [Message(
-                "error",
-                f"The named tensors and their grads would hold {held:,} elements in all; the "
-                f"limit is {self.max_total_elements:,} (it keeps the window responsive).",
-                "Rebind a name to a smaller tensor, set grads to None, or start a new session "
-                "with File > New.")]
+        if outcome is not None and (too_big := self._over_total(self._state)) is not None:
+            outcome, messages = None, [too_big]
         if outcome is None:
             self._set_log(self._log)  # torch may have half-changed things: rebuild from the log
             return self._finish(RunResult(False, text, messages))
@@ -257,15 +264,17 @@ class Workspace:
         """What all named tensors and their .grads may hold together."""
         return TOTAL_ELEMENTS_FACTOR * self.max_elements
 
-    def _elements_held(self) -> int:
-        # Distinct storages only: y = x.detach() or x.data share x's memory.
-        seen: dict[int, int] = {}
-        for tensor in self._state.env.tensors.values():
-            for t in (tensor, tensor.grad if tensor.is_leaf else None):
-                if t is not None:
-                    storage = t.untyped_storage()
-                    seen[storage.data_ptr()] = storage.nbytes() // max(t.element_size(), 1)
-        return sum(seen.values())
+    def _over_total(self, state: _State) -> Message | None:
+        """The refusal when `state` holds more than max_total_elements, else None."""
+        held = _elements_held(state.env.tensors)
+        if held <= self.max_total_elements:
+            return None
+        return Message(
+            "error",
+            f"The named tensors and their grads would hold {held:,} elements in all; the "
+            f"limit is {self.max_total_elements:,} (it keeps the window responsive).",
+            "Rebind a name to a smaller tensor, set grads to None, or start a new session "
+            "with File > New.")
 
     def _finish(self, result: RunResult, emit: bool = False) -> RunResult:
         self.last_result = result
@@ -366,6 +375,8 @@ class Workspace:
                 message = Message("error", f"Entry {step + 1}: {exc}", ALLOWED)
                 return None, RunResult(False, entry.strip(), [message])
             outcome, messages = _execute(state, tree, step)
+            if outcome is not None and (too_big := self._over_total(state)) is not None:
+                outcome, messages = None, [too_big]  # a session file cannot fill the memory
             if outcome is None:
                 msgs = [
                     Message(m.level, f"Entry {step + 1}: {m.text}", m.explanation) for m in messages

@@ -483,3 +483,12 @@ def test_all_named_tensors_together_stay_under_five_times_the_size_limit() -> No
     assert ws.run("s = p.sum()").ok  # 461 in all; backward would add p.grad's 60
     assert not ws.run("s.backward()").ok
     assert ws.tensor("p").grad is None
+
+
+def test_a_session_cannot_load_past_the_total_limit() -> None:
+    small = Workspace(max_elements=100)
+    assert small.run("x = torch.ones(3)").ok
+    result = small.load([f"t{i} = torch.zeros(100)" for i in range(6)])
+    assert not result.ok and "Entry 7" in result.messages[0].text  # the seed is entry 1
+    assert "600 elements in all" in result.messages[0].text
+    assert small.names == ["x"]  # the state before the load is kept
