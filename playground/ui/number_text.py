@@ -38,8 +38,7 @@ class ExactNumberLabel(QtWidgets.QLabel):
 
     def set_number(self, value: float | int) -> None:
         self._shown = short_text(value)
-        self.setText(exact_text(value))
-        self.updateGeometry()
+        self.setText(exact_text(value))  # a changed text already asks the layout to re-measure
 
     def shown_text(self) -> str:
         return self._shown
