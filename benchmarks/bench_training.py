@@ -95,8 +95,8 @@ def lab_run(app: QtWidgets.QApplication, epochs: int,
     With show=False the lab does all its work but nothing is painted: the difference to a shown
     run is what painting the plots costs.
     """
-    from playground.ui.training_lab import TrainingLab
-    from playground.ui.training_worker import warm_up_in_background
+    from playground.ui.training.lab import TrainingLab
+    from playground.ui.training.worker import warm_up_in_background
 
     lab = TrainingLab()
     lab.resize(1280, 800)

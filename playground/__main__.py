@@ -64,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
 
     splash = None if args.screenshot is not None else _show_splash(app)
     from playground.ui import MainWindow  # imports torch: about 1.5-2.5 s on a cold start
-    from playground.ui.theme import ThemeMode
+    from playground.ui.widgets.theme import ThemeMode
 
     settings = None
     if args.screenshot is not None:

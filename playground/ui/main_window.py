@@ -15,9 +15,9 @@ from playground import __version__
 from playground.core.session import bundled_examples, read_session, write_session
 from playground.core.workspace import SEED_STATEMENT, Workspace
 from playground.paths import resources_dir
-from playground.ui.tensor_lab import TensorLab
-from playground.ui.theme import ThemeMode, apply_theme, is_dark
-from playground.ui.training_lab import TrainingLab
+from playground.ui.tensor.lab import TensorLab
+from playground.ui.training.lab import TrainingLab
+from playground.ui.widgets.theme import ThemeMode, apply_theme, is_dark
 
 # The notebook's first cell, so the window opens on a grad_fn chain worth clicking.
 DEFAULT_STATEMENTS = (

@@ -11,7 +11,7 @@ import pytest
 import torch
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from playground.ui.theme import ThemeMode
+from playground.ui.widgets.theme import ThemeMode
 
 
 def child(window, name, cls=QtWidgets.QWidget):

@@ -11,7 +11,7 @@ import torch
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from playground.core.workspace import Workspace
-from playground.ui.tensor_lab import TensorLab
+from playground.ui.tensor.lab import TensorLab
 
 LEFT = QtCore.Qt.MouseButton.LeftButton
 

@@ -8,9 +8,9 @@ import torch
 from PySide6 import QtWidgets
 
 from playground.core.workspace import GradRecord, Workspace
-from playground.ui.grad_history_plot import GradHistoryPlot, StatementAxis, step_series
-from playground.ui.tensor_hints import hint_for, leaf_names, next_leaf_name, next_result_name
-from playground.ui.tensor_table_model import (
+from playground.ui.tensor.grad_history_plot import GradHistoryPlot, StatementAxis, step_series
+from playground.ui.tensor.hints import hint_for, leaf_names, next_leaf_name, next_result_name
+from playground.ui.tensor.table_model import (
     SHORT_TEXT_ROLE,
     ArrayTableModel,
     ShortNumberDelegate,

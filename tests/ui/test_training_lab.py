@@ -11,7 +11,7 @@ import torch
 import torch.nn.functional as F
 from PySide6 import QtCore, QtWidgets
 
-from playground.ui.training_lab import TrainingLab
+from playground.ui.training.lab import TrainingLab
 
 LEFT = QtCore.Qt.MouseButton.LeftButton
 NOTEBOOK_LOSSES = (1.0, 0.1568, 0.1004, 0.0963, 0.0957, 0.0953, 0.0949, 0.0945, 0.0942, 0.0938)
@@ -241,7 +241,7 @@ def test_out_of_place_update_shows_torchs_error(qtbot, lab):
 
 
 def test_an_exception_in_the_worker_is_shown(qtbot, lab, monkeypatch):
-    import playground.ui.training_worker as worker_module
+    import playground.ui.training.worker as worker_module
 
     def broken_train(config, control):
         yield from ()

@@ -6,7 +6,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from superqt.utils import signals_blocked
 
 from playground.core.workspace import TensorFacts
-from playground.ui.tensor_table_model import ArrayTableModel, ShortNumberDelegate
+from playground.ui.tensor.table_model import ArrayTableModel, ShortNumberDelegate
 
 _SMALL_TABLE = 2_000  # cells; above this, skip the (slow) fit-to-contents of columns
 

@@ -13,13 +13,13 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from superqt.utils import signals_blocked
 
 from playground.core.workspace import Message, RunResult, Workspace
-from playground.ui.grad_history_plot import GradHistoryPlot
-from playground.ui.tensor_code_panel import CodePanel, monospace_font
-from playground.ui.tensor_create_form import TensorCreateForm
-from playground.ui.tensor_hints import hint_for, leaf_names, next_leaf_name, next_result_name
-from playground.ui.tensor_inspector import TensorInspector
-from playground.ui.tensor_statement_edit import StatementEdit
-from playground.ui.tensor_table_model import TensorListModel
+from playground.ui.tensor.code_panel import CodePanel, monospace_font
+from playground.ui.tensor.create_form import TensorCreateForm
+from playground.ui.tensor.grad_history_plot import GradHistoryPlot
+from playground.ui.tensor.hints import hint_for, leaf_names, next_leaf_name, next_result_name
+from playground.ui.tensor.inspector import TensorInspector
+from playground.ui.tensor.statement_edit import StatementEdit
+from playground.ui.tensor.table_model import TensorListModel
 
 # (objectName, label, statement template, tooltip); {new}, {cur} and {arg} are filled in.
 QUICK_OPS = (

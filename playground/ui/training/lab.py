@@ -31,17 +31,17 @@ from playground.core.training import (
     noisy_line,
     notebook_dataset,
 )
-from playground.ui.training_controls import TrainingControls
-from playground.ui.training_data_plot import DataPlot
-from playground.ui.training_history import RunHistory
-from playground.ui.training_landscape import (
+from playground.ui.training.controls import TrainingControls
+from playground.ui.training.data_plot import DataPlot
+from playground.ui.training.history import RunHistory
+from playground.ui.training.landscape import (
     LandscapePlot,
     landscape_window,
     least_squares_fit,
 )
-from playground.ui.training_plots import LossPlot, LrPlot
-from playground.ui.training_readouts import DivergenceBanner, MessageBox, Readouts
-from playground.ui.training_worker import TrainingWorker, warm_up_in_background
+from playground.ui.training.plots import LossPlot, LrPlot
+from playground.ui.training.readouts import DivergenceBanner, MessageBox, Readouts
+from playground.ui.training.worker import TrainingWorker, warm_up_in_background
 
 # Every GUI-thread millisecond (Python, and PySide's C++ calls too) holds the GIL the worker
 # needs, so a live run gets a budget: the redraw interval stretches until redrawing takes at most

@@ -8,7 +8,7 @@ from __future__ import annotations
 from PySide6 import QtCore, QtWidgets
 
 from playground.core.training import LOSSES, OPTIMIZERS
-from playground.ui.lr_slider import LearningRateControl
+from playground.ui.training.lr_slider import LearningRateControl
 
 # datasetCombo's item data; the first item is the notebook's two points (automation contract).
 DATASETS = (

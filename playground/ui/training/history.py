@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from playground.ui.training_worker import FIELDS
+from playground.ui.training.worker import FIELDS
 
 _COLUMN = {name: i for i, name in enumerate(FIELDS)}
 

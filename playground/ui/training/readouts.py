@@ -10,7 +10,7 @@ import html
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from playground.ui.number_text import ExactNumberLabel
+from playground.ui.widgets.number_text import ExactNumberLabel
 
 READOUTS = (
     ("epochLabel", "epoch", "The epoch just trained, counted from 0 like the notebook's loop."),

@@ -9,7 +9,7 @@ import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from playground.core.workspace import TensorFacts
-from playground.ui.number_text import exact_text, short_text
+from playground.ui.widgets.number_text import exact_text, short_text
 
 _Display = QtCore.Qt.ItemDataRole.DisplayRole
 _Align = QtCore.Qt.ItemDataRole.TextAlignmentRole

@@ -1,0 +1,1 @@
+"""The Tensor Lab's views: a thin Qt layer over `playground.core.workspace.Workspace`."""

@@ -1,0 +1,1 @@
+"""Pieces several views share: number labels, colours and the theme."""
