@@ -14,7 +14,7 @@ from typing import Literal
 import numpy as np
 import torch
 
-from playground.core import export, interpreter
+from playground.core import export, interpreter, statements
 from playground.core.events import Event
 from playground.core.explain import explain
 from playground.core.interpreter import ALLOWED, Env, Refused
@@ -36,6 +36,20 @@ class Message:
 
 
 @dataclass(frozen=True)
+class TensorSummary:
+    """What the list, hints and enabling need about one tensor: metadata only, no value copies."""
+
+    name: str
+    shape: tuple[int, ...]
+    dtype: str  # e.g. "float32"
+    requires_grad: bool
+    is_leaf: bool
+    retains_grad: bool
+    grad_fn: str | None  # class name such as "AddBackward0", or None
+    has_grad: bool  # .grad is not None (read only where torch does not warn)
+
+
+@dataclass(frozen=True)
 class TensorFacts:
     """Plain copies of what the views show about one named tensor (no live tensors)."""
 
@@ -48,6 +62,11 @@ class TensorFacts:
     grad_fn: str | None  # class name such as "AddBackward0", or None
     values: np.ndarray  # a numpy copy of the values
     grad: np.ndarray | None  # a numpy copy of .grad, or None
+
+    @property
+    def has_grad(self) -> bool:
+        """.grad is not None (the same question TensorSummary answers)."""
+        return self.grad is not None
 
 
 # A grad history record keeps a full copy of .grad up to this many elements; above it only the
@@ -137,10 +156,16 @@ class _State:
     env: Env
     history: dict[str, list[GradRecord]] = field(default_factory=dict)
     seen: dict[str, _GradKey] = field(default_factory=dict)
+    # The tensor each history belongs to: history follows the tensor, not the name.
+    owners: dict[str, torch.Tensor] = field(default_factory=dict)
 
     def record_grads(self, step: int) -> None:
         """Append a GradRecord for every tracked leaf whose .grad changed during `step`."""
         for name, tensor in self.env.tensors.items():
+            if self.owners.get(name) is not tensor:  # the name was (re)bound: a new history
+                self.owners[name] = tensor
+                self.history.pop(name, None)
+                self.seen.pop(name, None)
             if not _grad_tracked(tensor):
                 continue
             key = _grad_key(tensor)
@@ -156,6 +181,10 @@ class Workspace:
 
     def __init__(self, max_elements: int = DEFAULT_MAX_ELEMENTS) -> None:
         self.max_elements = max_elements
+        # log_changed: tensors, grads or the log changed; current_changed: only the focus moved.
+        # `changed` follows either one (for listeners that do not care which).
+        self.log_changed = Event()
+        self.current_changed = Event()
         self.changed = Event()
         self.last_result: RunResult | None = None
         self._log: list[str] = []
@@ -188,6 +217,7 @@ class Workspace:
             raise KeyError(f"No tensor named {name!r}")
         if name != self._current:
             self._current = name
+            self.current_changed.emit()
             self.changed.emit()
 
     def tensor(self, name: str) -> torch.Tensor:
@@ -209,6 +239,25 @@ class Workspace:
             values=_numpy(t),
             grad=None if grad is None else _numpy(grad),
         )
+
+    def summary(self, name: str) -> TensorSummary:
+        """Metadata of one tensor (cheap at any size: nothing is copied)."""
+        t = self.tensor(name)
+        grad = t.grad if (t.is_leaf or t.retains_grad) else None  # non-leaf .grad would warn
+        return TensorSummary(
+            name=name,
+            shape=tuple(t.shape),
+            dtype=str(t.dtype).removeprefix("torch."),
+            requires_grad=t.requires_grad,
+            is_leaf=t.is_leaf,
+            retains_grad=t.retains_grad,
+            grad_fn=None if t.grad_fn is None else type(t.grad_fn).__name__,
+            has_grad=grad is not None,
+        )
+
+    def summaries(self) -> list[TensorSummary]:
+        """Every named tensor's metadata, in list order."""
+        return [self.summary(n) for n in self._state.env.tensors]
 
     def grad_history(self, name: str) -> list[GradRecord]:
         """The leaf's .grad after each log entry that changed it (a staircase when accumulating)."""
@@ -279,8 +328,12 @@ class Workspace:
     def _finish(self, result: RunResult, emit: bool = False) -> RunResult:
         self.last_result = result
         if emit:
-            self.changed.emit()
+            self._emit_log_changed()
         return result
+
+    def _emit_log_changed(self) -> None:
+        self.log_changed.emit()
+        self.changed.emit()
 
     @property
     def can_restore(self) -> bool:
@@ -294,7 +347,7 @@ class Workspace:
         self._redo.clear()
         self._current = None
         self.last_result = None
-        self.changed.emit()
+        self._emit_log_changed()
 
     def load(self, entries: list[str]) -> RunResult:
         """Replace the log (a saved session); all or nothing."""
@@ -334,7 +387,8 @@ class Workspace:
         self._redo.append(self._log[-1])
         self._set_log(self._log[:-1])
         self._keep_current()
-        self.changed.emit()
+        self.last_result = None  # its output belonged to the entry just undone
+        self._emit_log_changed()
         return True
 
     def redo(self) -> bool:
@@ -349,7 +403,7 @@ class Workspace:
             return False
         self._current = current
         self._keep_current()
-        self.changed.emit()
+        self._emit_log_changed()
         return True
 
     def _keep_current(self) -> None:
@@ -404,11 +458,11 @@ class Workspace:
         requires_grad: bool,
     ) -> str:
         """The statement for the "create a leaf" form (ValueError names the bad field)."""
-        return export.create_source(name, shape_text, init, values_text, dtype, requires_grad)
+        return statements.create(name, shape_text, init, values_text, dtype, requires_grad)
 
     def backward_source(self, name: str, gradient: str = "", retain_graph: bool = False) -> str:
-        """The statement for the Backward button on `name`."""
-        return export.backward_source(name, gradient, retain_graph)
+        """The statement for the Backward button on `name` (`gradient` may name a tensor)."""
+        return statements.backward(name, gradient, retain_graph, self.names)
 
 
 def _normalised(entry: str) -> str:

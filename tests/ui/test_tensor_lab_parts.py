@@ -1,4 +1,4 @@
-"""The Tensor Lab's building blocks on their own: table models, step series, names and hints."""
+"""The Tensor Lab's building blocks on their own: table models, step series and the plot."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from PySide6 import QtWidgets
 
 from playground.core.workspace import GradRecord, Workspace
 from playground.ui.tensor.grad_history_plot import GradHistoryPlot, StatementAxis, step_series
-from playground.ui.tensor.hints import hint_for, leaf_names, next_leaf_name, next_result_name
 from playground.ui.tensor.table_model import (
     SHORT_TEXT_ROLE,
     ArrayTableModel,
@@ -115,47 +114,6 @@ def test_plot_draws_one_curve_per_element(qtbot):
     assert len(plot.curve_data()) == 4
     plot.show_history("x", [], end_step=3)
     assert plot.curve_data() == []
-
-
-def test_names_follow_the_alphabet_and_skip_taken_ones():
-    assert next_leaf_name([]) == "a"
-    assert next_leaf_name(["a", "b", "d"]) == "c"
-    assert next_leaf_name(list("abcdefghijklmnopqrstuvwxyz")) == "t1"
-    assert next_result_name(["x"], "x") == "y"
-    assert next_result_name(["x", "y", "z"], "x") == "a"
-    assert next_result_name(["loss"], "loss") == "a"
-
-
-def test_leaf_names_walk_the_graph():
-    ws = Workspace()
-    for statement in (
-        "x = torch.randn(3, requires_grad=True)",
-        "b = torch.ones(3, requires_grad=True)",
-        "c = torch.ones(3)",
-        "z = (x * b + c).sum()",
-    ):
-        assert ws.run(statement).ok
-    assert leaf_names(ws, "z") == ["x", "b"]  # c does not require grad: no graph node
-    assert leaf_names(ws, "x") == []
-
-
-def test_hint_for_the_notebooks_first_cell():
-    ws = Workspace()
-    assert "Create" in hint_for(ws)
-    for statement in (
-        "x = torch.randn(3, 2, requires_grad=True)",
-        "y = x + 10",
-        "z = y * y * y",
-        "w = z.mean()",
-    ):
-        assert ws.run(statement).ok
-    ws.current = "w"
-    assert hint_for(ws) == "w is a scalar built from x: press Backward (Ctrl+B) to fill x.grad."
-    ws.current = "y"
-    assert "not a scalar" in hint_for(ws)
-    assert ws.run("n = torch.arange(3)").ok
-    ws.current = "n"
-    assert "int64" in hint_for(ws)
 
 
 @pytest.mark.parametrize(("lo", "hi"), [(6.0, 7.0), (0.0, 3.0), (5.0, 240.0), (2.3, 2.7)])

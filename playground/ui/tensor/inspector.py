@@ -8,7 +8,7 @@ from superqt.utils import signals_blocked
 from playground.core.workspace import TensorFacts
 from playground.ui.tensor.table_model import ArrayTableModel, ShortNumberDelegate
 
-_SMALL_TABLE = 2_000  # cells; above this, skip the (slow) fit-to-contents of columns
+_CELL_PADDING = 10  # px around a cell's text: the delegate's margins plus a little air
 
 
 def _value_label(name: str, tip: str) -> QtWidgets.QLabel:
@@ -26,9 +26,31 @@ def _array_table(name: str, tip: str) -> QtWidgets.QTableView:
     table.setAlternatingRowColors(True)
     table.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
     table.setSelectionMode(QtWidgets.QAbstractItemView.SelectionMode.ContiguousSelection)
-    table.horizontalHeader().setMinimumSectionSize(36)
-    table.verticalHeader().setSectionResizeMode(QtWidgets.QHeaderView.ResizeMode.ResizeToContents)
+    # Fixed sizes set from a sample (`fit_cells`): ResizeToContents would make Qt ask the model
+    # for every cell, minutes for a 3000x3000 tensor (DESIGN.md section 4).
+    for header in (table.horizontalHeader(), table.verticalHeader()):
+        header.setSectionResizeMode(QtWidgets.QHeaderView.ResizeMode.Fixed)
+        header.setMinimumSectionSize(8)
+    table.setHorizontalScrollMode(QtWidgets.QAbstractItemView.ScrollMode.ScrollPerPixel)
+    table.setVerticalScrollMode(QtWidgets.QAbstractItemView.ScrollMode.ScrollPerPixel)
     return table
+
+
+def fit_cells(table: QtWidgets.QTableView) -> None:
+    """Size every column and row of `table` at once from a sample of its cells (in bounded time,
+    whatever the tensor's size): one width for all columns, one height for all rows."""
+    model = table.model()
+    assert isinstance(model, ArrayTableModel)
+    metrics = QtGui.QFontMetrics(table.font())
+    texts = model.sample_texts()
+    # The font is fixed-pitch, so the longest text is the widest.
+    longest = max(texts, key=len, default="0")
+    header = table.horizontalHeader()
+    label = str(max(model.columnCount() - 1, 0))  # the widest column number
+    header_width = QtGui.QFontMetrics(header.font()).horizontalAdvance(label) + _CELL_PADDING
+    width = max(metrics.horizontalAdvance(longest) + _CELL_PADDING, header_width)
+    header.setDefaultSectionSize(width)
+    table.verticalHeader().setDefaultSectionSize(metrics.height() + 6)
 
 
 class TensorInspector(QtWidgets.QGroupBox):
@@ -181,8 +203,8 @@ class TensorInspector(QtWidgets.QGroupBox):
             self.requires_grad_check.setChecked(facts.requires_grad)
         self.requires_grad_check.setEnabled(True)
         self.requires_grad_check.setText(f"{facts.name}.requires_grad")
-        values_model.set_array(facts.values)
-        grad_model.set_array(facts.grad)
+        values_model.set_array(facts.values, copy=False)  # facts already hold fresh copies
+        grad_model.set_array(facts.grad, copy=False)
         self.grad_none_label.setVisible(facts.grad is None)
         self.values_box.caption.setText(f"{facts.name} values")  # type: ignore[attr-defined]
         self.grad_box.caption.setText(f"{facts.name}.grad")  # type: ignore[attr-defined]
@@ -190,9 +212,7 @@ class TensorInspector(QtWidgets.QGroupBox):
 
     def _fit_columns(self) -> None:
         for table in (self.values_table, self.grad_table):
-            model = table.model()
-            if model.rowCount() * model.columnCount() <= _SMALL_TABLE:
-                table.resizeColumnsToContents()
+            fit_cells(table)
 
     def _fact_labels(self) -> list[QtWidgets.QLabel]:
         return [

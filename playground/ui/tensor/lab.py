@@ -1,7 +1,9 @@
 """The Tensor Lab: a thin view over a Workspace where every click becomes one PyTorch statement.
 
-All state lives in the workspace; this widget re-renders from it on `changed` and sends every
-action through `run_source` (DESIGN.md section 1), so buttons, typed lines and menus agree.
+All state lives in the workspace; every action is a statement from `core/statements.py` sent
+through `run_source` (DESIGN.md section 1), so buttons, typed lines and menus agree. The view
+follows the workspace's two events: `log_changed` re-renders everything from metadata plus the
+current tensor's values; `current_changed` re-renders only what depends on the current tensor.
 """
 
 from __future__ import annotations
@@ -12,24 +14,15 @@ import shiboken6
 from PySide6 import QtCore, QtGui, QtWidgets
 from superqt.utils import signals_blocked
 
+from playground.core import statements
+from playground.core.autograd import hint_for, history_leaf
 from playground.core.workspace import Message, RunResult, Workspace
 from playground.ui.tensor.code_panel import CodePanel, monospace_font
 from playground.ui.tensor.create_form import TensorCreateForm
 from playground.ui.tensor.grad_history_plot import GradHistoryPlot
-from playground.ui.tensor.hints import hint_for, leaf_names, next_leaf_name, next_result_name
 from playground.ui.tensor.inspector import TensorInspector
 from playground.ui.tensor.statement_edit import StatementEdit
 from playground.ui.tensor.table_model import TensorListModel
-
-# (objectName, label, statement template, tooltip); {new}, {cur} and {arg} are filled in.
-QUICK_OPS = (
-    ("addButton", "+ c", "{new} = {cur} + {arg}", "Add c to every element; records AddBackward0."),
-    ("mulButton", "* c", "{new} = {cur} * {arg}", "Multiply by c; records MulBackward0."),
-    ("powButton", "** n", "{new} = {cur} ** {arg}", "Raise to the power n; records PowBackward0."),
-    ("meanButton", "mean", "{new} = {cur}.mean()", "Average all elements into a scalar."),
-    ("sumButton", "sum", "{new} = {cur}.sum()", "Add all elements into a scalar."),
-    ("detachButton", "detach", "{new} = {cur}.detach()", "Same values, cut off from the graph."),
-)
 
 _MESSAGE_COLOURS = {  # (light theme, dark theme)
     "error": ("#c62828", "#ff6b6b"),
@@ -50,7 +43,8 @@ class TensorLab(QtWidgets.QWidget):
         self._build()
         self._connect()
         self._apply_fonts()
-        self._ws.changed.connect(self._on_workspace_changed)
+        self._ws.log_changed.connect(self._on_log_changed)
+        self._ws.current_changed.connect(self._on_current_changed)
         self.refresh()
 
     # ----- public API -------------------------------------------------------------------------
@@ -64,9 +58,7 @@ class TensorLab(QtWidgets.QWidget):
         result = self._ws.run(source, no_grad=self.no_grad_check.isChecked())
         if result.ok and result.assigned and self._ws.current != result.assigned[-1]:
             self._ws.current = result.assigned[-1]  # the tensor just made becomes current
-        self.show_messages(result.messages)
-        self.output_label.setText(result.output or "")
-        self.output_label.setVisible(bool(result.output))
+        self._show_result(result)
         if result.ok:
             self._status(f"Ran: {result.source}")
         else:
@@ -102,26 +94,37 @@ class TensorLab(QtWidgets.QWidget):
         self._style_message()
 
     def refresh(self) -> None:
-        """Re-render every view from the workspace."""
+        """Re-render every view from the workspace (what `log_changed` does)."""
         ws = self._ws
-        current = ws.current if ws.current in ws.names else None
-        facts = [ws.facts(n) for n in ws.names]
-        signature = tuple(
-            (f.name, f.shape, f.dtype, f.requires_grad, f.is_leaf, f.grad_fn, f.grad is None)
-            for f in facts
-        )
+        summaries = ws.summaries()  # metadata only: no tensor's values are copied here
+        signature = tuple(summaries)
         if signature != self._list_signature:  # a reset would drop the scroll position
             self._list_signature = signature
-            self.list_model.set_facts(facts)
+            self.list_model.set_facts(summaries)
             self._fit_list_width()
+        self.code_panel.set_log(ws.log)
+        self.create_form.suggest_name(statements.next_leaf_name(ws.names), set(ws.names))
+        self._show_result(ws.last_result)
+        self._refresh_current()
+
+    def _refresh_current(self) -> None:
+        """Re-render what depends on the current tensor; only its values and grad are copied."""
+        ws = self._ws
+        current = ws.current if ws.current in ws.names else None
         self._select_row(self.list_model.row_of(current))
-        current_facts = next((f for f in facts if f.name == current), None)
-        self.inspector.show_facts(current_facts)
-        self._render_plot(current)
-        self.code_panel.set_code(self._code_text())
+        self.inspector.show_facts(ws.facts(current) if current is not None else None)
+        leaf = history_leaf(ws, current)
+        records = ws.grad_history(leaf) if leaf is not None else []
+        self.grad_plot.show_history(leaf, records, len(ws.log))
         self.hint_label.setText(hint_for(ws))
-        self.create_form.suggest_name(next_leaf_name(ws.names), set(ws.names))
         self._update_enabled(current)
+
+    def _show_result(self, result: RunResult | None) -> None:
+        """The messages and printed output of the last statement (none after New or Open)."""
+        self.show_messages(result.messages if result is not None else [])
+        output = result.output if result is not None else None
+        self.output_label.setText(output or "")
+        self.output_label.setVisible(bool(output))
 
     # ----- construction -----------------------------------------------------------------------
 
@@ -142,13 +145,16 @@ class TensorLab(QtWidgets.QWidget):
         )
 
         self.grad_plot = GradHistoryPlot()
-        plot_box = QtWidgets.QGroupBox("Grad history")
-        QtWidgets.QVBoxLayout(plot_box).addWidget(self.grad_plot)
+        # Views of the autograd state side by side; another view is one addTab away.
+        self.plot_tabs = QtWidgets.QTabWidget(objectName="tensorPlotTabs")
+        self.plot_tabs.setDocumentMode(True)
+        self.plot_tabs.addTab(self.grad_plot, "Grad history")
+        self.plot_tabs.setTabToolTip(0, "The current leaf's .grad after every statement.")
         self.code_panel = CodePanel()
         right = QtWidgets.QSplitter(
             QtCore.Qt.Orientation.Vertical, objectName="tensorRightSplitter"
         )
-        right.addWidget(plot_box)
+        right.addWidget(self.plot_tabs)
         right.addWidget(self.code_panel)
         right.setSizes([360, 360])
         right.setChildrenCollapsible(False)
@@ -307,13 +313,13 @@ class TensorLab(QtWidgets.QWidget):
         ops.addWidget(self.op_arg_edit)
         ops.addSpacing(6)
         self.op_buttons: dict[str, QtWidgets.QPushButton] = {}
-        for name, label, template, tip in QUICK_OPS:
-            button = QtWidgets.QPushButton(label, objectName=name)
-            button.setToolTip(tip)
+        for op in statements.QUICK_OPS:
+            button = QtWidgets.QPushButton(op.label, objectName=op.key)
+            button.setToolTip(op.tooltip)
             # Fusion's 80 px minimum would make this row force the column wide.
-            button.setMinimumWidth(self.fontMetrics().horizontalAdvance(label) + 24)
-            button.clicked.connect(lambda _=False, t=template: self._run_quick_op(t))
-            self.op_buttons[name] = button
+            button.setMinimumWidth(self.fontMetrics().horizontalAdvance(op.label) + 24)
+            button.clicked.connect(lambda _=False, key=op.key: self._run_quick_op(key))
+            self.op_buttons[op.key] = button
             ops.addWidget(button)
         ops.addStretch(1)
 
@@ -344,9 +350,10 @@ class TensorLab(QtWidgets.QWidget):
     def _build_backward_box(self) -> QtWidgets.QGroupBox:
         box = QtWidgets.QGroupBox("Backward")
         self.gradient_edit = QtWidgets.QLineEdit(objectName="gradientEdit")
-        self.gradient_edit.setPlaceholderText("gradient: empty, ones, randn or [values]")
+        self.gradient_edit.setPlaceholderText("gradient: empty, ones, randn, a name or [values]")
         self.gradient_edit.setToolTip(
-            "The vector v in backward(v): needed when the output is not a scalar, same shape as it "
+            "The vector v in backward(v): needed when the output is not a scalar, same shape as it: "
+            "ones, randn, values such as [1.0, 0.5], or the name of a tensor in the list "
             "(Return runs Backward)."
         )
         self.retain_graph_check = QtWidgets.QCheckBox("retain_graph", objectName="retainGraphCheck")
@@ -400,7 +407,7 @@ class TensorLab(QtWidgets.QWidget):
     def _create_tensor(self) -> None:
         req = self.create_form.request()
         try:
-            source = self._ws.create_source(
+            source = statements.create(
                 req.name, req.shape_text, req.init, req.values_text, req.dtype, req.requires_grad
             )
         except ValueError as exc:
@@ -416,40 +423,41 @@ class TensorLab(QtWidgets.QWidget):
         if self.run_source(text).ok:
             self.statement_edit.setText("")  # unlike clear(), also empties the edit's undo stack
 
-    def _run_quick_op(self, template: str) -> None:
+    def _run_quick_op(self, key: str) -> None:
         current = self._ws.current
-        if current is None:
-            return
-        arg = self.op_arg_edit.text().strip() or "2"
-        new = next_result_name(self._ws.names, current)
-        self.run_source(template.format(new=new, cur=current, arg=arg))
+        if current is not None:
+            self.run_source(
+                statements.quick_op(key, current, self._ws.names, self.op_arg_edit.text())
+            )
 
     def _toggle_requires_grad(self, checked: bool) -> None:
         if self._ws.current is not None:
-            self.run_source(f"{self._ws.current}.requires_grad_({checked})")
+            self.run_source(statements.set_requires_grad(self._ws.current, checked))
 
     def _backward(self) -> None:
         current = self._ws.current
         if current is None:
             return
         try:
-            source = self._ws.backward_source(
-                current, self.gradient_edit.text().strip(), self.retain_graph_check.isChecked()
+            source = statements.backward(
+                current,
+                self.gradient_edit.text(),
+                self.retain_graph_check.isChecked(),
+                self._ws.names,
             )
         except ValueError as exc:
-            self.show_messages([Message("error", str(exc), "Use empty, ones, randn or [values].")])
+            self.show_messages([Message(
+                "error", str(exc), "Use empty, ones, randn, a tensor's name or [values].")])
             return
         self.run_source(source)
 
     def _zero_grads(self) -> None:
-        leaves = self._ws.leaves_with_grad()
-        if leaves:
-            self.run_source("; ".join(f"{n}.grad.zero_()" for n in leaves))
+        if (source := statements.zero_grads(self._ws.leaves_with_grad())) is not None:
+            self.run_source(source)
 
     def _grads_to_none(self) -> None:
-        leaves = self._ws.leaves_with_grad()
-        if leaves:
-            self.run_source("; ".join(f"{n}.grad = None" for n in leaves))
+        if (source := statements.grads_to_none(self._ws.leaves_with_grad())) is not None:
+            self.run_source(source)
 
     def _copy_code(self) -> None:
         QtGui.QGuiApplication.clipboard().setText(self.code_view.toPlainText())
@@ -464,9 +472,13 @@ class TensorLab(QtWidgets.QWidget):
 
     # ----- rendering --------------------------------------------------------------------------
 
-    def _on_workspace_changed(self) -> None:
+    def _on_log_changed(self) -> None:
         if shiboken6.isValid(self):  # the workspace may outlive this view
             self.refresh()
+
+    def _on_current_changed(self) -> None:
+        if shiboken6.isValid(self):
+            self._refresh_current()
 
     def _on_list_row_changed(
         self, index: QtCore.QModelIndex, _previous: QtCore.QModelIndex
@@ -491,22 +503,6 @@ class TensorLab(QtWidgets.QWidget):
                 )
                 self.tensor_list.scrollTo(index)
         self.tensor_list.viewport().update()  # blocked signals skip the repaint
-
-    def _render_plot(self, current: str | None) -> None:
-        leaf = None
-        if current is not None:
-            if self._ws.facts(current).is_leaf:
-                leaf = current
-            else:  # for a result, show the first leaf that backward on it would fill
-                reached = [
-                    n for n in leaf_names(self._ws, current) if self._ws.facts(n).requires_grad
-                ]
-                leaf = reached[0] if reached else None
-        records = self._ws.grad_history(leaf) if leaf is not None else []
-        self.grad_plot.show_history(leaf, records, len(self._ws.log))
-
-    def _code_text(self) -> str:
-        return "import torch\n\n" + "\n".join(self._ws.log) + "\n"
 
     def _update_enabled(self, current: str | None) -> None:
         has_current = current is not None

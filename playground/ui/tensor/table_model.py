@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from playground.core.workspace import TensorFacts
+from playground.core.workspace import TensorSummary
 from playground.ui.widgets.number_text import exact_text, short_text
 
 _Display = QtCore.Qt.ItemDataRole.DisplayRole
@@ -54,15 +54,28 @@ class ArrayTableModel(QtCore.QAbstractTableModel):
         self._grid: np.ndarray | None = None
         self._shape: tuple[int, ...] = ()
 
-    def set_array(self, values: np.ndarray | None) -> None:
-        """Show a copy of `values` (or nothing for None)."""
+    def set_array(self, values: np.ndarray | None, *, copy: bool = True) -> None:
+        """Show `values` (or nothing for None); `copy=False` when the caller hands over a fresh
+        copy already (a 9M-element tensor is not worth copying twice)."""
         self.beginResetModel()
         if values is None:
             self._grid, self._shape = None, ()
         else:
-            copy = np.array(values, copy=True)
-            self._grid, self._shape = as_grid(copy), tuple(copy.shape)
+            held = np.array(values, copy=True) if copy else np.asarray(values)
+            self._grid, self._shape = as_grid(held), tuple(held.shape)
         self.endResetModel()
+
+    def sample_texts(self, block: int = 24, spread: int = 200) -> list[str]:
+        """The painted text of a sample of cells: the top-left `block` x `block` corner (what a
+        view shows first) and `spread` cells spaced evenly through the whole grid. Views size
+        their columns from it without asking for every cell."""
+        grid = self._grid
+        if grid is None or grid.size == 0:
+            return []
+        corner = grid[:block, :block].reshape(-1)
+        flat = grid.reshape(-1)
+        spaced = flat[np.linspace(0, flat.size - 1, min(spread, flat.size)).astype(np.int64)]
+        return [short_text(v) for v in (*corner, *spaced)]
 
     def array(self) -> np.ndarray | None:
         """The grid currently shown (a 2-D numpy array) or None."""
@@ -117,9 +130,9 @@ class TensorListModel(QtCore.QAbstractTableModel):
 
     def __init__(self, parent: QtCore.QObject | None = None) -> None:
         super().__init__(parent)
-        self._rows: list[TensorFacts] = []
+        self._rows: list[TensorSummary] = []
 
-    def set_facts(self, facts: Sequence[TensorFacts]) -> None:
+    def set_facts(self, facts: Sequence[TensorSummary]) -> None:
         """Replace every row (the workspace is small, so a reset is cheap and simple)."""
         self.beginResetModel()
         self._rows = list(facts)
@@ -165,7 +178,7 @@ class TensorListModel(QtCore.QAbstractTableModel):
         return None
 
     @staticmethod
-    def _display(facts: TensorFacts, col: int) -> str:
+    def _display(facts: TensorSummary, col: int) -> str:
         if col == 0:
             return facts.name
         if col == 1:
@@ -175,7 +188,7 @@ class TensorListModel(QtCore.QAbstractTableModel):
         return facts.grad_fn or "None"
 
     @staticmethod
-    def _tooltip(facts: TensorFacts) -> str:
+    def _tooltip(facts: TensorSummary) -> str:
         kind = "a leaf tensor" if facts.is_leaf else f"made by {facts.grad_fn}"
-        grad = "has a .grad" if facts.grad is not None else ".grad is None"
+        grad = "has a .grad" if facts.has_grad else ".grad is None"
         return f"{facts.name}: {facts.dtype} {list(facts.shape)}, {kind}; {grad}."
