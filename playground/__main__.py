@@ -1,4 +1,8 @@
-"""Command line: launch the window, or render it to a PNG with --screenshot and exit."""
+"""Command line: launch the window, or render it to a PNG with --screenshot and exit.
+
+Every bad argument ends the process with exit status 2 and one line on stderr saying why,
+checked before Qt or torch is loaded where it can be (no traceback, no crash).
+"""
 
 from __future__ import annotations
 
@@ -17,8 +21,50 @@ On a headless machine you can:
 """
 
 
+MIN_SIDE, MAX_SIDE = 200, 8192  # pixels; 100000x100000 would be a 40 GB image
+
+
+class UsageError(Exception):
+    """A bad command-line argument: its text is the one line the user sees."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        # argparse prints the whole usage first; one line says it better.
+        raise UsageError(message)
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    """WIDTHxHEIGHT in pixels, each between MIN_SIDE and MAX_SIDE; UsageError otherwise."""
+    parts = text.lower().replace("×", "x").split("x")
+    if len(parts) != 2 or not all(p.strip().isdigit() for p in parts):
+        raise UsageError(f"--size wants WIDTHxHEIGHT in pixels, e.g. 1280x720; got {text!r}")
+    width, height = (int(p) for p in parts)
+    if not (MIN_SIDE <= width <= MAX_SIDE and MIN_SIDE <= height <= MAX_SIDE):
+        raise UsageError(f"--size {text}: width and height must each be between {MIN_SIDE} "
+                         f"and {MAX_SIDE} pixels")
+    return width, height
+
+
+def check_screenshot_path(path: Path) -> None:
+    """Refuse a --screenshot target whose folder cannot be created or written."""
+    if path.suffix.lower() != ".png":
+        raise UsageError(f"--screenshot {path}: the file name must end in .png")
+    folder = path.parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"--screenshot {path}: cannot create {folder} "
+                         f"({exc.strerror or exc})") from None
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise UsageError(f"--screenshot {path}: the folder {folder} is not writable")
+    if path.is_dir():
+        raise UsageError(f"--screenshot {path}: that is a folder")
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
+    """The options; UsageError (one line) for anything argparse or our checks refuse."""
+    parser = _Parser(
         prog="gradient-playground",
         description="Learn PyTorch autograd by clicking: a desktop playground.")
     parser.add_argument("--screenshot", metavar="FILE.png", type=Path,
@@ -33,7 +79,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="colour scheme for this run")
     parser.add_argument("--size", default="1360x860", metavar="WxH",
                         help="window size for --screenshot (default 1360x860)")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    args.size_px = parse_size(args.size)
+    if args.screenshot is not None:
+        check_screenshot_path(args.screenshot)
+    return args
 
 
 def has_display() -> bool:
@@ -48,7 +98,13 @@ def has_display() -> bool:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of `gradient-playground` and `python -m playground`."""
-    args = parse_args(argv)
+    try:
+        args = parse_args(argv)
+        if args.session is not None:
+            _check_session(args.session)
+    except UsageError as exc:
+        sys.stderr.write(f"gradient-playground: error: {exc}\n")
+        return 2
     if args.screenshot is not None:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
     elif not has_display():
@@ -76,9 +132,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.theme:
         window.set_theme(ThemeMode(args.theme))
     if args.session is not None and not window.open_session(args.session):
-        sys.stderr.write(window.statusBar().currentMessage() + "\n")
-        if args.screenshot is not None:
-            return 1
+        message = " ".join(window.statusBar().currentMessage().split())  # one line
+        sys.stderr.write(f"gradient-playground: error: {message}\n")
+        window.close()
+        return 2
     if args.lab:
         window.tabs.setCurrentIndex(0 if args.lab == "tensor" else 1)
     if args.screenshot is not None:
@@ -90,6 +147,16 @@ def main(argv: list[str] | None = None) -> int:
         window.tabs.setCurrentIndex(1)
         window.training_lab.start()
     return app.exec()
+
+
+def _check_session(path: Path) -> None:
+    """Read the session file before any window exists, so a bad one costs one line, not a GUI."""
+    from playground.core.session import read_session
+
+    try:
+        read_session(path)
+    except ValueError as exc:
+        raise UsageError(" ".join(str(exc).split())) from None
 
 
 def _show_splash(app):
@@ -129,11 +196,7 @@ def _show_splash(app):
 def _screenshot(app, window, args: argparse.Namespace) -> int:
     from PySide6 import QtCore
 
-    try:
-        width, height = (int(v) for v in args.size.lower().split("x"))
-    except ValueError:
-        sys.stderr.write(f"--size wants WIDTHxHEIGHT, got {args.size!r}\n")
-        return 2
+    width, height = args.size_px
     window.resize(width, height)
     window.show()
     app.processEvents()
@@ -146,11 +209,17 @@ def _screenshot(app, window, args: argparse.Namespace) -> int:
         loop.exec()
     for _ in range(5):  # let layouts and plots settle before grabbing
         app.processEvents()
-    args.screenshot.parent.mkdir(parents=True, exist_ok=True)
-    ok = window.grab().save(str(args.screenshot))
+    from playground.core import fileio
+
+    image = window.grab()
     window.close()
-    if not ok:
-        sys.stderr.write(f"Could not write {args.screenshot}\n")
+    try:
+        with fileio.atomic_path(args.screenshot) as tmp:
+            if not image.save(str(tmp), "PNG"):
+                raise OSError("the image could not be encoded")
+    except OSError as exc:
+        sys.stderr.write(f"gradient-playground: error: could not write {args.screenshot}: "
+                         f"{exc.strerror or exc}\n")
         return 1
     print(f"wrote {args.screenshot}")
     return 0
