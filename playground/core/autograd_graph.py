@@ -1,0 +1,519 @@
+"""The real autograd graph behind a workspace tensor, as plain nodes and edges for the graph view.
+
+Walks `grad_fn.next_functions` from the tensor (DESIGN.md section 5), attaches leaves through
+`AccumulateGrad.variable`, reads saved tensors from the nodes' `_saved_*` attributes (marking them
+freed when torch refuses to hand them out after a backward), and links a result made by
+`detach()` / `torch.no_grad()` to the names its statement read with a dashed "no graph" edge.
+Nothing here keeps a live tensor: the view gets short texts and flags only.
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+import re
+from collections import deque
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import torch
+
+NodeKind = Literal["tensor", "function", "saved", "summary"]
+# next: grad_fn -> next_functions; variable: AccumulateGrad -> its leaf; grad_fn: a tensor -> the
+# node that made it; saved: node -> a tensor it saved; no_graph: detached result -> its source.
+EdgeKind = Literal["next", "variable", "grad_fn", "saved", "no_graph", "summary"]
+
+MAX_FUNCTIONS = 500  # above this the walk stops and one summary node says how many were left out
+COUNT_LIMIT = 100_000  # counting what was left out stops here ("more than ...")
+FEW_VALUES = 4
+
+
+@dataclass(frozen=True)
+class SavedFact:
+    """One `_saved_*` attribute of a node: a saved tensor or a plain attribute (dim, alpha...)."""
+
+    name: str  # the attribute without its `_saved_` prefix, e.g. "self", "other", "result"
+    is_tensor: bool
+    text: str  # shape and a few values, or the attribute's repr; "freed" once released
+    freed: bool = False
+
+
+@dataclass(frozen=True)
+class GraphNode:
+    """A drawable node: a tensor, a grad_fn (function), a saved tensor, or a summary of the rest."""
+
+    key: str
+    kind: NodeKind
+    label: str  # tensor: workspace name or ""; function: class name; saved: attribute name
+    ident: int = 0  # id() of the torch object while the graph was built (tests map onto it)
+    shape: tuple[int, ...] | None = None
+    values: str = ""  # a few values, e.g. "[10.5, 11.2, ...]"
+    grad: str | None = None  # a few values of .grad when set
+    is_leaf: bool = False
+    requires_grad: bool = False
+    freed: bool = False  # function: its saved tensors were released by a backward
+    saved: tuple[SavedFact, ...] = ()
+
+
+@dataclass(frozen=True)
+class GraphEdge:
+    """An edge in the direction gradients flow (root towards leaves); no_graph points at a source."""
+
+    source: str
+    target: str
+    kind: EdgeKind
+
+
+@dataclass
+class AutogradGraph:
+    """Nodes and edges of one tensor's backward graph, plus what was left out and why."""
+
+    nodes: list[GraphNode] = field(default_factory=list)
+    edges: list[GraphEdge] = field(default_factory=list)
+    root: str | None = None
+    left_out: int = 0  # function nodes not drawn (the walk stopped at MAX_FUNCTIONS)
+    note: str = ""
+
+    def node(self, key: str) -> GraphNode:
+        """The node with this key (KeyError if absent)."""
+        for node in self.nodes:
+            if node.key == key:
+                return node
+        raise KeyError(key)
+
+    def keys(self, kind: NodeKind | None = None, label: str | None = None) -> list[str]:
+        """Keys of the nodes of `kind` (and `label`), in walk order."""
+        return [
+            n.key for n in self.nodes
+            if (kind is None or n.kind == kind) and (label is None or n.label == label)
+        ]
+
+    def leaf_of(self, function_key: str) -> str | None:
+        """The tensor node an AccumulateGrad node feeds, or None."""
+        for edge in self.edges:
+            if edge.source == function_key and edge.kind == "variable":
+                return edge.target
+        return None
+
+
+# ----- walking ----------------------------------------------------------------------------------
+
+
+def walk_functions(root: Any, limit: int | None = None) -> list[Any]:
+    """grad_fn nodes reachable from `root` breadth-first along next_functions, each once.
+
+    The order is the keying order shared with the backward recorder (node i is key f"f{i}").
+    The returned list keeps every Python wrapper alive, so their id()s stay stable meanwhile.
+    """
+    if root is None:
+        return []
+    order: list[Any] = [root]
+    seen = {id(root)}
+    queue = deque([root])
+    while queue:
+        fn = queue.popleft()
+        for nxt, _ in fn.next_functions:
+            if nxt is None or id(nxt) in seen:
+                continue
+            if limit is not None and len(order) >= limit:
+                return order
+            seen.add(id(nxt))
+            order.append(nxt)
+            queue.append(nxt)
+    return order
+
+
+def _count_reachable(root: Any, cap: int) -> int:
+    seen = {id(root)}
+    keep = [root]  # holds wrappers so ids cannot be reused during the count
+    queue = deque([root])
+    while queue and len(seen) < cap:
+        for nxt, _ in queue.popleft().next_functions:
+            if nxt is not None and id(nxt) not in seen:
+                seen.add(id(nxt))
+                keep.append(nxt)
+                queue.append(nxt)
+    return len(seen)
+
+
+# ----- short texts --------------------------------------------------------------------------------
+
+
+def _few(t: torch.Tensor) -> str:
+    """The first few values of `t` without copying it (a 0-d tensor gives its one value)."""
+    t = t.detach()
+    if t.dim() == 0:
+        return _num(t.item())
+    row = t[(0,) * (t.dim() - 1)] if t.dim() > 1 else t
+    head = [_num(v) for v in row[:FEW_VALUES].tolist()]
+    more = ", ..." if t.numel() > len(head) else ""
+    return "[" + ", ".join(head) + more + "]"
+
+
+def _num(value: Any) -> str:
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int):
+        return str(value)
+    return f"{value:.4g}"
+
+
+def _shape_text(t: torch.Tensor) -> str:
+    return str(tuple(t.shape))  # (3,) for a vector, as torch prints shapes
+
+
+@functools.lru_cache(maxsize=256)
+def _saved_names(cls: type) -> tuple[str, ...]:
+    return tuple(sorted(a for a in dir(cls) if a.startswith("_saved_")))
+
+
+def saved_facts(fn: Any) -> tuple[tuple[SavedFact, ...], bool]:
+    """The node's saved attributes, and whether any was freed (reading it raises after backward)."""
+    facts = []
+    freed_any = False
+    for attr in _saved_names(type(fn)):
+        name = attr.removeprefix("_saved_")
+        try:
+            value = getattr(fn, attr)
+        except RuntimeError:  # released by a backward without retain_graph
+            facts.append(SavedFact(name, True, "freed", True))
+            freed_any = True
+            continue
+        if isinstance(value, torch.Tensor):
+            facts.append(SavedFact(name, True, f"{_shape_text(value)} {_few(value)}"))
+        elif value is None or isinstance(value, (int, float, bool, tuple, list, str)):
+            text = repr(value)
+            facts.append(SavedFact(name, False, text if len(text) <= 60 else text[:57] + "..."))
+    return tuple(facts), freed_any
+
+
+# ----- which names each statement read ---------------------------------------------------------
+
+
+def _is_no_grad(node: ast.With) -> bool:
+    call = node.items[0].context_expr if node.items else None
+    return isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and \
+        call.func.attr == "no_grad"
+
+
+def _cuts_graph(value: ast.AST) -> bool:
+    """True when the expression reads through detach() or .data (no graph to its sources)."""
+    for node in ast.walk(value):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
+                node.func.attr == "detach":
+            return True
+        if isinstance(node, ast.Attribute) and node.attr == "data":
+            return True
+    return False
+
+
+def _read_names(value: ast.AST) -> list[str]:
+    names = {n.id for n in ast.walk(value) if isinstance(n, ast.Name) and n.id != "torch"}
+    return sorted(names)
+
+
+@functools.lru_cache(maxsize=4096)
+def _entry_facts(entry: str) -> tuple[tuple[tuple[str, bool, tuple[str, ...]], ...],
+                                      tuple[str, ...]]:
+    """For one log entry: (name bound, made without a graph, names read) per assignment, and
+    the names it changed in place. Parsed with `ast` only; nothing is run."""
+    try:
+        tree = ast.parse(entry)
+    except (SyntaxError, ValueError, RecursionError):
+        return (), ()
+    binds: list[tuple[str, bool, tuple[str, ...]]] = []
+    inplace: list[str] = []
+
+    def visit(body: Sequence[ast.stmt], no_grad: bool) -> None:
+        for stmt in body:
+            if isinstance(stmt, ast.With):
+                visit(stmt.body, no_grad or _is_no_grad(stmt))
+            elif isinstance(stmt, ast.Assign) and isinstance(stmt.targets[0], ast.Name):
+                cut = no_grad or _cuts_graph(stmt.value)
+                binds.append((stmt.targets[0].id, cut, tuple(_read_names(stmt.value))))
+            elif isinstance(stmt, ast.AugAssign):
+                target = stmt.target
+                if isinstance(target, ast.Name):
+                    inplace.append(target.id)
+                elif isinstance(target, ast.Attribute) and target.attr == "data" and \
+                        isinstance(target.value, ast.Name):
+                    inplace.append(target.value.id)
+            elif isinstance(stmt, ast.Expr):
+                inplace.extend(_inplace_calls(stmt.value))
+
+    visit(tree.body, False)
+    return tuple(binds), tuple(inplace)
+
+
+def _inplace_calls(value: ast.AST) -> list[str]:
+    """Names changed by in-place methods such as y.zero_() or y.data.zero_()."""
+    found = []
+    for node in ast.walk(value):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
+                node.func.attr.endswith("_") and node.func.attr != "requires_grad_":
+            owner = node.func.value
+            if isinstance(owner, ast.Attribute) and owner.attr == "data":
+                owner = owner.value
+            if isinstance(owner, ast.Name):
+                found.append(owner.id)
+    return found
+
+
+def statement_sources(log: Iterable[str]) -> dict[str, tuple[bool, list[str]]]:
+    """For each name, from its latest binding: (made without a graph, i.e. through detach, .data
+    or no_grad; the other names that statement read)."""
+    sources: dict[str, tuple[bool, list[str]]] = {}
+    for entry in log:
+        binds, _ = _entry_facts(entry)
+        for name, cut, read in binds:
+            sources[name] = (cut, [r for r in read if r != name])
+    return sources
+
+
+def inplace_statements(log: Sequence[str]) -> list[tuple[int, str, list[str]]]:
+    """(index, entry, names changed in place) for every log entry that changed a tensor in place."""
+    found = []
+    for i, entry in enumerate(log):
+        _, inplace = _entry_facts(entry)
+        if inplace:
+            found.append((i, entry, list(inplace)))
+    return found
+
+
+# ----- building -----------------------------------------------------------------------------------
+
+
+def _tensor_node(key: str, t: torch.Tensor, name: str) -> GraphNode:
+    grad = None
+    if t.is_leaf or t.retains_grad:  # a non-leaf's .grad would warn
+        g = t.grad
+        grad = None if g is None else _few(g)
+    return GraphNode(
+        key=key, kind="tensor", label=name, ident=id(t), shape=tuple(t.shape),
+        values=_few(t), grad=grad, is_leaf=t.is_leaf, requires_grad=t.requires_grad,
+    )
+
+
+class _Builder:
+    def __init__(self, tensors: Mapping[str, torch.Tensor], show_saved: bool) -> None:
+        self.tensors = tensors
+        self.show_saved = show_saved
+        self.names_by_id: dict[int, str] = {}
+        for name, t in tensors.items():
+            self.names_by_id.setdefault(id(t), name)
+        self.graph = AutogradGraph()
+        self.keep: list[Any] = []  # wrappers alive until the build ends (stable ids)
+        self.fn_keys: dict[int, str] = {}
+        self.tensor_keys: dict[int, str] = {}
+        self.unnamed = 0
+        self.edge_set: set[GraphEdge] = set()
+        self.summarised = False
+
+    def edge(self, source: str, target: str, kind: EdgeKind) -> None:
+        """Add an edge once (a leaf used twice still gets one edge per distinct pair)."""
+        edge = GraphEdge(source, target, kind)
+        if edge not in self.edge_set:
+            self.edge_set.add(edge)
+            self.graph.edges.append(edge)
+
+    def tensor_key(self, t: torch.Tensor) -> tuple[str, bool]:
+        """(key, new) for a tensor node; named tensors key by name so keys survive rebuilds."""
+        if id(t) in self.tensor_keys:
+            return self.tensor_keys[id(t)], False
+        name = self.names_by_id.get(id(t), "")
+        if name:
+            key = f"t:{name}"
+        else:
+            key = f"t#{self.unnamed}"
+            self.unnamed += 1
+        self.tensor_keys[id(t)] = key
+        self.keep.append(t)
+        self.graph.nodes.append(_tensor_node(key, t, name))
+        return key, True
+
+    def add_root(self, t: torch.Tensor, budget: int) -> int:
+        """Add `t` and the graph behind it; returns how many function nodes it used."""
+        key, _ = self.tensor_key(t)
+        if self.graph.root is None:
+            self.graph.root = key
+        if t.grad_fn is None:
+            return 0
+        fns = walk_functions(t.grad_fn, limit=budget)
+        self.keep.extend(fns)
+        used = 0
+        for fn in fns:
+            if id(fn) not in self.fn_keys:
+                self.add_function(fn)
+                used += 1
+        self.edge(key, self.fn_keys[id(fns[0])], "grad_fn")
+        for fn in fns:
+            src = self.fn_keys[id(fn)]
+            for nxt, _ in fn.next_functions:
+                if nxt is None:
+                    continue
+                dst = self.fn_keys.get(id(nxt))
+                if dst is not None:
+                    self.edge(src, dst, "next")
+                else:
+                    self.left_out_from(src, nxt)
+        if len(fns) >= budget:
+            total = _count_reachable(t.grad_fn, COUNT_LIMIT)
+            self.graph.left_out += max(total - len(fns), 0)
+        return used
+
+    def left_out_from(self, src: str, _nxt: Any) -> None:
+        key = "more"
+        if not self.summarised:
+            self.summarised = True
+            self.graph.nodes.append(GraphNode(key, "summary", "more nodes"))
+        self.edge(src, key, "summary")
+
+    def add_function(self, fn: Any) -> None:
+        key = f"f{len(self.fn_keys)}"
+        self.fn_keys[id(fn)] = key
+        saved, freed = saved_facts(fn)
+        self.graph.nodes.append(GraphNode(
+            key=key, kind="function", label=type(fn).__name__, ident=id(fn), freed=freed,
+            saved=saved,
+        ))
+        variable = getattr(fn, "variable", None) if type(fn).__name__ == "AccumulateGrad" else None
+        if isinstance(variable, torch.Tensor):
+            leaf_key, _ = self.tensor_key(variable)
+            self.edge(key, leaf_key, "variable")
+        if self.show_saved:
+            for fact in saved:
+                if fact.is_tensor:
+                    saved_key = f"{key}.{fact.name}"
+                    self.graph.nodes.append(GraphNode(
+                        key=saved_key, kind="saved", label=fact.name, values=fact.text,
+                        freed=fact.freed,
+                    ))
+                    self.edge(key, saved_key, "saved")
+
+    def name_results(self) -> None:
+        """Link every named tensor whose grad_fn is drawn (y = x + 10 labels AddBackward0's output)."""
+        for t in self.tensors.values():
+            fn = t.grad_fn
+            if fn is None or id(t) in self.tensor_keys:
+                continue
+            fn_key = self.fn_keys.get(id(fn))
+            if fn_key is not None:
+                key, _ = self.tensor_key(t)
+                self.edge(key, fn_key, "grad_fn")
+
+
+def build_graph(
+    tensors: Mapping[str, torch.Tensor],
+    root: str,
+    log: Iterable[str] = (),
+    *,
+    show_saved: bool = False,
+    max_functions: int = MAX_FUNCTIONS,
+) -> AutogradGraph:
+    """The backward graph of `tensors[root]`, with named results, leaves, saved tensors (when
+    `show_saved`) and dashed no-graph edges to the sources of detached results."""
+    builder = _Builder(tensors, show_saved)
+    sources = statement_sources(log)
+    pending = [root]
+    visited: set[str] = set()
+    budget = max_functions
+    while pending:
+        name = pending.pop(0)
+        if name in visited or name not in tensors:
+            continue
+        visited.add(name)
+        t = tensors[name]
+        budget -= builder.add_root(t, max(budget, 1))
+        builder.name_results()
+        for source in _cut_sources(t, sources.get(name), tensors, builder.tensor_keys):
+            key, _ = builder.tensor_key(t)
+            source_key, _ = builder.tensor_key(tensors[source])
+            builder.edge(key, source_key, "no_graph")
+            pending.append(source)
+        # Tensors drawn on the way may be cut results too (a = y.detach().requires_grad_()).
+        pending.extend(n for n, tn in tensors.items()
+                       if n not in visited and id(tn) in builder.tensor_keys and n in sources
+                       and (sources[n][0] or tn.grad_fn is None))
+    graph = builder.graph
+    if graph.left_out:
+        graph.note = (
+            f"Showing the {max_functions} nodes nearest the output; {graph.left_out:,} more "
+            f"(counted up to {COUNT_LIMIT:,}) are summarised in one node.")
+    return graph
+
+
+def _cut_sources(t: torch.Tensor, entry: tuple[bool, list[str]] | None,
+                 tensors: Mapping[str, torch.Tensor], drawn: Mapping[int, str]) -> list[str]:
+    """Names `t`'s statement read without a graph link: all of them when `t` has no grad_fn,
+    else (detach, .data, no_grad) those its own graph does not reach."""
+    if entry is None:
+        return []
+    cut, read = entry
+    if t.grad_fn is not None and not cut:
+        return []
+    return [s for s in read if s in tensors and tensors[s] is not t
+            and (t.grad_fn is None or id(tensors[s]) not in drawn)]
+
+
+def build_workspace_graph(ws: Any, name: str | None = None, *, show_saved: bool = False,
+                          max_functions: int = MAX_FUNCTIONS) -> AutogradGraph:
+    """The graph of `name` (default: the workspace's current tensor); empty when there is none."""
+    name = name or ws.current
+    if name is None or name not in ws.names:
+        return AutogradGraph()
+    tensors = {n: ws.tensor(n) for n in ws.names}
+    return build_graph(tensors, name, ws.log, show_saved=show_saved, max_functions=max_functions)
+
+
+# ----- errors pointing at the graph --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ErrorSpot:
+    """Where a failed backward points in the graph, and the statement to blame if any."""
+
+    key: str | None
+    reason: Literal["inplace", "freed", "no_gradient", "no_grad_fn", "other"]
+    statement: str | None = None
+    text: str = ""
+
+
+_INPLACE = re.compile(r"output (\d+) of (\w+), is at version (\d+); expected version (\d+)")
+
+
+def locate_error(graph: AutogradGraph, message: str, log: Sequence[str]) -> ErrorSpot:
+    """Map torch's backward error text onto a node of `graph` (see ErrorSpot.reason)."""
+    if (m := _INPLACE.search(message)) is not None:
+        op = m.group(2)  # torch 2.x says "Exp", older ones "ExpBackward0"
+        candidates = [
+            n.key for n in graph.nodes if n.kind == "function"
+            and (n.label == op or re.fullmatch(re.escape(op) + r"(Backward\d*)?", n.label))
+        ]
+        statement = _inplace_culprit(graph, log)
+        text = f"{op} made a tensor that was later changed in place"
+        if statement:
+            text += f" by `{statement}`"
+        return ErrorSpot(candidates[0] if candidates else graph.root, "inplace", statement,
+                         text + ".")
+    if "backward through the graph a second time" in message or "already been freed" in message:
+        freed = [n.key for n in graph.nodes if n.kind == "function" and n.freed]
+        return ErrorSpot(freed[0] if freed else graph.root, "freed", None,
+                         "This node's saved tensors were freed by an earlier backward.")
+    if "can be implicitly created only for scalar outputs" in message:
+        return ErrorSpot(graph.root, "no_gradient", None,
+                         "The output is not a scalar: backward needs a gradient of its shape.")
+    if "does not require grad and does not have a grad_fn" in message:
+        return ErrorSpot(graph.root, "no_grad_fn", None,
+                         "This tensor has no graph behind it to go backward through.")
+    return ErrorSpot(None, "other", None, "")
+
+
+def _inplace_culprit(graph: AutogradGraph, log: Sequence[str]) -> str | None:
+    """The latest statement that changed a drawn tensor in place (else the latest such)."""
+    drawn = {n.label for n in graph.nodes if n.kind == "tensor" and n.label}
+    found = inplace_statements(log)
+    for _, entry, names in reversed(found):
+        if drawn.intersection(names):
+            return entry
+    return found[-1][1] if found else None
