@@ -10,6 +10,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
 from playground.core.workspace import GradRecord
+from playground.ui.widgets.plot_style import plain_numbers
 
 MAX_ELEMENT_CURVES = 8
 # Colour-blind friendly (Okabe-Ito), readable on white and on near-black.
@@ -168,10 +169,11 @@ class GradHistoryPlot(pg.PlotWidget):
             axis.setPen(axis_pen)
             axis.setTextPen(axis_pen)
             axis.setTickFont(self.font())
-            # 0.125 must read as 0.125, not "125" with a "(x0.001)" unit prefix.
-            axis.enableAutoSIPrefix(False)
-        item.setLabel("bottom", "statement #", color=muted, size=self._pt(0.9))
-        item.setLabel("left", ".grad", color=muted, size=self._pt(0.9))
+            # 0.125 must read as 0.125, not "125" (enableAutoSIPrefix(False) froze a prefix).
+            plain_numbers(axis)
+        # "font-size" is the CSS that reaches the text ("size" is ignored), so zoom scales it.
+        item.setLabel("bottom", "statement #", color=muted, **{"font-size": self._pt(0.9)})
+        item.setLabel("left", ".grad", color=muted, **{"font-size": self._pt(0.9)})
         title = f"{self._name}.grad per step" if self._name else ".grad per step"
         item.setTitle(title, color=fg, size=self._pt(1.0))
         self._legend.setLabelTextColor(fg)

@@ -84,6 +84,7 @@ class DataPlot(TrainingPlot):
         self.addItem(self.points)
         self.points.pointsEdited.connect(self._redraw_line)
         self.points.pointsEdited.connect(self.pointsEdited)
+        self.disableAutoRange()  # frame_points sets the range from the points themselves
         self.scene().sigMouseClicked.connect(self._on_scene_click)
         self._line = (float("nan"), float("nan"))
         self.set_dark(False)
@@ -92,16 +93,31 @@ class DataPlot(TrainingPlot):
         """Show a dataset's points and frame them (unless the user is editing by hand)."""
         self.points.set_points(list(zip(x, y, strict=True)))
         if not self.points.editable:
-            self.enableAutoRange()
+            self.frame_points()
         self._redraw_line()
 
     def set_editable(self, on: bool) -> None:
         """Custom-points mode: freeze the view so points do not jump away under the cursor."""
         self.points.editable = on
-        if on:
-            self.disableAutoRange()
-        else:
-            self.enableAutoRange()
+        if not on:
+            self.frame_points()
+
+    def frame_points(self) -> None:
+        """Every point inside the view with a margin of 8 % of the span (at least 0.5) per side.
+
+        Set explicitly rather than by auto-range: pyqtgraph pads a pixel-sized scatter by its
+        own estimate, which left the notebook's (10, 10) outside a small plot.
+        """
+        x, y = self.points.getData()
+        if len(x) == 0:
+            self.setRange(xRange=(0.0, 1.0), yRange=(0.0, 1.0), padding=0)
+            return
+        ranges = []
+        for values in (np.asarray(x, dtype=float), np.asarray(y, dtype=float)):
+            lo, hi = float(values.min()), float(values.max())
+            pad = max(0.08 * (hi - lo), 0.5)
+            ranges.append((lo - pad, hi + pad))
+        self.setRange(xRange=ranges[0], yRange=ranges[1], padding=0)
 
     def set_line(self, w: float, b: float) -> None:
         self._line = (w, b)

@@ -15,6 +15,9 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from playground.ui.widgets.number_text import short_text
+from playground.ui.widgets.plot_style import TidyAxis, plot_theme, style_plot_item
+
 MAX_EARLIER_RUNS = 5
 MAX_LR_MARKERS = 30
 # A live curve is drawn from at most 2 points per bucket: the loss plot is well under 2,000 px
@@ -138,33 +141,25 @@ def decimate(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def style_plot(widget: pg.PlotWidget, colours: PlotColours, title: str = "") -> None:
-    """Apply background/foreground colours and follow the widget's font (View > zoom)."""
+    """Theme and zoom for a training plot: the app's one plot-styling path (plot_style)."""
     widget.setBackground(colours.background)
-    font = widget.font()
-    size = f"{font.pointSizeF():g}pt"
-    item = widget.getPlotItem()
-    for name in ("left", "bottom"):
-        axis = item.getAxis(name)
-        axis.setPen(colours.foreground)
-        axis.setTextPen(colours.foreground)
-        axis.setTickFont(font)
-        # Axis titles are HTML with their own size; give them the widget's so zoom reaches them.
-        if axis.labelText:
-            axis.setLabel(axis.labelText, units=axis.labelUnits, color=colours.foreground,
-                          **{"font-size": size})
+    theme = plot_theme(colours is DARK)
     if title:
-        item.setTitle(title, color=colours.foreground, size=size)
-        # pyqtgraph fixes the title row at 30 px; size it from the font instead.
-        height = int(QtGui.QFontMetricsF(font).height() * 1.6)
-        item.titleLabel.setMaximumHeight(height)
-        item.layout.setRowFixedHeight(0, height)
+        # A narrow plot shortens its title with an ellipsis rather than cutting it at the edge.
+        room = max(widget.width() - 24, 40)
+        title = QtGui.QFontMetricsF(widget.font()).elidedText(
+            title, QtCore.Qt.TextElideMode.ElideRight, room)
+    style_plot_item(widget.getPlotItem(), theme, widget.font(), title=title or None)
 
 
 class TrainingPlot(pg.PlotWidget):
     """A PlotWidget that restyles itself when the theme or the application font changes."""
 
     def __init__(self, object_name: str, title: str, parent: QtWidgets.QWidget | None = None):
-        super().__init__(parent)
+        # Tick labels that would overlap are left out (a small lr plot printed them on top of
+        # each other).
+        super().__init__(parent, axisItems={"left": TidyAxis("left"),
+                                            "bottom": TidyAxis("bottom")})
         self.setObjectName(object_name)
         self.colours = LIGHT
         self.title = title
@@ -179,8 +174,12 @@ class TrainingPlot(pg.PlotWidget):
 
     def set_dark(self, dark: bool) -> None:
         self.colours = DARK if dark else LIGHT
-        style_plot(self, self.colours, self.title)
+        self.apply_style()
         self.restyle()
+
+    def apply_style(self) -> None:
+        """Theme and zoom for the frame (axes, title, legend); subclasses add their own items."""
+        style_plot(self, self.colours, self.title)
 
     def restyle(self) -> None:
         """Recolour items after a theme change (subclasses)."""
@@ -188,11 +187,33 @@ class TrainingPlot(pg.PlotWidget):
     def changeEvent(self, event: QtCore.QEvent) -> None:  # noqa: N802 (Qt override)
         super().changeEvent(event)
         if event.type() == QtCore.QEvent.Type.FontChange:
-            style_plot(self, self.colours, self.title)
+            self.apply_style()
+
+    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:  # noqa: N802 (Qt override)
+        super().resizeEvent(event)
+        if "title" in self.__dict__ and self.title:  # pyqtgraph resizes inside its __init__
+            self._fit_title()
+
+    def _fit_title(self) -> None:
+        """Elide the title to the plot's width (only when that changes what is shown)."""
+        room = max(self.width() - 24, 40)
+        shown = QtGui.QFontMetricsF(self.font()).elidedText(
+            self.title, QtCore.Qt.TextElideMode.ElideRight, room)
+        item = self.getPlotItem()
+        if shown != item.titleLabel.text:
+            item.titleLabel.setText(shown)
+
+
+class CrosshairLine(pg.InfiniteLine):
+    """The hover line: its own type, so lr markers are told apart from it by type."""
 
 
 class LossPlot(TrainingPlot):
-    """Loss per epoch: listDataItems()[0] is the current run; up to 5 earlier runs follow it."""
+    """Loss per epoch: listDataItems()[0] is the current run; up to 5 earlier runs follow it.
+
+    Hovering shows the epoch under the mouse (a vertical line and `lossCrosshairLabel`: epoch,
+    loss, w, b of that epoch's record, from the columns `set_records` hands over).
+    """
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__("lossPlot", "Loss per epoch", parent)
@@ -209,8 +230,18 @@ class LossPlot(TrainingPlot):
         self._log = False
         self._y_view: tuple[float, float] | None = None
         self._epochs = 1
-        self.getPlotItem().getViewBox().sigRangeChangedManually.connect(self._stop_following)
+        self._records: tuple[np.ndarray, ...] = ()
+        view = self.getPlotItem().getViewBox()
+        view.sigRangeChangedManually.connect(self._stop_following)
         self.enableAutoRange(x=False, y=False)
+        self._build_crosshair()
+        # Marker labels are placed in pixels, so they are laid out again when the view changes.
+        view.sigRangeChanged.connect(self._schedule_marker_layout)
+        view.sigResized.connect(self._schedule_marker_layout)
+        self._marker_timer = QtCore.QTimer(self)
+        self._marker_timer.setSingleShot(True)
+        self._marker_timer.setInterval(0)
+        self._marker_timer.timeout.connect(self.layout_markers)
         self.set_dark(False)
 
     @staticmethod
@@ -219,6 +250,7 @@ class LossPlot(TrainingPlot):
         curve.setDownsampling(auto=True, method="peak")
         curve.setClipToView(True)
 
+    # ----- the current run ---------------------------------------------------------------------
     def set_current(self, epochs: np.ndarray, losses: np.ndarray) -> None:
         """Draw the current run (full, append-only columns) from its reduced copy."""
         shown = self._reducer.update(epochs, losses)
@@ -230,12 +262,23 @@ class LossPlot(TrainingPlot):
         """Keep getData() up to date on a tick that does not redraw this plot."""
         self.current.set_full(epochs, losses)
 
+    def set_records(self, epochs: np.ndarray, losses: np.ndarray, ws: np.ndarray,
+                    bs: np.ndarray) -> None:
+        """The current run's records (equal-length columns) the hover readout reports from."""
+        self._records = (epochs, losses, ws, bs)
+
     def set_epochs(self, epochs: int) -> None:
-        """Fix x to the longest run shown: the axis stays put while the curve grows into it."""
+        """Fit x to the run about to start: the axis stays put while the curve grows into it.
+
+        Earlier, longer runs stay drawn past the right edge (zoom out to see them) but no
+        longer set the range: a short run after a long one would otherwise be a sliver.
+        """
         self._epochs = epochs
         self._reducer.reset(epochs)
-        longest = max([epochs, *(len(c.getData()[0]) for c in self.earlier)])
-        self.setXRange(0, max(longest - 1, 1), padding=0.02)
+        self.setXRange(0, max(epochs - 1, 1), padding=0.02)
+        self._follow = True
+        self._y_view = None
+        self._follow_y()
 
     @QtCore.Slot()
     def _stop_following(self, *_args) -> None:
@@ -247,11 +290,13 @@ class LossPlot(TrainingPlot):
         if not self._follow:
             return
         log = self._log
+        right = max(self._epochs - 1, 1)
         lows, highs = [], []
         for curve in (self.current, *self.earlier):
-            _, y = curve.shown()  # a (min, max) reduction: the same bounds, far fewer points
+            x, y = curve.shown()  # a (min, max) reduction: the same bounds, far fewer points
             if y is None or len(y) == 0:
                 continue
+            y = y[np.asarray(x) <= right]  # only the part of a longer earlier run in view
             y = y[np.isfinite(y) & (y > 0)] if log else y[np.isfinite(y)]
             if len(y):
                 lows.append(float(y.min()))
@@ -271,12 +316,17 @@ class LossPlot(TrainingPlot):
     def set_current_name(self, name: str) -> None:
         self.legend.removeItem(self.current)
         self.legend.addItem(self.current, name)
+        self.apply_style()  # the new entry takes the theme's text colour and the zoomed size
 
     def keep_current_as_earlier(self, name: str) -> None:
         """Copy the current run into a muted overlay (oldest dropped beyond five)."""
         x, y = self.current.getData()
         if x is None or len(x) == 0:
             return
+        self.add_earlier(name, np.array(x), np.array(y))
+
+    def add_earlier(self, name: str, x: np.ndarray, y: np.ndarray) -> None:
+        """Draw a finished run (the model's columns) as a muted overlay, oldest dropped past five."""
         if len(self.earlier) >= MAX_EARLIER_RUNS:
             oldest = self.earlier.pop(0)
             self.legend.removeItem(oldest)
@@ -291,15 +341,18 @@ class LossPlot(TrainingPlot):
         curve.set_run(x, y, decimate(x, y))
         self.earlier.append(curve)
         self._recolour_earlier()
+        self.apply_style()
 
     def clear_current(self) -> None:
         self.current.set_run(np.empty(0), np.empty(0))
+        self._records = ()
         self._reducer.reset(self._epochs)
         self._follow = True
         self._y_view = None
         for line in self.markers:
             self.removeItem(line)
         self.markers.clear()
+        self.hide_crosshair()
 
     def clear_earlier(self) -> None:
         for curve in self.earlier:
@@ -307,6 +360,7 @@ class LossPlot(TrainingPlot):
             self.removeItem(curve)
         self.earlier.clear()
 
+    # ----- learning-rate markers ---------------------------------------------------------------
     def add_lr_marker(self, epoch: float, lr: float) -> None:
         """A dashed vertical line where the learning rate changed (the last one moves once full)."""
         text = f"lr {lr:g}"
@@ -314,32 +368,151 @@ class LossPlot(TrainingPlot):
             line = self.markers[-1]
             line.setValue(epoch)
             line.label.setFormat(text)
+            line.setToolTip(f"The learning rate changed to {lr:g} at epoch {int(epoch)}.")
+            self._schedule_marker_layout()
             return
         pen = pg.mkPen(self.colours.marker, width=1, style=QtCore.Qt.PenStyle.DashLine)
         line = pg.InfiniteLine(
             pos=epoch, angle=90, movable=False, pen=pen, label=text,
-            labelOpts={"position": 0.9, "color": self.colours.marker, "anchors": [(0, 1), (0, 1)]},
+            labelOpts={"position": 0.5, "color": self.colours.marker,
+                       "anchors": [(0, 1), (0, 1)]},
         )
+        line.label.setFont(self.font())
         line.setToolTip(f"The learning rate changed to {lr:g} at epoch {int(epoch)}.")
         self.addItem(line, ignoreBounds=True)
         self.markers.append(line)
+        self._schedule_marker_layout()
 
+    @QtCore.Slot()
+    def _schedule_marker_layout(self, *_args) -> None:
+        if self.markers and "_marker_timer" in self.__dict__:
+            self._marker_timer.start()
+
+    def layout_markers(self) -> None:
+        """Stagger the lr labels in rows under the legend; a label with no free row is hidden.
+
+        Each label goes in the first row where it clears the previous label by a gap, so no
+        two labels overlap and none sits on the legend; a hidden one keeps its line and tooltip.
+        """
+        if not self.markers:
+            return
+        view = self.getPlotItem().getViewBox()
+        box = view.sceneBoundingRect()
+        if box.height() <= 0:
+            return
+        top = box.top() + 4
+        if self.legend.isVisible() and self.legend.items:
+            top = max(top, self.legend.sceneBoundingRect().bottom() + 4)
+        height = QtGui.QFontMetricsF(self.font()).height() + 2
+        rows = max(0, min(4, int((box.bottom() - top - 0.25 * box.height()) // height)))
+        row_end = [-np.inf] * rows
+        x_low, x_high = view.viewRange()[0]
+        for line in sorted(self.markers, key=lambda m: m.value()):
+            label = line.label
+            if not (x_low <= line.value() <= x_high) or not rows:
+                label.setVisible(False)
+                continue
+            x = view.mapViewToScene(QtCore.QPointF(line.value(), 0)).x()
+            width = label.boundingRect().width() + 6
+            right_side = x + width <= box.right()
+            left = x if right_side else x - width
+            row = next((r for r in range(rows) if row_end[r] < left), None)
+            if row is None:
+                label.setVisible(False)
+                continue
+            row_end[row] = left + width
+            anchor = (0, 1) if right_side else (1, 1)
+            label.anchors = [anchor, anchor]
+            bottom = top + (row + 1) * height
+            label.setVisible(True)
+            label.setPosition(float((box.bottom() - bottom) / box.height()))
+
+    # ----- hover readout -----------------------------------------------------------------------
+    def _build_crosshair(self) -> None:
+        self.crosshair_line = CrosshairLine(angle=90, movable=False)
+        self.crosshair_line.setZValue(20)
+        self.crosshair_line.hide()
+        self.addItem(self.crosshair_line, ignoreBounds=True)
+        self.crosshair_label = QtWidgets.QLabel(self)
+        self.crosshair_label.setObjectName("lossCrosshairLabel")
+        self.crosshair_label.setAttribute(
+            QtCore.Qt.WidgetAttribute.WA_TransparentForMouseEvents, True)
+        self.crosshair_label.setAutoFillBackground(True)
+        self.crosshair_label.setMargin(3)
+        self.crosshair_label.hide()
+        self.scene().sigMouseMoved.connect(self._on_mouse_moved)
+
+    @QtCore.Slot(object)
+    def _on_mouse_moved(self, scene_pos: QtCore.QPointF) -> None:
+        view = self.getPlotItem().getViewBox()
+        if not self._records or not view.sceneBoundingRect().contains(scene_pos):
+            self.hide_crosshair()
+            return
+        self.show_epoch_at(view.mapSceneToView(scene_pos).x())
+
+    def show_epoch_at(self, x: float) -> None:
+        """Point the readout at the recorded epoch nearest to x (in epochs)."""
+        epochs, losses, ws, bs = self._records
+        n = min(len(epochs), len(losses), len(ws), len(bs))
+        if n == 0:
+            self.hide_crosshair()
+            return
+        i = int(np.clip(np.searchsorted(epochs[:n], x), 0, n - 1))
+        if i > 0 and abs(epochs[i - 1] - x) <= abs(epochs[i] - x):
+            i -= 1
+        self.crosshair_line.setValue(float(epochs[i]))
+        self.crosshair_line.show()
+        label = self.crosshair_label
+        label.setText(f"epoch {int(epochs[i])}   loss {short_text(float(losses[i]))}   "
+                      f"w {short_text(float(ws[i]))}   b {short_text(float(bs[i]))}")
+        label.adjustSize()
+        # Bottom left of the plot area: a loss curve starts high on the left and ends low on
+        # the right, so that corner is the emptiest.
+        box = self.mapFromScene(self.getPlotItem().getViewBox().sceneBoundingRect()).boundingRect()
+        label.move(box.left() + 6, max(0, box.bottom() - label.height() - 6))
+        label.show()
+        label.raise_()
+
+    def hide_crosshair(self) -> None:
+        if "crosshair_label" in self.__dict__:
+            self.crosshair_line.hide()
+            self.crosshair_label.hide()
+
+    def leaveEvent(self, event: QtCore.QEvent) -> None:  # noqa: N802 (Qt override)
+        super().leaveEvent(event)
+        self.hide_crosshair()
+
+    # ----- log axis and theme ------------------------------------------------------------------
     def set_log_y(self, on: bool) -> None:
         self._log = on
+        # Move the view to the new scale before pyqtgraph draws a tick: a linear range read as
+        # powers of ten (10**1e30) overflows in its log tick text.
+        self._y_view = None
+        self.setYRange(*((-1.0, 1.0) if on else (0.0, 1.0)), padding=0)
         self.getPlotItem().setLogMode(x=False, y=on)
         self.setLabel("left", "loss (log scale)" if on else "loss")
-        style_plot(self, self.colours, self.title)
+        self.apply_style()
         self._follow = True
-        self._y_view = None
         self._follow_y()
+
+    def apply_style(self) -> None:
+        super().apply_style()
+        if "crosshair_label" not in self.__dict__:
+            return
+        for line in self.markers:
+            line.label.setFont(self.font())
+        self._schedule_marker_layout()
+        self.crosshair_label.setFont(self.font())
 
     def restyle(self) -> None:
         self.current.setPen(live_pen(self.colours.current))
         self._recolour_earlier()
-        self.legend.setLabelTextColor(self.colours.foreground)
         pen = pg.mkPen(self.colours.marker, width=1, style=QtCore.Qt.PenStyle.DashLine)
         for line in self.markers:
             line.setPen(pen)
+            line.label.setColor(self.colours.marker)
+        self.crosshair_line.setPen(pg.mkPen(self.colours.foreground, width=1,
+                                            style=QtCore.Qt.PenStyle.DotLine))
 
     def _recolour_earlier(self) -> None:
         # Newest earlier run gets the first muted colour so recent comparisons stay distinct.
