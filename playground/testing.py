@@ -54,3 +54,70 @@ def playground_window(qtbot, tmp_path_factory) -> Iterator[Callable[..., MainWin
         pytest.fail(
             f"{len(still_running)} window(s) still had a training worker running at teardown; "
             "stop the run (or wait for runFinished) before the test ends.")
+
+
+# ----- helpers for GUI tests that drive the window through docs/automation.md's objectNames -----
+
+
+def find(root: Any, name: str, cls: Any = None) -> Any:
+    """The child of `root` with objectName `name` (any QWidget unless `cls` says); fails if none."""
+    from PySide6 import QtWidgets
+
+    widget = root.findChild(cls or QtWidgets.QWidget, name)
+    assert widget is not None, f"no child named {name}"
+    return widget
+
+
+def click(qtbot: Any, root: Any, name: str) -> None:
+    """Left-click the enabled button `name`, as a user would."""
+    from PySide6 import QtCore
+
+    button = find(root, name)
+    assert button.isEnabled(), f"{name} is disabled"
+    qtbot.mouseClick(button, QtCore.Qt.MouseButton.LeftButton)
+
+
+def type_statement(qtbot: Any, root: Any, text: str) -> None:
+    """Type `text` into the Tensor Lab's statement line and press Return."""
+    from PySide6 import QtCore
+
+    edit = find(root, "statementEdit")
+    edit.clear()
+    qtbot.keyClicks(edit, text)
+    qtbot.keyClick(edit, QtCore.Qt.Key.Key_Return)
+
+
+def table_cells(root: Any, name: str) -> list[float]:
+    """Every cell of a value table read row by row, as floats (the documented table format)."""
+    model = find(root, name).model()
+    return [
+        float(model.index(r, c).data())
+        for r in range(model.rowCount())
+        for c in range(model.columnCount())
+    ]
+
+
+def select_tensor(qtbot: Any, root: Any, name: str) -> None:
+    """Click `name`'s row in the tensor list."""
+    from PySide6 import QtCore
+
+    view = find(root, "tensorList")
+    model = view.model()
+    rows = [r for r in range(model.rowCount()) if model.index(r, 0).data().startswith(name)]
+    assert rows, f"{name} not in the list"
+    rect = view.visualRect(model.index(rows[0], 0))
+    qtbot.mouseClick(view.viewport(), QtCore.Qt.MouseButton.LeftButton, pos=rect.center())
+
+
+def full_speed(widget: Any) -> None:
+    """Set the Training Lab's `speedCombo` (found under `widget`) to `Full speed`: no pacing,
+    for tests that wait for a whole run."""
+    from PySide6 import QtWidgets
+
+    combo = widget.findChild(QtWidgets.QComboBox, "speedCombo")
+    if combo is None:
+        raise LookupError("no speedCombo under this widget")
+    index = combo.findText("Full speed")
+    if index < 0:
+        raise LookupError("speedCombo has no 'Full speed' item")
+    combo.setCurrentIndex(index)

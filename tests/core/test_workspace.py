@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import torch
 
+import playground.core.workspace as workspace_module
 from playground.core import GradRecord, Workspace
 from playground.core.workspace import HISTORY_FULL_ELEMENTS, SEED_STATEMENT
 
@@ -492,3 +493,76 @@ def test_a_session_cannot_load_past_the_total_limit() -> None:
     assert not result.ok and "Entry 7" in result.messages[0].text  # the seed is entry 1
     assert "600 elements in all" in result.messages[0].text
     assert small.names == ["x"]  # the state before the load is kept
+
+
+# -- finer events, cheap summaries, grad history per tensor -----------------------------------
+
+
+def test_log_changed_and_current_changed_say_what_changed() -> None:
+    ws = Workspace()
+    seen: list[str] = []
+    ws.log_changed.connect(lambda: seen.append("log"))
+    ws.current_changed.connect(lambda: seen.append("current"))
+    ws.run("x = torch.ones(2)")
+    ws.run("y = x + 1")
+    assert seen == ["log", "log"]
+    seen.clear()
+    ws.current = "x"  # picking a row changes no tensor
+    ws.current = "x"
+    assert seen == ["current"]
+    seen.clear()
+    assert not ws.run("y = x @ nothing").ok  # refused: nothing changed, nothing emitted
+    ws.undo()
+    ws.redo()
+    ws.load(["x = torch.zeros(1)"])
+    ws.reset()
+    assert seen == ["log"] * 4
+
+
+def test_summaries_are_the_facts_without_the_values(monkeypatch) -> None:
+    ws = make(*CHAIN, "w.backward()", "y.retain_grad()")
+    facts = [ws.facts(n) for n in ws.names]
+    expected = [
+        (f.name, f.shape, f.dtype, f.requires_grad, f.is_leaf, f.retains_grad, f.grad_fn,
+         f.grad is not None)
+        for f in facts
+    ]
+    monkeypatch.setattr(workspace_module, "_numpy", _no_copy)
+    summaries = ws.summaries()  # metadata only: a copy of any value would raise
+    assert [
+        (s.name, s.shape, s.dtype, s.requires_grad, s.is_leaf, s.retains_grad, s.grad_fn,
+         s.has_grad)
+        for s in summaries
+    ] == expected
+    assert summaries[0].has_grad and summaries[0].grad_fn is None
+    assert summaries[3].grad_fn == "MeanBackward0" and not summaries[3].has_grad
+
+
+def _no_copy(tensor: torch.Tensor) -> None:
+    raise AssertionError("summaries must not copy tensor values")
+
+
+def test_rebinding_a_name_starts_a_new_grad_history() -> None:
+    ws = make(
+        "x = torch.randn(2, 4, requires_grad=True)",
+        "y = (x * 6).sum()",
+        "y.backward()",
+        "y = (x * 6).sum()",
+        "y.backward()",
+    )
+    assert [float(r.grad.max()) for r in ws.grad_history("x")] == [6.0, 12.0]
+    rebind = len(ws.log)
+    step = "y = (x + 2).mean(); y.backward()"
+    for line in ("x = torch.randn(2, 4, requires_grad=True)", step, step):
+        assert ws.run(line).ok
+    # Plain torch: the new x's own staircase, 0.125 then 0.25.
+    x = torch.randn(2, 4, requires_grad=True)
+    steps = []
+    for _ in range(2):
+        (x + 2).mean().backward()
+        steps.append(x.grad.clone())
+    history = ws.grad_history("x")
+    assert [r.step for r in history] == [rebind + 1, rebind + 2]
+    assert [r.grad.tolist() for r in history] == [s.tolist() for s in steps]
+    ws.undo()  # replaying the log keeps the same rule
+    assert [r.step for r in ws.grad_history("x")] == [rebind + 1]

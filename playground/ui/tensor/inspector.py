@@ -36,6 +36,18 @@ def _array_table(name: str, tip: str) -> QtWidgets.QTableView:
     return table
 
 
+def _content_width(table: QtWidgets.QTableView) -> int:
+    """The width `table` needs to show a whole row without a horizontal scroll bar."""
+    model = table.model()
+    header = table.horizontalHeader()
+    vertical = table.verticalHeader()
+    label = str(max(model.rowCount() - 1, 0))
+    rows_width = QtGui.QFontMetrics(vertical.font()).horizontalAdvance(label) + 8
+    scroll = table.verticalScrollBar().sizeHint().width() if model.rowCount() > 8 else 0
+    return (model.columnCount() * header.defaultSectionSize() + rows_width + scroll
+            + 2 * table.frameWidth())
+
+
 def fit_cells(table: QtWidgets.QTableView) -> None:
     """Size every column and row of `table` at once from a sample of its cells (in bounded time,
     whatever the tensor's size): one width for all columns, one height for all rows."""
@@ -153,6 +165,7 @@ class TensorInspector(QtWidgets.QGroupBox):
         tables.addWidget(self.values_box)
         tables.addWidget(self.grad_box)
         tables.setChildrenCollapsible(False)
+        self.tables_splitter = tables
         layout = QtWidgets.QVBoxLayout(self)
         layout.addLayout(facts)
         layout.addWidget(tables, 1)
@@ -213,6 +226,23 @@ class TensorInspector(QtWidgets.QGroupBox):
     def _fit_columns(self) -> None:
         for table in (self.values_table, self.grad_table):
             fit_cells(table)
+        self._choose_orientation()
+
+    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:  # noqa: N802 (Qt API)
+        super().resizeEvent(event)
+        self._choose_orientation()
+
+    def _choose_orientation(self) -> None:
+        """Values beside .grad when both fit across; stacked when only then a row fits whole
+        (a 2x4 tensor on a 1280x720 screen), so small tensors never need sideways scrolling."""
+        widths = [_content_width(t) for t in (self.values_table, self.grad_table)]
+        available = self.contentsRect().width() - 8
+        beside = sum(widths) + self.tables_splitter.handleWidth() <= available
+        stacked = max(widths) <= available
+        vertical = stacked and not beside
+        wanted = QtCore.Qt.Orientation.Vertical if vertical else QtCore.Qt.Orientation.Horizontal
+        if self.tables_splitter.orientation() != wanted:
+            self.tables_splitter.setOrientation(wanted)
 
     def _fact_labels(self) -> list[QtWidgets.QLabel]:
         return [
