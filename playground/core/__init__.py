@@ -1,43 +1,19 @@
-"""Qt-free core of Gradient Playground: torch, numpy and the standard library only."""
+"""Qt-free core of Gradient Playground: torch, numpy and the standard library only.
 
-from playground.core.training import (
-    LOSSES,
-    OPTIMIZERS,
-    Dataset,
-    EpochRecord,
-    RunEnd,
-    TrainConfig,
-    TrainControl,
-    configure_worker_thread,
-    custom_dataset,
-    export_script,
-    loss_landscape,
-    noisy_line,
-    notebook_dataset,
-    train,
-    warm_up,
-)
+The two labs' models: `Workspace` (the Tensor Lab's statement pipe) and `TrainingSession` (the
+Training Lab's setup, runs and worker). Everything else is imported from its own module.
+"""
+
+from playground.core.training.config import TrainConfig
+from playground.core.training.session import TrainingSession
 from playground.core.workspace import GradRecord, Message, RunResult, TensorFacts, Workspace
 
 __all__ = [
-    "LOSSES",
-    "OPTIMIZERS",
-    "Dataset",
-    "EpochRecord",
     "GradRecord",
     "Message",
-    "RunEnd",
     "RunResult",
     "TensorFacts",
     "TrainConfig",
-    "TrainControl",
+    "TrainingSession",
     "Workspace",
-    "configure_worker_thread",
-    "custom_dataset",
-    "export_script",
-    "loss_landscape",
-    "noisy_line",
-    "notebook_dataset",
-    "train",
-    "warm_up",
 ]

@@ -72,7 +72,7 @@ def test_loss_landscape_refuses_unknown_losses() -> None:
 
 def test_training_core_imports_no_qt() -> None:
     code = (
-        "import sys, playground.core.training, playground.core.training_export;"
+        "import sys, playground.core.training, playground.core.training.session;"
         "print([m for m in sys.modules if m.startswith(('PySide', 'shiboken', 'pyqtgraph'))])"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -56,6 +56,7 @@ def check_matches(records: list[EpochRecord], stdout: str) -> None:
     expected = [f"epoch {r.epoch} loss {r.loss:.6f}" for r in records]
     assert lines[: len(expected)] == expected
     w, b = records[-1].w, records[-1].b
+    assert lines[-2] == f"final loss {records[-1].loss!r}"
     assert lines[-1] == f"final w {w!r} b {b!r}"
 
 
@@ -114,7 +115,7 @@ def test_exported_script_prints_the_same_losses(case: str, exported) -> None:
     assert result.returncode == 0, result.stderr
     check_matches(records, result.stdout)
     if CASES[case][1]:
-        assert "lrs = [" in sources[case]
+        assert "lr_changes = {" in sources[case]
 
 
 def test_out_of_place_script_fails_the_way_train_reports(exported) -> None:
@@ -128,9 +129,9 @@ def test_out_of_place_script_fails_the_way_train_reports(exported) -> None:
 
 def test_schedule_shorter_than_the_run_keeps_its_last_rate() -> None:
     source = export_script(TrainConfig(epochs=4), [0.001, 0.002])
-    assert "lrs = [\n    0.001, 0.002, 0.002, 0.002,\n]" in source
+    assert "lr_changes = {\n    1: 0.002,\n}" in source and "epochs = 4\n" in source
     constant = export_script(TrainConfig(epochs=4), [0.01, 0.01])
-    assert "lrs" not in constant and "lr = 0.01\n" in constant
+    assert "lr_changes" not in constant and "lr = 0.01\n" in constant
 
 
 def test_dataset_name_cannot_inject_code() -> None:

@@ -11,6 +11,7 @@ import torch
 import torch.nn.functional as F
 from PySide6 import QtCore, QtWidgets
 
+from playground.testing import full_speed
 from playground.ui.training.lab import TrainingLab
 
 LEFT = QtCore.Qt.MouseButton.LeftButton
@@ -97,6 +98,7 @@ def torch_loop(lrs, optimizer="SGD", loss="MSE", x=NOTEBOOK_X, y=NOTEBOOK_X, w0=
 def lab(qtbot):
     widget = TrainingLab()
     qtbot.addWidget(widget)
+    full_speed(widget)
     widget.resize(1280, 800)
     widget.show()
     qtbot.waitExposed(widget)
@@ -241,13 +243,13 @@ def test_out_of_place_update_shows_torchs_error(qtbot, lab):
 
 
 def test_an_exception_in_the_worker_is_shown(qtbot, lab, monkeypatch):
-    import playground.ui.training.worker as worker_module
+    import playground.core.training.loop as loop_module
 
     def broken_train(config, control):
         yield from ()
         raise RuntimeError("boom in the worker")
 
-    monkeypatch.setattr(worker_module, "train", broken_train)
+    monkeypatch.setattr(loop_module, "train", broken_train)
     assert run_and_wait(qtbot, lab) == "error"
     text = child(lab, "trainingMessageLabel", QtWidgets.QLabel).text()
     assert "RuntimeError: boom in the worker" in text

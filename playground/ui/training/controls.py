@@ -1,13 +1,18 @@
 """The Training Lab's left column: every setting of a run, in group boxes, each with a tooltip.
 
-Only widgets live here; the lab reads them into a TrainConfig and decides what is enabled.
+Only widgets live here. They start from, and are set back to, the session's setup
+(`show_setup`); the lab writes their changes to the session and decides what is enabled.
 """
 
 from __future__ import annotations
 
 from PySide6 import QtCore, QtWidgets
+from superqt.utils import signals_blocked
 
-from playground.core.training import LOSSES, OPTIMIZERS
+from playground.core.training.config import TrainConfig
+from playground.core.training.datasets import MAX_NOISY_POINTS, DataSetup
+from playground.core.training.session import SPEEDS
+from playground.core.training.tables import LOSS_SPECS, OPTIMIZER_SPECS
 from playground.ui.training.lr_slider import LearningRateControl
 
 # datasetCombo's item data; the first item is the notebook's two points (automation contract).
@@ -17,21 +22,16 @@ DATASETS = (
     ("custom", "Custom points"),
 )
 
-OPTIMIZER_TIPS = {
-    "Manual": "w -= lr * w.grad under torch.no_grad(), then zero the grads: what optimisers automate.",
-    "SGD": "torch.optim.SGD: a plain step of lr times the gradient.",
-    "Momentum": "SGD with momentum 0.9: steps keep 90% of the previous step, so they build speed.",
-    "Adam": "torch.optim.Adam: per-parameter steps scaled by running averages of the gradient.",
-    "RMSprop": "torch.optim.RMSprop: steps divided by a running RMS of recent gradients.",
-    "Adagrad": "torch.optim.Adagrad: steps shrink as squared gradients accumulate.",
-}
 _TOOLTIP_ROLE = QtCore.Qt.ItemDataRole.ToolTipRole
 
-LOSS_TIPS = {
-    "MSE": "Mean squared error, the notebook's nn.MSELoss: big misses cost quadratically.",
-    "L1": "Mean absolute error: every miss costs in proportion, so outliers pull less.",
-    "Huber": "Squared for small misses, absolute for large ones: MSE's smoothness, L1's calm.",
-}
+FULL_SPEED = "Full speed"
+
+
+def speed_text(speed: float | None) -> str:
+    """speedCombo's text for a speed: "30 epochs/s", or "Full speed" for no pacing."""
+    if speed is None:
+        return FULL_SPEED
+    return f"{speed:g} epoch/s" if speed == 1 else f"{speed:g} epochs/s"
 
 
 def _button(text: str, name: str, tip: str) -> QtWidgets.QPushButton:
@@ -48,19 +48,59 @@ def _form(box: QtWidgets.QGroupBox) -> QtWidgets.QFormLayout:
 
 
 class TrainingControls(QtWidgets.QWidget):
-    """Group boxes Run, Optimiser, Data, Model & loss, Pitfalls, Export (top to bottom)."""
+    """Group boxes Run, Optimiser, Pitfalls, Export, Data, Model & loss (top to bottom)."""
 
-    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+    def __init__(self, config: TrainConfig, data: DataSetup, speed: float | None,
+                 parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        data, model, optimiser = self._data_box(), self._model_box(), self._optimiser_box()
+        data_box, model, optimiser = self._data_box(), self._model_box(), self._optimiser_box()
         pitfalls, run, export = self._pitfalls_box(), self._run_box(), self._export_box()
-        # What a learner reaches for while a run goes (Start/Stop, the learning rate) comes
-        # first, so it stays in view on a 720-pixel-high screen without scrolling.
-        for box in (run, optimiser, data, model, pitfalls, export):
+        # What a learner reaches for while a run goes (Start/Stop, speed, the learning rate)
+        # comes first, then the pitfalls and exports, so all of it stays in view on a
+        # 720-pixel-high screen; data and model settings follow (the column scrolls).
+        for box in (run, optimiser, pitfalls, export, data_box, model):
             layout.addWidget(box)
         layout.addStretch(1)
+        self.show_setup(config, data)
+        self.show_speed(speed)
+
+    def show_setup(self, config: TrainConfig, data: DataSetup) -> None:
+        """Set every widget to the session's setup without echoing changes back to it."""
+        values = (
+            (self.dataset_combo, lambda w: w.setCurrentIndex(max(w.findData(data.kind), 0))),
+            (self.points_spin, lambda w: w.setValue(data.points)),
+            (self.noise_spin, lambda w: w.setValue(data.noise)),
+            (self.seed_spin, lambda w: w.setValue(config.seed)),
+            (self.w0_spin, lambda w: w.setValue(config.w0)),
+            (self.b0_spin, lambda w: w.setValue(config.b0)),
+            (self.loss_combo, lambda w: w.setCurrentText(config.loss)),
+            (self.optimizer_combo, lambda w: w.setCurrentText(config.optimizer)),
+            (self.batch_spin, lambda w: w.setValue(config.batch_size or 0)),
+            (self.epochs_spin, lambda w: w.setValue(config.epochs)),
+            (self.forget_zero_grad_check, lambda w: w.setChecked(config.forget_zero_grad)),
+            (self.out_of_place_check, lambda w: w.setChecked(config.out_of_place_update)),
+            (self.new_optimizer_check, lambda w: w.setChecked(config.new_optimizer_each_epoch)),
+        )
+        for widget, apply in values:
+            with signals_blocked(widget):
+                apply(widget)
+        if self.lr.lr() != config.lr:  # a slider mid-drag already holds it: leave it be
+            with signals_blocked(self.lr):
+                self.lr.set_lr(config.lr)
+
+    def show_speed(self, speed: float | None) -> None:
+        with signals_blocked(self.speed_combo):
+            index = self.speed_combo.findData(speed if speed is not None else 0.0)
+            if index < 0:  # a speed from a saved session that the list does not offer
+                self.speed_combo.addItem(speed_text(speed), speed)
+                index = self.speed_combo.count() - 1
+            self.speed_combo.setCurrentIndex(index)
+
+    def speed(self) -> float | None:
+        """The chosen epochs per second; None for full speed."""
+        return float(self.speed_combo.currentData()) or None
 
     # ----- groups -----------------------------------------------------------------------------
     def _data_box(self) -> QtWidgets.QGroupBox:
@@ -77,8 +117,7 @@ class TrainingControls(QtWidgets.QWidget):
 
         self.points_spin = QtWidgets.QSpinBox()
         self.points_spin.setObjectName("pointsSpin")
-        self.points_spin.setRange(1, 1000)
-        self.points_spin.setValue(20)
+        self.points_spin.setRange(1, MAX_NOISY_POINTS)
         self.points_spin.setToolTip(
             "How many points the noisy line y = 2x + 1 + noise has; more points average "
             "the noise away.")
@@ -88,7 +127,6 @@ class TrainingControls(QtWidgets.QWidget):
         self.noise_spin.setObjectName("noiseSpin")
         self.noise_spin.setRange(0.0, 20.0)
         self.noise_spin.setSingleStep(0.1)
-        self.noise_spin.setValue(1.0)
         self.noise_spin.setToolTip(
             "Standard deviation of the Gaussian noise added to each y: no line fits noisy "
             "points exactly, so the loss stops above zero.")
@@ -120,9 +158,9 @@ class TrainingControls(QtWidgets.QWidget):
         form.addRow("Initial b", self.b0_spin)
         self.loss_combo = QtWidgets.QComboBox()
         self.loss_combo.setObjectName("lossCombo")
-        for i, name in enumerate(LOSSES):
-            self.loss_combo.addItem(name)
-            self.loss_combo.setItemData(i, LOSS_TIPS[name], _TOOLTIP_ROLE)
+        for i, spec in enumerate(LOSS_SPECS.values()):
+            self.loss_combo.addItem(spec.name)
+            self.loss_combo.setItemData(i, spec.tooltip, _TOOLTIP_ROLE)
         self.loss_combo.setToolTip(
             "The loss measures how far the predictions w·x + b are from y; its gradient is "
             "what every optimiser follows.")
@@ -136,7 +174,6 @@ class TrainingControls(QtWidgets.QWidget):
         spin.setRange(-100.0, 100.0)
         spin.setDecimals(3)
         spin.setSingleStep(0.1)
-        spin.setValue(1.0)
         spin.setToolTip(tip)
         return spin
 
@@ -145,16 +182,15 @@ class TrainingControls(QtWidgets.QWidget):
         form = _form(box)
         self.optimizer_combo = QtWidgets.QComboBox()
         self.optimizer_combo.setObjectName("optimizerCombo")
-        for i, name in enumerate(OPTIMIZERS):
-            self.optimizer_combo.addItem(name)
-            self.optimizer_combo.setItemData(i, OPTIMIZER_TIPS[name], _TOOLTIP_ROLE)
-        self.optimizer_combo.setCurrentText("SGD")
+        for i, spec in enumerate(OPTIMIZER_SPECS.values()):
+            self.optimizer_combo.addItem(spec.name)
+            self.optimizer_combo.setItemData(i, spec.tooltip, _TOOLTIP_ROLE)
         self.optimizer_combo.setToolTip(
             "How a gradient becomes a step: by hand, or one of torch.optim's rules, created "
             "once per run.")
         form.addRow("Optimiser", self.optimizer_combo)
 
-        self.lr = LearningRateControl(0.001)
+        self.lr = LearningRateControl()
         form.addRow("Learning rate", self.lr)
 
         self.batch_spin = QtWidgets.QSpinBox()
@@ -169,7 +205,6 @@ class TrainingControls(QtWidgets.QWidget):
         self.epochs_spin = QtWidgets.QSpinBox()
         self.epochs_spin.setObjectName("epochsSpin")
         self.epochs_spin.setRange(1, 1_000_000)
-        self.epochs_spin.setValue(100)
         self.epochs_spin.setGroupSeparatorShown(True)
         self.epochs_spin.setToolTip(
             "Epochs: how many passes over the data; the notebook trains for 100.")
@@ -220,6 +255,18 @@ class TrainingControls(QtWidgets.QWidget):
         grid.addWidget(self.step_button, 1, 1)
         grid.addWidget(self.stop_button, 2, 0)
         grid.addWidget(self.reset_button, 2, 1)
+        self.speed_combo = QtWidgets.QComboBox()
+        self.speed_combo.setObjectName("speedCombo")
+        for speed in SPEEDS:
+            self.speed_combo.addItem(speed_text(speed), 0.0 if speed is None else speed)
+        self.speed_combo.setToolTip(
+            "How fast training goes: slow enough to watch each epoch (and drag the learning "
+            "rate meanwhile), up to full speed with no pause between epochs. Changes apply at "
+            "once, even during a run.")
+        speed_label = QtWidgets.QLabel("Speed")
+        speed_label.setBuddy(self.speed_combo)
+        grid.addWidget(speed_label, 3, 0)
+        grid.addWidget(self.speed_combo, 3, 1)
         self.run_layout = grid  # the lab adds the progress bar below the buttons
         return box
 

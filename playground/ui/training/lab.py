@@ -1,10 +1,10 @@
-"""The Training Lab: the notebook's linear regression trained live on a worker thread.
+"""The Training Lab: a view of a TrainingSession (the notebook's regression, trained live).
 
-The lab owns the run lifecycle. `start()` builds a TrainConfig from the controls and hands it to
-a TrainingWorker; a single-shot QTimer on the GUI thread drains the worker's batched records into
-numpy buffers and redraws, then schedules itself again on a frame-time budget; once the worker's
-RunEnd has been drained with the last records, the lab draws the final state, updates banners
-and emits `runFinished(status)` on the GUI thread.
+`TrainingLab(session)` is handed its model, as `TensorLab(workspace)` is. Controls write to the
+session and follow its events; plots draw from its runs. A single-shot QTimer on the GUI thread
+polls the session (which drains the worker's batched records), redraws, and schedules itself
+again on a frame-time budget; when the session reports the run's end, the lab draws the final
+state, updates banners and emits `runFinished(status)` on the GUI thread.
 """
 
 from __future__ import annotations
@@ -18,30 +18,16 @@ import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 from superqt.utils import QSignalDebouncer
 
-from playground.core.training import (
-    LOSSES,
-    OPTIMIZERS,
-    Dataset,
-    RunEnd,
-    TrainConfig,
-    TrainControl,
-    custom_dataset,
-    export_script,
-    loss_landscape,
-    noisy_line,
-    notebook_dataset,
-)
+from playground.core.training.config import TrainConfig
+from playground.core.training.history import RunHistory
+from playground.core.training.landscape import landscape_window, least_squares_fit, loss_landscape
+from playground.core.training.session import Run, TrainingSession
+from playground.core.training.worker import warm_up_in_background
 from playground.ui.training.controls import TrainingControls
 from playground.ui.training.data_plot import DataPlot
-from playground.ui.training.history import RunHistory
-from playground.ui.training.landscape import (
-    LandscapePlot,
-    landscape_window,
-    least_squares_fit,
-)
+from playground.ui.training.landscape import LandscapePlot
 from playground.ui.training.plots import LossPlot, LrPlot
-from playground.ui.training.readouts import DivergenceBanner, MessageBox, Readouts
-from playground.ui.training.worker import TrainingWorker, warm_up_in_background
+from playground.ui.training.readouts import DivergenceBanner, MessageBox, Readouts, TrainingLog
 
 # Every GUI-thread millisecond (Python, and PySide's C++ calls too) holds the GIL the worker
 # needs, so a live run gets a budget: the redraw interval stretches until redrawing takes at most
@@ -53,51 +39,54 @@ MAX_REDRAW_INTERVAL_MS = 100
 REDRAW_INTERVAL_MS = 50  # the first tick of a run, before any frame has been measured
 LANDSCAPE_DEBOUNCE_MS = 120
 
-__all__ = ["LOSSES", "OPTIMIZERS", "TrainingLab"]
-
 
 class TrainingLab(QtWidgets.QWidget):
     """The Training Lab tab (objectName `trainingLab`); see docs/automation.md for its contract."""
 
     runFinished = QtCore.Signal(str)
 
-    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+    def __init__(self, session: TrainingSession | None = None,
+                 parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("trainingLab")
+        self.session = session if session is not None else TrainingSession()
         warm_up_in_background()  # torch._dynamo's ~1 s import, off the GUI thread, once
 
-        self.controls = TrainingControls()
+        s = self.session
+        self.controls = TrainingControls(s.config, s.data, s.speed)
         self.loss_plot = LossPlot()
         self.lr_plot = LrPlot()
         self.data_plot = DataPlot()
         self.landscape_plot = LandscapePlot()
         self.readouts = Readouts()
+        self.log = TrainingLog()
         self.banner = DivergenceBanner()
         self.message = MessageBox()
         self._build_layout()
 
-        self.history = RunHistory()
-        self._worker: TrainingWorker | None = None
-        self._run_config: TrainConfig | None = None  # the config of the run on screen
-        self._custom_points: list[tuple[float, float]] = list(
-            zip(notebook_dataset().x, notebook_dataset().y, strict=True))
-        self._last_lr = 0.0  # the lr of the newest drained epoch, to spot live changes
+        self._setup_problem = False  # the message strip shows a setup problem (not a run's)
+        self._drawn_changes = 0  # lr-change markers already drawn for the current run
         self._tick = 0  # redraw counter: the side plots take turns
         self._frame_cost = 0.0  # smoothed GUI-thread CPU seconds per redraw, paint included
         self._cpu_mark = 0.0  # time.thread_time() at the previous redraw
+        self._dirty = False  # records arrived since the last redraw
 
         self._timer = QtCore.QTimer(self)
         self._timer.setSingleShot(True)  # re-armed by each tick with the budgeted interval
         self._timer.setInterval(REDRAW_INTERVAL_MS)
-        self._timer.timeout.connect(self._drain)
+        self._timer.timeout.connect(self._on_tick)
         # Spin arrows fire many changes a second: redraw the landscape once they settle.
         self._setup_debouncer = QSignalDebouncer(parent=self)
         self._setup_debouncer.setTimeout(LANDSCAPE_DEBOUNCE_MS)
-        self._setup_debouncer.triggered.connect(self._refresh_setup)
+        self._setup_debouncer.triggered.connect(self._refresh_landscape)
 
-        self._connect()
+        self._connect_controls()
+        self._follow_session()
+        self._show_earlier()
+        self._show_loaded_run()
         self._update_enabled()
         self._refresh_setup()
+        self._refresh_landscape()
 
     # ----- layout -------------------------------------------------------------------------------
     def _build_layout(self) -> None:
@@ -112,12 +101,22 @@ class TrainingLab(QtWidgets.QWidget):
         scroll.setSizePolicy(QtWidgets.QSizePolicy.Policy.Preferred,
                              QtWidgets.QSizePolicy.Policy.Expanding)
 
+        # The landscape and the notebook's log share the lower right corner as tabs.
+        self.side_tabs = QtWidgets.QTabWidget()
+        self.side_tabs.setObjectName("trainingSideTabs")
+        self.side_tabs.setDocumentMode(True)
+        self.side_tabs.addTab(self.landscape_plot, "Loss landscape")
+        self.side_tabs.addTab(self.log, "Notebook log")
+        self.side_tabs.setTabToolTip(0, "The loss over (w, b), with the path the run took.")
+        self.side_tabs.setTabToolTip(
+            1, "What the notebook prints: the loss every 10 epochs, then print(y_predicted).")
+
         left = QtWidgets.QVBoxLayout()
         left.addWidget(self.loss_plot, 3)
         left.addWidget(self.lr_plot, 1)
         right = QtWidgets.QVBoxLayout()
         right.addWidget(self.data_plot, 1)
-        right.addWidget(self.landscape_plot, 1)
+        right.addWidget(self.side_tabs, 1)
         grid = QtWidgets.QHBoxLayout()
         grid.addLayout(left, 3)
         grid.addLayout(right, 2)
@@ -128,7 +127,7 @@ class TrainingLab(QtWidgets.QWidget):
         plots.addLayout(grid, 1)
         plots.addWidget(self.readouts)
 
-        self.controls.run_layout.addWidget(self.readouts.progress, 3, 0, 1, 2)
+        self.controls.run_layout.addWidget(self.readouts.progress, 4, 0, 1, 2)
         layout = QtWidgets.QHBoxLayout(self)
         layout.addWidget(scroll)
         layout.addLayout(plots, 1)
@@ -145,8 +144,9 @@ class TrainingLab(QtWidgets.QWidget):
             # The children see the new font after this widget does: measure them a turn later.
             QtCore.QTimer.singleShot(0, self._fit_controls_width)
 
-    def _connect(self) -> None:
-        c = self.controls
+    # ----- wiring: controls write to the session, the view follows its events -------------------
+    def _connect_controls(self) -> None:
+        c, s = self.controls, self.session
         c.start_button.clicked.connect(self.start)
         c.pause_button.clicked.connect(self._toggle_pause)
         c.step_button.clicked.connect(self._step)
@@ -155,58 +155,79 @@ class TrainingLab(QtWidgets.QWidget):
         c.export_script_button.clicked.connect(self._ask_export_script)
         c.export_png_button.clicked.connect(self._ask_export_png)
         c.export_csv_button.clicked.connect(self._ask_export_csv)
-        c.lr.lrChanged.connect(self._on_lr_changed)
-        c.optimizer_combo.currentTextChanged.connect(self._on_setup_changed)
-        for widget in (c.dataset_combo, c.loss_combo):
-            widget.currentIndexChanged.connect(self._on_setup_changed)
-        for spin in (c.points_spin, c.noise_spin, c.seed_spin, c.w0_spin, c.b0_spin):
-            spin.valueChanged.connect(self._on_setup_changed)
+        c.speed_combo.currentIndexChanged.connect(lambda _i: s.set_speed(c.speed()))
+        c.lr.lrChanged.connect(self._guard(s.set_lr))
+        c.optimizer_combo.currentTextChanged.connect(self._guard(lambda v: s.update(optimizer=v)))
+        c.loss_combo.currentTextChanged.connect(self._guard(lambda v: s.update(loss=v)))
+        c.dataset_combo.currentIndexChanged.connect(
+            self._guard(lambda _i: s.set_data(kind=c.dataset_key())))
+        c.points_spin.valueChanged.connect(self._guard(lambda v: s.set_data(points=v)))
+        c.noise_spin.valueChanged.connect(self._guard(lambda v: s.set_data(noise=v)))
+        c.seed_spin.valueChanged.connect(self._guard(lambda v: s.update(seed=v)))
+        c.w0_spin.valueChanged.connect(self._guard(lambda v: s.update(w0=v)))
+        c.b0_spin.valueChanged.connect(self._guard(lambda v: s.update(b0=v)))
+        c.batch_spin.valueChanged.connect(self._guard(lambda v: s.update(batch_size=v or None)))
+        c.epochs_spin.valueChanged.connect(self._guard(lambda v: s.update(epochs=v)))
+        c.forget_zero_grad_check.toggled.connect(
+            self._guard(lambda v: s.update(forget_zero_grad=v)))
+        c.out_of_place_check.toggled.connect(
+            self._guard(lambda v: s.update(out_of_place_update=v)))
+        c.new_optimizer_check.toggled.connect(
+            self._guard(lambda v: s.update(new_optimizer_each_epoch=v)))
         self.readouts.log_y_check.toggled.connect(self.loss_plot.set_log_y)
         self.banner.lower_lr_button.clicked.connect(self._lower_lr_and_restart)
         self.data_plot.pointsEdited.connect(self._on_points_edited)
+        self.log.copy_button.clicked.connect(self.copy_log)
+
+    def _guard(self, write):
+        """Wrap a write to the session: a refused value is shown, and the widget set back."""
+        def apply(*args) -> None:
+            try:
+                write(*args)
+            except ValueError as exc:
+                self.message.show_message("That setting was not applied.", str(exc))
+                self.controls.show_setup(self.session.config, self.session.data)
+        return apply
+
+    def _follow_session(self) -> None:
+        e = self.session.events
+        e.setup_changed.connect(self._on_setup_changed)
+        e.run_started.connect(self._on_run_started)
+        e.records_arrived.connect(self._on_records)
+        e.run_ended.connect(self._on_run_ended)
+        e.paused.connect(self._on_paused)
+        e.runs_changed.connect(self._show_earlier)
+        e.speed_changed.connect(self.controls.show_speed)
 
     # ----- public API ---------------------------------------------------------------------------
     def config(self) -> TrainConfig:
-        """The run the controls describe (not validated: start() reports problems)."""
-        c = self.controls
-        batch = c.batch_spin.value()
-        return TrainConfig(
-            dataset=self._dataset(),
-            w0=c.w0_spin.value(),
-            b0=c.b0_spin.value(),
-            loss=c.loss_combo.currentText(),
-            optimizer=c.optimizer_combo.currentText(),
-            lr=c.lr.lr(),
-            epochs=c.epochs_spin.value(),
-            batch_size=batch or None,
-            seed=c.seed_spin.value(),
-            forget_zero_grad=c.forget_zero_grad_check.isChecked(),
-            out_of_place_update=c.out_of_place_check.isChecked(),
-            new_optimizer_each_epoch=c.new_optimizer_check.isChecked(),
-        )
+        """The run the controls describe: the session's setup (start() reports problems)."""
+        return self.session.config
+
+    @property
+    def history(self) -> RunHistory:
+        """The current run's records (empty before the first run)."""
+        run = self.session.current
+        return run.history if run is not None else RunHistory()
 
     def is_running(self) -> bool:
         """True from start() until runFinished has been emitted (paused runs count)."""
-        return self._worker is not None
+        return self.session.is_running()
 
     def start(self) -> None:
-        """Start a run with the controls' settings (ignored while one is running)."""
+        """Start a run with the session's setup (ignored while one is running)."""
         self._begin_run(paused=False)
 
     def stop(self) -> None:
         """Ask the running loop to end after its current epoch; runFinished("stopped") follows."""
-        if self._worker is not None:
-            self._worker.stop()
+        self.session.stop()
 
     def reset(self) -> None:
         """Stop any run and clear every plot back to the initial w and b."""
-        self.shutdown()
-        self.history.clear()
-        self._run_config = None
+        self.session.reset()  # runs_changed and setup_changed redraw the rest
         self.loss_plot.clear_current()
-        self.loss_plot.clear_earlier()
         self.lr_plot.clear_current()
-        self.landscape_plot.set_path(np.empty(0), np.empty(0))
+        self.log.clear()
         self.banner.hide()
         self.message.hide()
         self.readouts.set_progress(0, 1)
@@ -214,14 +235,9 @@ class TrainingLab(QtWidgets.QWidget):
 
     def shutdown(self, timeout_ms: int = 1000) -> bool:
         """Stop the worker and wait for it (the main window's close); True once none is left."""
-        worker = self._worker
-        if worker is None:
+        if not self.session.is_running():
             return True
-        worker.stop()
-        if not worker.join(timeout_ms / 1000.0):
-            return False
-        self._drain()  # takes the final records and the RunEnd, and emits runFinished
-        return self._worker is None
+        return self.session.shutdown(timeout_ms / 1000.0)  # run_ended emits runFinished
 
     def set_dark(self, dark: bool) -> None:
         """Follow the window's theme: plot backgrounds, axes and curve colours."""
@@ -230,14 +246,13 @@ class TrainingLab(QtWidgets.QWidget):
         self.banner.set_dark(dark)
         self.message.set_dark(dark)
 
+    def script_text(self) -> str:
+        """The run on screen (or the setup) as a plain-torch script that prints what it showed."""
+        return self.session.export_script()
+
     def export_script(self, path: str | Path) -> None:
-        """Write the run on screen (or the controls' config) as a plain-torch .py file."""
-        config, schedule = self._run_config, None
-        if config is not None and len(self.history):
-            schedule = self.history.column("lr").tolist()
-        else:
-            config = self.config()
-        Path(path).write_text(export_script(config, schedule), encoding="utf-8")
+        """Write script_text() to a .py file."""
+        Path(path).write_text(self.script_text(), encoding="utf-8")
 
     def export_loss_png(self, path: str | Path) -> None:
         """Save the loss plot as a PNG with pyqtgraph's ImageExporter."""
@@ -248,7 +263,8 @@ class TrainingLab(QtWidgets.QWidget):
 
     def export_loss_csv(self, path: str | Path) -> None:
         """Save the current run as CSV columns epoch, loss, lr, w, b."""
-        columns = [self.history.column(n) for n in ("epoch", "loss", "lr", "w", "b")]
+        h = self.history
+        columns = [h.column(n) for n in ("epoch", "loss", "lr", "w", "b")]
         with open(path, "w", newline="", encoding="utf-8") as handle:
             writer = csv.writer(handle)
             writer.writerow(["epoch", "loss", "lr", "w", "b"])
@@ -256,70 +272,92 @@ class TrainingLab(QtWidgets.QWidget):
                 writer.writerow([int(epoch), repr(float(loss)), repr(float(lr)),
                                  repr(float(w)), repr(float(b))])
 
+    def copy_log(self) -> None:
+        """Put the whole notebook-style log on the clipboard."""
+        QtWidgets.QApplication.clipboard().setText(self.session.log_text())
+        self._status("Notebook log copied to the clipboard.")
+
     # ----- run lifecycle ------------------------------------------------------------------------
     def _begin_run(self, *, paused: bool) -> bool:
-        if self._worker is not None:
+        if self.session.is_running():
             return False
-        config = self.config()
         try:
-            config.validate()
+            self.session.config.validate()
         except ValueError as exc:
             self.message.show_message("These settings cannot be trained.", str(exc))
             return False
-        if len(self.history) and self._run_config is not None:
-            self.loss_plot.keep_current_as_earlier(self._legend_name(self._run_config))
-        self.history.clear()
+        # Everything alive now (torch, Qt, plots) lives for the whole session: freezing it keeps
+        # the full garbage collections a run's records trigger from walking it (100+ ms stalls).
+        gc.freeze()
+        self.session.start(paused=paused)  # run_started sets up the plots and the timer
+        return True
+
+    def _on_run_started(self, run: Run) -> None:
+        config = run.config
         self.loss_plot.clear_current()
-        self.loss_plot.set_current_name(self._legend_name(config) + " (now)")
+        self.loss_plot.set_current_name(run.label() + " (now)")
         self.lr_plot.clear_current()
         self.loss_plot.set_epochs(config.epochs)
         self.lr_plot.set_epochs(config.epochs)
         self.landscape_plot.set_path(np.empty(0), np.empty(0))
         self.banner.hide()
         self.message.hide()
+        self._setup_problem = False
+        self.log.clear()
+        self.readouts.show_predictions("", "")
         self.readouts.set_progress(0, config.epochs)
-        self._run_config = config
-        self._last_lr = config.lr
-        self._refresh_setup()
-
-        control = TrainControl(config.lr)
-        if paused:
-            control.pause()  # before the thread exists, so not even one epoch slips through
-        # Everything alive now (torch, Qt, plots) lives for the whole session: freezing it keeps
-        # the full garbage collections a run's records trigger from walking it (100+ ms stalls).
-        gc.freeze()
-        self._worker = TrainingWorker(config, control)
-        self._worker.start()
+        self._drawn_changes = 0
         self._tick = 0
         self._frame_cost = 0.0
         self._cpu_mark = time.thread_time()
         self._timer.start(REDRAW_INTERVAL_MS)
-        self.controls.pause_button.setText("Resume" if paused else "Pause")
+        self.controls.pause_button.setText("Pause")
         self._update_enabled()
         self._status(f"Training {config.optimizer}, lr {config.lr:g}, {config.epochs} epochs…")
-        return True
 
     @QtCore.Slot()
-    def _drain(self) -> None:
-        """Timer tick: move the worker's new records into the plots; finish the run at its end."""
-        worker = self._worker
-        if worker is None:
-            self._timer.stop()
+    def _on_tick(self) -> None:
+        """Timer tick: poll the session (records and the run's end arrive as events), redraw."""
+        if not self.session.is_running():
             return
-        records, end = worker.drain()
-        if records:
-            before = len(self.history)
-            self.history.extend(records)
-            self._mark_lr_changes(before)
-            if end is None:
-                self._measure_frame()
-                self._redraw()
-        if end is not None:
-            if len(self.history):
-                self._redraw(everything=True)  # the final state, whatever tick this is
-            self._finish(end)
-        else:
-            self._timer.start(self._next_interval_ms())
+        self._dirty = False
+        running = self.session.poll()
+        if not running:
+            return  # run_ended drew the final state
+        if self._dirty:
+            self._measure_frame()
+            self._redraw()
+        self._timer.start(self._next_interval_ms())
+
+    def _on_records(self, run: Run, first: int) -> None:
+        self._dirty = True
+        for epoch, lr in run.lr_changes[self._drawn_changes:]:
+            self.loss_plot.add_lr_marker(float(epoch), lr)
+        self._drawn_changes = len(run.lr_changes)
+        self.log.append_lines(self.session.log_lines(first))
+
+    def _on_run_ended(self, run: Run) -> None:
+        self._timer.stop()
+        end = run.end
+        assert end is not None
+        if run.epochs_done:
+            self._redraw(everything=True)  # the final state, whatever tick this is
+        if run.end is not None and run.epochs_done:
+            self.log.append_lines(self.session.log_lines(run.epochs_done))  # the predictions
+        self.loss_plot.set_current_name(run.label())
+        self.controls.pause_button.setText("Pause")
+        self.readouts.set_progress(run.epochs_done, run.config.epochs, exact=True)
+        self._update_enabled()
+        if end.status == "diverged":
+            self.banner.show_divergence(end.reason, end.explanation)
+        elif end.status == "error":
+            self.message.show_message(end.reason, end.explanation)
+            self._setup_problem = False
+        self._status(f"Run {end.status}: {end.reason}" if end.reason else f"Run {end.status}")
+        self.runFinished.emit(end.status)
+
+    def _on_paused(self, paused: bool) -> None:
+        self.controls.pause_button.setText("Resume" if paused else "Pause")
 
     def _measure_frame(self) -> None:
         """Fold the GUI thread's CPU time since the last redraw into the frame cost.
@@ -338,18 +376,14 @@ class TrainingLab(QtWidgets.QWidget):
         budgeted = 1000.0 * self._frame_cost / REDRAW_BUDGET
         return int(min(max(budgeted, MIN_REDRAW_INTERVAL_MS), MAX_REDRAW_INTERVAL_MS))
 
-    def _mark_lr_changes(self, start: int) -> None:
-        lrs = self.history.column("lr")[start:]
-        previous = np.concatenate(([self._last_lr], lrs[:-1]))
-        epochs = self.history.column("epoch")[start:]
-        for i in np.flatnonzero(lrs != previous):
-            self.loss_plot.add_lr_marker(float(epochs[i]), float(lrs[i]))
-        self._last_lr = float(lrs[-1])
-
     def _redraw(self, everything: bool = False) -> None:
-        h = self.history
+        run = self.session.current
+        if run is None or not run.epochs_done:
+            return
+        h = run.history
         epochs = h.column("epoch")
         self.loss_plot.set_current(epochs, h.column("loss"))
+        self.loss_plot.set_records(epochs, h.column("loss"), h.column("w"), h.column("b"))
         self._tick += 1
         # The side plots change slowly: one of them per tick, in turn, so a frame repaints two
         # plots, not four (each plot's repaint costs 1-2 ms of GIL-holding GUI time).
@@ -362,54 +396,31 @@ class TrainingLab(QtWidgets.QWidget):
             self.lr_plot.set_current(epochs, h.column("lr"))
         else:
             self.lr_plot.set_current_data(epochs, h.column("lr"))  # keeps getData() current
-        self.readouts.show_values(
-            h.last("epoch"), h.last("loss"), h.last("w"), h.last("b"),
-            h.last("w_grad"), h.last("b_grad"))
-        if self._run_config is not None:
-            self.readouts.set_progress(len(h), self._run_config.epochs)
+        self._show_readout()
+        if everything or self.session.speed is not None:  # cheap at a watchable pace only
+            self.readouts.show_predictions(*self.session.predictions())
+        self.readouts.set_progress(len(h), run.config.epochs)
 
-    def _finish(self, end: RunEnd) -> None:
-        worker, self._worker = self._worker, None
-        self._timer.stop()
-        if worker is not None:
-            worker.join(1.0)  # it has returned its RunEnd; this only reaps the thread
-        self.controls.pause_button.setText("Pause")
-        if self._run_config is not None:
-            self.readouts.set_progress(len(self.history), self._run_config.epochs, exact=True)
-        self._update_enabled()
-        if end.status == "diverged":
-            self.banner.show_divergence(end.reason, end.explanation)
-        elif end.status == "error":
-            self.message.show_message(end.reason, end.explanation)
-        self._status(f"Run {end.status}: {end.reason}" if end.reason else f"Run {end.status}")
-        self.runFinished.emit(end.status)
+    def _show_readout(self) -> None:
+        readout = self.session.readout()
+        if readout is not None:
+            self.readouts.show_readout(readout)
 
     # ----- controls -----------------------------------------------------------------------------
     @QtCore.Slot()
     def _toggle_pause(self) -> None:
-        worker = self._worker
-        if worker is None:
+        if not self.session.is_running():
             return
-        if worker.control.paused:
-            worker.control.resume()
-            self.controls.pause_button.setText("Pause")
+        if self.session.paused:
+            self.session.resume()
         else:
-            worker.control.pause()
-            self.controls.pause_button.setText("Resume")
+            self.session.pause()
 
     @QtCore.Slot()
     def _step(self) -> None:
-        if self._worker is None and not self._begin_run(paused=True):
+        if not self.session.is_running() and not self._begin_run(paused=True):
             return
-        assert self._worker is not None
-        self._worker.control.step()  # one epoch, then paused
-        self.controls.pause_button.setText("Resume")
-
-    @QtCore.Slot(float)
-    def _on_lr_changed(self, lr: float) -> None:
-        # Live: the loop reads control.lr before each epoch, so this applies from the next one.
-        if self._worker is not None:
-            self._worker.control.lr = lr
+        self.session.step()  # one epoch, then paused
 
     @QtCore.Slot()
     def _lower_lr_and_restart(self) -> None:
@@ -418,74 +429,104 @@ class TrainingLab(QtWidgets.QWidget):
         self.start()
 
     @QtCore.Slot()
-    def _on_setup_changed(self, *_args) -> None:
-        self._update_enabled()
-        if self._worker is None:
-            self._setup_debouncer.throttle()
-
-    @QtCore.Slot()
     def _on_points_edited(self) -> None:
-        self._custom_points = self.data_plot.points.points_xy()
-        self._setup_debouncer.throttle()
+        try:
+            self.session.set_custom_points(self.data_plot.points.points_xy())
+        except ValueError as exc:
+            self.message.show_message("Those points were not applied.", str(exc))
+
+    def _on_setup_changed(self, _config: TrainConfig) -> None:
+        self.controls.show_setup(self.session.config, self.session.data)
+        self._update_enabled()
+        if not self.session.is_running():
+            self._refresh_setup()
+            self._setup_debouncer.throttle()
 
     def _update_enabled(self) -> None:
         c = self.controls
-        idle = self._worker is None
-        manual = c.optimizer_combo.currentText() == "Manual"
-        noisy = c.dataset_key() == "noisy"
+        idle = not self.session.is_running()
+        config, kind = self.session.config, self.session.data.kind
+        manual = config.optimizer == "Manual"
         for widget in (c.dataset_combo, c.seed_spin, c.w0_spin, c.b0_spin, c.loss_combo,
                        c.optimizer_combo, c.batch_spin, c.epochs_spin, c.forget_zero_grad_check,
                        c.start_button):
             widget.setEnabled(idle)
-        c.points_spin.setEnabled(idle and noisy)
-        c.noise_spin.setEnabled(idle and noisy)
+        c.points_spin.setEnabled(idle and kind == "noisy")
+        c.noise_spin.setEnabled(idle and kind == "noisy")
         c.out_of_place_check.setEnabled(idle and manual)
         c.new_optimizer_check.setEnabled(idle and not manual)
         c.pause_button.setEnabled(not idle)
         c.stop_button.setEnabled(not idle)
-        c.custom_hint.setVisible(c.dataset_key() == "custom")
-        self.data_plot.set_editable(idle and c.dataset_key() == "custom")
+        c.custom_hint.setVisible(kind == "custom")
+        self.data_plot.set_editable(idle and kind == "custom")
 
-    # ----- dataset, landscape and the idle readouts ----------------------------------------------
-    def _dataset(self) -> Dataset:
-        c = self.controls
-        key = c.dataset_key()
-        if key == "noisy":
-            return noisy_line(c.points_spin.value(), noise=c.noise_spin.value(),
-                              seed=c.seed_spin.value())
-        if key == "custom":
-            return custom_dataset(self._custom_points)
-        return notebook_dataset()
+    # ----- earlier runs, setup, landscape and the idle readouts ----------------------------------
+    def _show_earlier(self) -> None:
+        """Draw the session's earlier runs (names from the model: what each run really was)."""
+        self.loss_plot.clear_earlier()
+        for run in self.session.earlier:
+            h = run.history
+            self.loss_plot.add_earlier(run.label(), h.column("epoch").copy(),
+                                       h.column("loss").copy())
 
-    @QtCore.Slot()
+    def _show_loaded_run(self) -> None:
+        """A session handed over with a finished run (a loaded one): draw it as it ended."""
+        run = self.session.current
+        if run is None or not run.epochs_done or self.session.is_running():
+            return
+        self.loss_plot.set_current_name(run.label())
+        self.loss_plot.set_epochs(run.config.epochs)
+        self.lr_plot.set_epochs(run.config.epochs)
+        for epoch, lr in run.lr_changes:
+            self.loss_plot.add_lr_marker(float(epoch), lr)
+        self._drawn_changes = len(run.lr_changes)
+        self._redraw(everything=True)
+        self.log.append_lines(self.session.log_lines())
+
     def _refresh_setup(self) -> None:
-        """Redraw what depends on the setup: points, landscape, and (with no run) the readouts."""
-        config = self._run_config if self._worker is not None else self.config()
+        """What follows the setup at once: points, the start (or the run), banners, readouts."""
+        session = self.session
+        config = session.config
         dataset = config.dataset
         self.data_plot.set_points(dataset.x, dataset.y)
-        start = (config.w0, config.b0)
         try:
             dataset.validate()
         except ValueError as exc:
             self.message.show_message("This dataset cannot be trained.", str(exc))
+            self._setup_problem = True
             return
-        if self.message.isVisible() and self._run_config is None:
+        if self._setup_problem:  # points are back: the old complaint no longer holds
             self.message.hide()
-        optimum = least_squares_fit(dataset.x, dataset.y)
+            self._setup_problem = False
+        if session.shows_run():
+            self._redraw(everything=True)
+            return
+        # The setup no longer matches the run on screen: show the new starting point, and drop
+        # what belonged to the old run's surface (its path and its divergence).
+        self.landscape_plot.set_path(np.empty(0), np.empty(0))
+        self.banner.hide()
+        self.readouts.show_predictions("", "")
+        self._show_readout()
+        self.data_plot.set_line(config.w0, config.b0)
+
+    @QtCore.Slot()
+    def _refresh_landscape(self) -> None:
+        """The loss surface for the setup's data and loss (debounced: it costs a few ms)."""
+        if self.session.is_running():
+            return
+        config = self.session.config
+        try:
+            config.dataset.validate()
+        except ValueError:
+            return
+        start = (config.w0, config.b0)
+        optimum = least_squares_fit(config.dataset.x, config.dataset.y)
         w_range, b_range = landscape_window(start, optimum)
-        self.landscape_plot.set_landscape(*loss_landscape(dataset, config.loss, w_range, b_range))
+        self.landscape_plot.set_landscape(
+            *loss_landscape(config.dataset, config.loss, w_range, b_range))
         self.landscape_plot.set_marks(start, optimum)
-        if not len(self.history):
-            _, _, at_start = loss_landscape(dataset, config.loss, (start[0],) * 2,
-                                            (start[1],) * 2, n=2)
-            self.readouts.show_values(0, float(at_start[0, 0]), *start, 0.0, 0.0)
-            self.data_plot.set_line(*start)
 
     # ----- small helpers ------------------------------------------------------------------------
-    @staticmethod
-    def _legend_name(config: TrainConfig) -> str:
-        return f"{config.optimizer}, lr {config.lr:g}"
-
     def _status(self, text: str) -> None:
         window = self.window()
         if isinstance(window, QtWidgets.QMainWindow):

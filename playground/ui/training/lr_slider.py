@@ -31,7 +31,7 @@ class LearningRateControl(QtWidgets.QWidget):
 
     lrChanged = QtCore.Signal(float)
 
-    def __init__(self, lr: float = 0.001, parent: QtWidgets.QWidget | None = None) -> None:
+    def __init__(self, lr: float = LR_MIN, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
         self.spin = LrSpinBox()
         self.spin.setObjectName("lrSpin")

@@ -1,7 +1,9 @@
-"""The Training Lab's readouts row, its divergence banner and its error message.
+"""The Training Lab's readouts row, its notebook log, its divergence banner and error message.
 
 Each readout value is its own QLabel holding only a number (captions are separate labels): its
 text() is exact (float() gives back the value torch holds), and it paints the short float32 form.
+A caption under them says which parameters they are (the start, or after which epoch), and
+`predictionsLabel` shows the notebook's `print(y_predicted)`.
 """
 
 from __future__ import annotations
@@ -10,7 +12,10 @@ import html
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from playground.core.training.session import Readout
 from playground.ui.widgets.number_text import ExactNumberLabel
+
+LOG_MAX_LINES = 20_000  # the window keeps the newest lines; Copy takes the whole log
 
 READOUTS = (
     ("epochLabel", "epoch", "The epoch just trained, counted from 0 like the notebook's loop."),
@@ -69,6 +74,32 @@ class Readouts(QtWidgets.QWidget):
         self.log_y_check.setToolTip(
             "Plot the loss on a log scale: a steady exponential decrease becomes a straight line.")
         grid.addWidget(self.log_y_check, 0, 7, 2, 1)
+        self.caption = QtWidgets.QLabel()
+        self.caption.setObjectName("readoutsCaption")
+        self.caption.setWordWrap(True)
+        self.caption.setToolTip("Which parameters the readouts and the fitted line show.")
+        grid.addWidget(self.caption, 2, 0, 1, 8)
+        predictions_caption = QtWidgets.QLabel("print(y_predicted)")
+        predictions_caption.setFont(digits)
+        self.predictions = QtWidgets.QLabel()
+        self.predictions.setObjectName("predictionsLabel")
+        self.predictions.setFont(digits)
+        self.predictions.setTextInteractionFlags(
+            QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.predictions_note = QtWidgets.QLabel()
+        self.predictions_note.setObjectName("predictionsNote")
+        tip = ("The notebook's last output: the prediction w·x + b of the last epoch's forward "
+               "pass, made with w and b before that epoch's update (so not the fitted line).")
+        for label in (predictions_caption, self.predictions, self.predictions_note):
+            label.setToolTip(tip)
+        self.predictions_row = QtWidgets.QWidget()
+        row = QtWidgets.QHBoxLayout(self.predictions_row)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(predictions_caption)
+        row.addWidget(self.predictions)
+        row.addWidget(self.predictions_note, 1)
+        grid.addWidget(self.predictions_row, 3, 0, 1, 8)
+        self.predictions_row.hide()
         self.progress = QtWidgets.QProgressBar()
         self.progress.setObjectName("progressBar")
         self.progress.setToolTip("Epochs trained out of the run's total.")
@@ -83,6 +114,18 @@ class Readouts(QtWidgets.QWidget):
         for name, value in (("lossLabel", loss), ("wLabel", w), ("bLabel", b),
                             ("wGradLabel", w_grad), ("bGradLabel", b_grad)):
             v[name].set_number(value)
+
+    def show_readout(self, readout: Readout) -> None:
+        """The session's readout: the numbers, and a caption saying which parameters they are."""
+        self.show_values(readout.epoch or 0, readout.loss, readout.w, readout.b,
+                         readout.w_grad, readout.b_grad)
+        self.caption.setText(readout.caption)
+
+    def show_predictions(self, text: str, note: str) -> None:
+        """`print(y_predicted)` as the notebook prints it, and which parameters made it."""
+        self.predictions.setText(text)
+        self.predictions_note.setText(f"({note})" if note else "")
+        self.predictions_row.setVisible(bool(text))
 
     def set_progress(self, done: int, total: int, exact: bool = False) -> None:
         """Move the bar in steps of 1% of the run (and at its ends), and let it paint with the
@@ -109,6 +152,40 @@ class Readouts(QtWidgets.QWidget):
         super().changeEvent(event)
         if event.type() == QtCore.QEvent.Type.FontChange:
             self._fit_widths()
+
+
+class TrainingLog(QtWidgets.QWidget):
+    """The notebook-style log (`trainingLog`, read-only) and its copy button (`copyLogButton`)."""
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.text = QtWidgets.QPlainTextEdit()
+        self.text.setObjectName("trainingLog")
+        self.text.setReadOnly(True)
+        self.text.setFont(_fixed_digits_font())
+        self.text.setMaximumBlockCount(LOG_MAX_LINES)  # a million-epoch run stays light
+        self.text.setLineWrapMode(QtWidgets.QPlainTextEdit.LineWrapMode.NoWrap)
+        self.text.setToolTip(
+            "What the notebook's loop prints: the epoch and its loss tensor every 10 epochs, "
+            "then print(y_predicted) once the run ends.")
+        self.copy_button = QtWidgets.QPushButton("Copy log")
+        self.copy_button.setObjectName("copyLogButton")
+        self.copy_button.setToolTip("Copy the whole log to the clipboard.")
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(0, 2, 0, 0)
+        layout.addWidget(self.text, 1)
+        row = QtWidgets.QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(self.copy_button)
+        layout.addLayout(row)
+
+    def clear(self) -> None:
+        self.text.clear()
+
+    def append_lines(self, lines: list[str]) -> None:
+        """Append lines in one edit (one layout pass, however many lines)."""
+        if lines:
+            self.text.appendPlainText("\n".join(lines))
 
 
 class _Notice(QtWidgets.QFrame):

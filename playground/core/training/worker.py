@@ -1,9 +1,10 @@
 """Runs the core's `train()` generator on a background thread and hands records over in batches.
 
 A plain `threading.Thread` with a lock-protected list, no Qt signals: the worker appends one
-tuple of floats per epoch and the GUI's redraw timer swaps the whole list out at <= 60 Hz, so a
-loop doing thousands of epochs a second never floods the event loop, and nothing Qt lives on the
-worker thread (so there is no QThread to be "destroyed while still running").
+tuple of floats per epoch and its owner (the TrainingSession, polled by the GUI's redraw timer)
+swaps the whole list out at <= 60 Hz, so a loop doing thousands of epochs a second never floods
+the event loop, and nothing Qt lives on the worker thread (no QThread to be "destroyed while
+still running").
 """
 
 from __future__ import annotations
@@ -11,18 +12,10 @@ from __future__ import annotations
 import contextlib
 import threading
 
-from playground.core.training import (
-    RunEnd,
-    TrainConfig,
-    TrainControl,
-    configure_worker_thread,
-    train,
-    warm_up,
-)
-
-# Column order of a record tuple, shared with the GUI's buffers.
-FIELDS = ("epoch", "loss", "w", "b", "lr", "w_grad", "b_grad")
-_NAN = float("nan")
+from playground.core.training import loop
+from playground.core.training.config import TrainConfig
+from playground.core.training.history import record_row
+from playground.core.training.loop import RunEnd, TrainControl
 
 _warm_lock = threading.Lock()
 _warm_thread: threading.Thread | None = None
@@ -41,7 +34,7 @@ def warm_up_in_background() -> threading.Thread:
 def _warm() -> None:
     # A failed warm-up only costs time on the first run; the run itself reports real errors.
     with contextlib.suppress(Exception):
-        warm_up()
+        loop.warm_up()
 
 
 class TrainingWorker:
@@ -85,8 +78,9 @@ class TrainingWorker:
     def _run(self) -> None:
         end: RunEnd
         try:
-            configure_worker_thread()
-            generator = train(self.config, self.control)
+            loop.configure_worker_thread()
+            # Looked up on the module at run time, so a test can swap in a failing loop.
+            generator = loop.train(self.config, self.control)
             lock = self._lock
             while True:
                 try:
@@ -94,10 +88,7 @@ class TrainingWorker:
                 except StopIteration as stop:
                     end = stop.value
                     break
-                # A grad is None when torch has none (the out-of-place pitfall): NaN in a float column.
-                wg = _NAN if r.w_grad is None else r.w_grad
-                bg = _NAN if r.b_grad is None else r.b_grad
-                row = (float(r.epoch), r.loss, r.w, r.b, r.lr, wg, bg)
+                row = record_row(r)
                 with lock:
                     # drain() swaps the list out, so append to whichever list is current.
                     self._records.append(row)

@@ -20,36 +20,15 @@ from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Callable, Generator
-from dataclasses import dataclass, field
+import time
+from collections.abc import Generator
+from dataclasses import dataclass, fields
+from typing import Any
 
 import torch
-import torch.nn.functional as F
 
-from playground.core.datasets import Dataset, custom_dataset, noisy_line, notebook_dataset
-from playground.core.landscape import loss_landscape
-from playground.core.training_export import export_script
-
-__all__ = [
-    "LOSSES",
-    "OPTIMIZERS",
-    "Dataset",
-    "EpochRecord",
-    "RunEnd",
-    "TrainConfig",
-    "TrainControl",
-    "configure_worker_thread",
-    "custom_dataset",
-    "export_script",
-    "loss_landscape",
-    "noisy_line",
-    "notebook_dataset",
-    "train",
-    "warm_up",
-]
-
-OPTIMIZERS = ("Manual", "SGD", "Momentum", "Adam", "RMSprop", "Adagrad")
-LOSSES = ("MSE", "L1", "Huber")
+from playground.core.training.config import TrainConfig, check_lr
+from playground.core.training.tables import LOSS_SPECS, OPTIMIZER_SPECS
 
 DIVERGENCE_FACTOR = 1e6
 OUT_OF_PLACE_EXPLANATION = (
@@ -57,71 +36,25 @@ OUT_OF_PLACE_EXPLANATION = (
     "update in place under torch.no_grad()"
 )
 
-_LOSS_FUNCTIONS: dict[str, Callable[..., torch.Tensor]] = {
-    "MSE": F.mse_loss,
-    "L1": F.l1_loss,
-    "Huber": F.huber_loss,
-}
-
-
-@dataclass(frozen=True)
-class TrainConfig:
-    """Everything that defines a run; frozen so a finished run's config can be kept beside it."""
-
-    dataset: Dataset = field(default_factory=notebook_dataset)
-    w0: float = 1.0
-    b0: float = 1.0
-    loss: str = "MSE"
-    optimizer: str = "SGD"
-    lr: float = 0.001
-    epochs: int = 100
-    batch_size: int | None = None  # None (or >= the number of points) = full batch, no shuffle
-    seed: int = 0
-    forget_zero_grad: bool = False
-    out_of_place_update: bool = False  # only used by "Manual"; ignored for torch optimisers
-    new_optimizer_each_epoch: bool = False  # no effect on "Manual", which has no optimiser
-
-    def validate(self) -> None:
-        """Raise ValueError naming the first setting that cannot be trained."""
-        self.dataset.validate()
-        if self.loss not in LOSSES:
-            raise ValueError(f"unknown loss {self.loss!r}; choose one of {', '.join(LOSSES)}")
-        if self.optimizer not in OPTIMIZERS:
-            raise ValueError(
-                f"unknown optimizer {self.optimizer!r}; choose one of {', '.join(OPTIMIZERS)}"
-            )
-        _check_lr(self.lr)
-        if not (math.isfinite(self.w0) and math.isfinite(self.b0)):
-            raise ValueError("initial w and b must be finite numbers")
-        if self.epochs < 1:
-            raise ValueError(f"epochs must be at least 1, got {self.epochs}")
-        if self.batch_size is not None and self.batch_size < 1:
-            raise ValueError(f"batch size must be at least 1 (or None), got {self.batch_size}")
-
-
-def _check_lr(lr: float) -> float:
-    lr = float(lr)
-    if not (math.isfinite(lr) and lr > 0):
-        raise ValueError(f"learning rate must be a finite number > 0, got {lr}")
-    return lr
-
 
 class TrainControl:
     """Thread-safe live controls, read by train() between epochs.
 
     Plain values the loop reads (a worker's slots would never run while its loop is busy,
-    DESIGN.md section 3); an Event wakes a paused loop at once instead of waiting a poll.
+    DESIGN.md section 3). A Condition wakes a paused or pacing loop at once; `held` is set while
+    the loop is parked by a pause, so a caller can wait for "paused" instead of sleeping.
+    `epochs_per_second` paces the loop (None: full speed, no waiting at all).
     """
 
-    _POLL_SECONDS = 0.05
-
-    def __init__(self, lr: float) -> None:
-        self._lr = _check_lr(lr)
-        self._lock = threading.Lock()
-        self._wake = threading.Event()
+    def __init__(self, lr: float, epochs_per_second: float | None = None) -> None:
+        self._lr = check_lr(lr)
+        self._cond = threading.Condition()
         self._paused = False
         self._stopped = False
         self._steps = 0
+        self._rate = _check_rate(epochs_per_second)
+        self._next_at = 0.0  # time.monotonic() before which a paced epoch may not start
+        self.held = threading.Event()  # set while the loop waits, paused, between epochs
 
     @property
     def lr(self) -> float:
@@ -131,7 +64,18 @@ class TrainControl:
     @lr.setter
     def lr(self, value: float) -> None:
         # A single float assignment is atomic in CPython, so the loop reads it without a lock.
-        self._lr = _check_lr(value)
+        self._lr = check_lr(value)
+
+    @property
+    def epochs_per_second(self) -> float | None:
+        return self._rate
+
+    @epochs_per_second.setter
+    def epochs_per_second(self, value: float | None) -> None:
+        with self._cond:
+            self._rate = _check_rate(value)
+            self._next_at = 0.0  # the new speed applies from the next epoch, not after a wait
+            self._cond.notify_all()
 
     @property
     def paused(self) -> bool:
@@ -143,48 +87,80 @@ class TrainControl:
 
     def pause(self) -> None:
         """Hold the loop before its next epoch."""
-        with self._lock:
+        with self._cond:
             self._paused = True
-            self._wake.clear()
+            self._cond.notify_all()
 
     def resume(self) -> None:
         """Let the loop run freely again (pending single steps are dropped)."""
-        with self._lock:
+        with self._cond:
             self._paused = False
             self._steps = 0
-            self._wake.set()
+            self.held.clear()
+            self._cond.notify_all()
 
     def step(self) -> None:
         """Run exactly one more epoch, then stay paused (pauses a running loop too)."""
-        with self._lock:
+        with self._cond:
             self._paused = True
             self._steps += 1
-            self._wake.set()
+            self.held.clear()  # held again only once that epoch is done
+            self._cond.notify_all()
 
     def stop(self) -> None:
         """End the run before its next epoch with RunEnd("stopped")."""
-        with self._lock:
+        with self._cond:
             self._stopped = True
-            self._wake.set()
+            self._cond.notify_all()
+
+    def wait_paused(self, timeout: float) -> bool:
+        """Block until the loop is parked by a pause (True), or the timeout passes (False)."""
+        return self.held.wait(timeout)
 
     def wait_for_epoch(self) -> bool:
-        """Block while paused; True when the next epoch may run, False once stopped."""
-        while True:
-            if self._stopped:
-                return False
-            if not self._paused:
-                return True
-            with self._lock:
-                if self._steps > 0:
-                    self._steps -= 1
+        """Block while paused or pacing; True when the next epoch may run, False once stopped."""
+        if not (self._paused or self._stopped or self._rate):
+            return True  # full speed: no lock on the hot path
+        with self._cond:
+            while True:
+                if self._stopped:
+                    self.held.clear()
+                    return False
+                if self._paused:
+                    if self._steps > 0:
+                        self._steps -= 1
+                        return True  # a single step is never paced
+                    self.held.set()
+                    self._cond.wait()
+                    continue
+                self.held.clear()
+                if not self._rate:
                     return True
-                self._wake.clear()
-            self._wake.wait(self._POLL_SECONDS)
+                now = time.monotonic()
+                if now < self._next_at:
+                    self._cond.wait(self._next_at - now)  # stop, pause or a new speed wake it
+                    continue
+                # Late by a wake-up's jitter: keep the rhythm; late by more: no burst to catch up.
+                period = 1.0 / self._rate
+                self._next_at = max(self._next_at, now - 0.5 * period) + period
+                return True
+
+
+def _check_rate(rate: float | None) -> float | None:
+    if rate is None or rate == 0:
+        return None
+    rate = float(rate)
+    if not (math.isfinite(rate) and rate > 0):
+        raise ValueError(f"epochs per second must be a finite number > 0 (or None), got {rate}")
+    return rate
 
 
 @dataclass(frozen=True, slots=True)  # slots: ~4x cheaper to build, one per epoch
 class EpochRecord:
-    """One epoch, as plain floats: loss before the update, w and b after it."""
+    """One epoch, as plain floats: loss before the update, w and b after it.
+
+    Its fields, in order, are the columns of a run's history (RunHistory).
+    """
 
     epoch: int
     loss: float
@@ -195,6 +171,9 @@ class EpochRecord:
     b_grad: float | None
 
 
+RECORD_COLUMNS: tuple[str, ...] = tuple(f.name for f in fields(EpochRecord))
+
+
 @dataclass(frozen=True)
 class RunEnd:
     """Why a run ended: "completed", "stopped", "diverged" or "error"."""
@@ -202,6 +181,39 @@ class RunEnd:
     status: str
     reason: str
     explanation: str = ""
+
+    def to_dict(self) -> dict[str, str]:
+        return {"status": self.status, "reason": self.reason, "explanation": self.explanation}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RunEnd:
+        return cls(str(data["status"]), str(data.get("reason", "")),
+                   str(data.get("explanation", "")))
+
+
+@dataclass(frozen=True)
+class PointEval:
+    """The loss and its gradients at one (w, b), over every point (a full-batch forward)."""
+
+    loss: float
+    w_grad: float
+    b_grad: float
+
+
+def evaluate(config: TrainConfig, w: float, b: float) -> PointEval:
+    """Loss, dL/dw and dL/db at (w, b) on the config's data and loss, by torch autograd.
+
+    What the readouts show before any run: the real gradients of the starting point.
+    """
+    config.dataset.validate()
+    x = torch.tensor(config.dataset.x, dtype=torch.float32)
+    y = torch.tensor(config.dataset.y, dtype=torch.float32)
+    wt = torch.tensor([float(w)], dtype=torch.float32, requires_grad=True)
+    bt = torch.tensor([float(b)], dtype=torch.float32, requires_grad=True)
+    with torch.enable_grad():
+        loss = LOSS_SPECS[config.loss].function(wt * x + bt, y)
+        loss.backward()
+    return PointEval(loss.item(), wt.grad.item(), bt.grad.item())
 
 
 def configure_worker_thread() -> None:
@@ -217,20 +229,6 @@ def warm_up() -> None:
     with torch.enable_grad():
         (p * 2.0).sum().backward()
     torch.optim.SGD([p], lr=0.1).step()
-
-
-def _make_optimizer(name: str, params: list[torch.Tensor], lr: float) -> torch.optim.Optimizer:
-    if name == "SGD":
-        return torch.optim.SGD(params, lr=lr)
-    if name == "Momentum":
-        return torch.optim.SGD(params, lr=lr, momentum=0.9)
-    if name == "Adam":
-        return torch.optim.Adam(params, lr=lr)
-    if name == "RMSprop":
-        return torch.optim.RMSprop(params, lr=lr)
-    if name == "Adagrad":
-        return torch.optim.Adagrad(params, lr=lr)
-    raise ValueError(f"unknown optimizer {name!r}")
 
 
 def train(
@@ -264,9 +262,9 @@ def _run(
     n_points = x.shape[0]
     w = torch.tensor([config.w0], dtype=torch.float32, requires_grad=True)
     b = torch.tensor([config.b0], dtype=torch.float32, requires_grad=True)
-    loss_fn = _LOSS_FUNCTIONS[config.loss]
+    loss_fn = LOSS_SPECS[config.loss].function
     lr = config.lr if control is None else control.lr
-    optimizer = None if manual else _make_optimizer(config.optimizer, [w, b], lr)
+    optimizer = None if manual else OPTIMIZER_SPECS[config.optimizer].make([w, b], lr)
     opt_lr = lr
     batch_size = config.batch_size
     mini_batches = batch_size is not None and batch_size < n_points
@@ -282,7 +280,7 @@ def _run(
         if optimizer is not None:
             if config.new_optimizer_each_epoch:
                 # The notebook's mistake: a fresh optimiser forgets momentum / Adam state.
-                optimizer = _make_optimizer(config.optimizer, [w, b], lr)
+                optimizer = OPTIMIZER_SPECS[config.optimizer].make([w, b], lr)
                 opt_lr = lr
             elif lr != opt_lr:
                 for group in optimizer.param_groups:

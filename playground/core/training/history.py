@@ -2,15 +2,30 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from operator import attrgetter
+
 import numpy as np
 
-from playground.ui.training.worker import FIELDS
+from playground.core.training.loop import RECORD_COLUMNS, EpochRecord
 
+FIELDS = RECORD_COLUMNS  # a row's column order: EpochRecord's fields
 _COLUMN = {name: i for i, name in enumerate(FIELDS)}
+_NAN = float("nan")
+_as_tuple = attrgetter(*FIELDS)
+
+
+def record_row(record: EpochRecord) -> tuple[float, ...]:
+    """An EpochRecord as a row of floats in FIELDS order; a None grad becomes NaN."""
+    row = _as_tuple(record)
+    if None in row:  # the out-of-place pitfall: torch has no grad to show
+        row = tuple(_NAN if v is None else v for v in row)
+    return row
 
 
 class RunHistory:
-    """Columns epoch, loss, w, b, lr, w_grad, b_grad; capacity doubles so appends are O(1) amortised.
+    """Columns named by EpochRecord's fields (epoch, loss, w, b, lr, w_grad, b_grad); capacity
+    doubles so appends are O(1) amortised.
 
     Rows are stored column-major so each column is a contiguous view (no copy per redraw).
     """
@@ -25,7 +40,7 @@ class RunHistory:
     def clear(self) -> None:
         self._n = 0
 
-    def extend(self, rows: list[tuple[float, ...]]) -> None:
+    def extend(self, rows: Sequence[tuple[float, ...]]) -> None:
         """Append a batch of record tuples (in FIELDS order)."""
         if not rows:
             return
@@ -55,3 +70,14 @@ class RunHistory:
     def copy_columns(self, *names: str) -> tuple[np.ndarray, ...]:
         """Owned copies, for keeping a finished run on screen after this buffer is reused."""
         return tuple(self._data[_COLUMN[n], : self._n].copy() for n in names)
+
+    def rows(self) -> list[tuple[float, ...]]:
+        """Every row as plain floats (for saving; NaN stands for a missing grad)."""
+        return [tuple(row) for row in self._data[:, : self._n].T.tolist()]
+
+    def copy(self) -> RunHistory:
+        """An independent copy (an earlier run keeps its own columns)."""
+        other = RunHistory(self._n)
+        other._data[:, : self._n] = self._data[:, : self._n]
+        other._n = self._n
+        return other

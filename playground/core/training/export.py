@@ -1,0 +1,158 @@
+"""Turn a Training Lab run into a plain-torch script that prints what the window showed.
+
+The script runs as many epochs as the run did (a stopped or diverged run stops where it stopped),
+switches the learning rate at the epochs where it was changed live, prints `epoch N loss L` per
+epoch, the notebook's `print(y_predicted)`, and the final loss, w and b exactly.
+
+Everything interpolated into the script is a repr of a float/int or a line from the optimiser and
+loss tables (the names are checked by config.validate()), so a dataset name cannot inject code.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Mapping, Sequence
+
+from playground.core.training.config import TrainConfig
+from playground.core.training.tables import LOSS_SPECS, OPTIMIZER_SPECS
+
+
+def _wrap(body: str) -> str:
+    return textwrap.fill(body, width=90, initial_indent="    ", subsequent_indent="    ")
+
+
+def _float_list(name: str, values: Sequence[float]) -> str:
+    body = ", ".join(repr(float(v)) for v in values)
+    return f"{name} = [\n{_wrap(body)},\n]"
+
+
+def _changes_dict(changes: Mapping[int, float]) -> str:
+    body = ", ".join(f"{int(e)}: {float(v)!r}" for e, v in sorted(changes.items()))
+    return f"lr_changes = {{\n{_wrap(body)},\n}}"
+
+
+def lr_changes_from_schedule(schedule: Sequence[float]) -> dict[int, float]:
+    """{epoch: new lr} for each epoch whose rate differs from the epoch before it."""
+    return {i: float(v) for i, v in enumerate(schedule) if i and v != schedule[i - 1]}
+
+
+def _update_lines(config: TrainConfig) -> list[str]:
+    """The update step after backward, as the loop body's lines (unindented)."""
+    zero = not config.forget_zero_grad
+    if config.optimizer == "Manual":
+        if config.out_of_place_update:
+            return [
+                "# Pitfall: rebinding w makes it a new non-leaf tensor; its .grad is None from",
+                "# now on, so next epoch `lr * w.grad` raises (and torch warns about .grad).",
+                "w = w - lr * w.grad",
+                "b = b - lr * b.grad",
+            ]
+        lines = ["with torch.no_grad():", "    w -= lr * w.grad", "    b -= lr * b.grad"]
+        if zero:
+            return [*lines, "w.grad.zero_()", "b.grad.zero_()"]
+        return [*lines, "# Pitfall: no w.grad.zero_(), so gradients accumulate across epochs."]
+    lines = ["optimizer.step()"]
+    if zero:
+        return [*lines, "optimizer.zero_grad()"]
+    return [*lines, "# Pitfall: no optimizer.zero_grad(), so gradients accumulate across epochs."]
+
+
+def export_script(
+    config: TrainConfig,
+    lr_schedule: Sequence[float] | None = None,
+    *,
+    epochs: int | None = None,
+    lr_changes: Mapping[int, float] | None = None,
+    note: str = "",
+) -> str:
+    """A runnable plain-torch .py reproducing `train(config)` epoch by epoch.
+
+    `epochs` is how many epochs to run (default: the config's); the learning rate starts at
+    config.lr and switches at each `lr_changes` epoch. `lr_schedule` (the rate each epoch used)
+    is the older spelling of the same and takes precedence. `note` is a comment line (one line).
+    """
+    config.validate()
+    first_lr = config.lr
+    if lr_schedule:
+        first_lr = float(lr_schedule[0])
+        lr_changes = lr_changes_from_schedule([float(v) for v in lr_schedule])
+    n_epochs = config.epochs if epochs is None else int(epochs)
+    changes = {int(e): float(v) for e, v in (lr_changes or {}).items() if 0 < int(e) < n_epochs}
+    loss_call = LOSS_SPECS[config.loss].export_call
+    manual = config.optimizer == "Manual"
+    mini = not config.full_batch
+    fresh_optimizer = not manual and config.new_optimizer_each_epoch
+    optimizer_line = "" if manual else OPTIMIZER_SPECS[config.optimizer].export_line()
+
+    head = [
+        '"""Exported from Gradient Playground: fit y_hat = w*x + b with plain torch."""',
+        "",
+        "import torch",
+        "import torch.nn.functional as F",
+        "",
+    ]
+    if note:
+        head.append("# " + " ".join(note.split()))
+    head += [
+        f"# dataset: {config.dataset.name!r}",
+        _float_list("x_values", config.dataset.x),
+        _float_list("y_values", config.dataset.y),
+        "x = torch.tensor(x_values, dtype=torch.float32)",
+        "y = torch.tensor(y_values, dtype=torch.float32)",
+        f"w = torch.tensor([{float(config.w0)!r}], dtype=torch.float32, requires_grad=True)",
+        f"b = torch.tensor([{float(config.b0)!r}], dtype=torch.float32, requires_grad=True)",
+        f"epochs = {n_epochs}",
+        f"lr = {first_lr!r}",
+    ]
+    if changes:
+        head.append("# The learning rate was changed during the run: {epoch: new rate}.")
+        head.append(_changes_dict(changes))
+    if mini:
+        head.append(f"batch_size = {int(config.batch_size)}")
+        head.append(f"generator = torch.Generator().manual_seed({int(config.seed)})")
+    if not manual and not fresh_optimizer:
+        head.append(f"optimizer = {optimizer_line}")
+    head.append("")
+
+    body: list[str] = []
+    if changes:
+        body += ["if epoch in lr_changes:", "    lr = lr_changes[epoch]"]
+        if not manual and not fresh_optimizer:
+            body += ["    for group in optimizer.param_groups:", '        group["lr"] = lr']
+    if fresh_optimizer:
+        body.append(
+            "# Pitfall (as the notebook does): a new optimiser every epoch loses its state."
+        )
+        body.append(f"optimizer = {optimizer_line}")
+    update = _update_lines(config)
+    if mini:
+        body += [
+            "y_predicted = w * x + b  # every point, with w and b before this epoch's steps",
+            "perm = torch.randperm(len(x), generator=generator)",
+            "total = 0.0",
+            "for start in range(0, len(x), batch_size):",
+            "    idx = perm[start : start + batch_size]",
+            f"    loss = {loss_call}(w * x[idx] + b, y[idx])",
+            "    loss.backward()",
+            *("    " + line for line in update),
+            "    total += loss.item() * idx.shape[0]",
+            "epoch_loss = total / len(x)",
+        ]
+    else:
+        body += [
+            "y_predicted = w * x + b",
+            f"loss = {loss_call}(y_predicted, y)",
+            "loss.backward()",
+            *update,
+            "epoch_loss = loss.item()",
+        ]
+    body.append('print(f"epoch {epoch} loss {epoch_loss:.6f}")')
+    loop = ["for epoch in range(epochs):", *("    " + line for line in body)]
+    tail = [
+        "",
+        "print(y_predicted)  # the last epoch's forward pass, before its update",
+        'print(f"final loss {epoch_loss!r}")',
+        'print(f"final w {w.item()!r} b {b.item()!r}")',
+        "",
+    ]
+    return "\n".join(head + loop + tail)

@@ -1,0 +1,464 @@
+"""TrainingSession: the Training Lab's model, everything a saved session would hold, with no Qt.
+
+It holds the setup (a TrainConfig and the DataSetup it draws its points from), the current run's
+records, up to five earlier runs with their configs and learning-rate changes, and the run's
+lifecycle on the plain worker thread. Views connect to `session.events` and call `poll()` from
+their redraw timer: every event fires on the thread that calls poll() or the method, never on
+the worker, so a Qt view can touch its widgets in the callbacks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from playground.core.events import Event
+from playground.core.training.config import TrainConfig, check_lr
+from playground.core.training.datasets import DataSetup, notebook_dataset
+from playground.core.training.export import export_script
+from playground.core.training.history import RunHistory
+from playground.core.training.loop import PointEval, RunEnd, TrainControl, evaluate
+from playground.core.training.notebook import log_lines, predictions_text
+from playground.core.training.worker import TrainingWorker
+
+MAX_EARLIER_RUNS = 5
+DEFAULT_SPEED = 30.0  # epochs per second: slow enough to watch, and to drag the lr meanwhile
+SPEEDS: tuple[float | None, ...] = (1.0, 3.0, 10.0, 30.0, 100.0, 300.0, 1000.0, None)
+FORMAT_VERSION = 1
+
+
+@dataclass
+class Run:
+    """One run: the config it started with, its records, how it ended, its live lr changes."""
+
+    config: TrainConfig
+    history: RunHistory = field(default_factory=RunHistory)
+    end: RunEnd | None = None  # None while it is still going
+    lr_changes: list[tuple[int, float]] = field(default_factory=list)  # (epoch, new rate)
+
+    @property
+    def epochs_done(self) -> int:
+        return len(self.history)
+
+    @property
+    def final_lr(self) -> float:
+        return self.lr_changes[-1][1] if self.lr_changes else self.first_lr
+
+    @property
+    def first_lr(self) -> float:
+        """The rate epoch 0 used (the config's, unless it was moved before epoch 0 ran)."""
+        return float(self.history.column("lr")[0]) if len(self.history) else self.config.lr
+
+    def label(self) -> str:
+        """What the run really was, for a legend: optimiser, lr (and its changes), the data."""
+        c = self.config
+        text = f"{c.optimizer}, lr {self.first_lr:g}"
+        changes = [change for change in self.lr_changes if change[0] > 0]
+        if changes:
+            text += f" → {changes[-1][1]:g} (lr changed"
+            text += f" {len(changes)}×)" if len(changes) > 1 else ")"
+        if c.loss != "MSE":
+            text += f", {c.loss} loss"
+        if not c.full_batch:
+            text += f", batch {c.batch_size}"
+        if c.dataset != notebook_dataset():
+            text += f", {c.dataset.name}"
+        pitfalls = [name for on, name in (
+            (c.forget_zero_grad, "no zero_grad"),
+            (c.optimizer == "Manual" and c.out_of_place_update, "out-of-place"),
+            (c.optimizer != "Manual" and c.new_optimizer_each_epoch, "new optimiser each epoch"),
+        ) if on]
+        if pitfalls:
+            text += ", " + ", ".join(pitfalls)
+        if self.end is not None and self.end.status in ("stopped", "diverged", "error"):
+            text += f", {self.end.status} after {self.epochs_done} epochs"
+        return text
+
+    def params_before_last(self) -> tuple[float, float]:
+        """w and b as the last epoch's forward pass saw them (before its update)."""
+        n = len(self.history)
+        if n >= 2:
+            return (float(self.history.column("w")[n - 2]), float(self.history.column("b")[n - 2]))
+        return self.config.w0, self.config.b0
+
+    def export_script(self) -> str:
+        """The plain-torch script of this run as it happened: its epochs, its lr changes."""
+        n = self.epochs_done
+        status = self.end.status if self.end is not None else "running"
+        epochs = n
+        note = ""
+        if status == "error":
+            epochs = n + 1  # the failing epoch, so the script raises what the run reported
+            note = f"The run failed at epoch {n}; this script fails there too."
+        elif status == "diverged":
+            note = f"The run diverged at epoch {n}; this script stops before it, as the run did."
+        elif status in ("stopped", "running"):
+            note = f"The run was {'stopped' if status == 'stopped' else 'at'} epoch {n}."
+        if n == 0 and status != "error":
+            epochs, note = self.config.epochs, ""  # nothing ran: the configured run
+        config = self.config.replace(lr=self.first_lr)
+        changes = {e: lr for e, lr in self.lr_changes if e > 0}
+        return export_script(config, epochs=epochs, lr_changes=changes, note=note)
+
+    def to_dict(self) -> dict[str, Any]:
+        rows = [[None if v != v else v for v in row] for row in self.history.rows()]  # NaN: None
+        return {
+            "config": self.config.to_dict(),
+            "records": rows,
+            "end": None if self.end is None else self.end.to_dict(),
+            "lr_changes": [[e, lr] for e, lr in self.lr_changes],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Run:
+        try:
+            history = RunHistory(len(data["records"]))
+            history.extend([tuple(float("nan") if v is None else float(v) for v in row)
+                            for row in data["records"]])
+            end = data.get("end")
+            run = cls(
+                TrainConfig.from_dict(data["config"]),
+                history,
+                RunEnd.from_dict(end) if end else RunEnd("stopped", "Loaded unfinished."),
+                [(int(e), float(lr)) for e, lr in data.get("lr_changes", [])],
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ValueError(f"a saved training run is malformed: {exc}") from exc
+        return run
+
+
+@dataclass(frozen=True)
+class Readout:
+    """What the readouts show, and which parameters they are."""
+
+    epoch: int | None  # None: no epoch trained yet (the starting point)
+    loss: float
+    w: float
+    b: float
+    w_grad: float
+    b_grad: float
+    caption: str
+
+
+class TrainingEvents:
+    """The session's events (core/events.py): fired on the caller's thread, never the worker's."""
+
+    def __init__(self) -> None:
+        self.setup_changed = Event()  # (config): the next run's setup changed
+        self.run_started = Event()  # (run)
+        self.records_arrived = Event()  # (run, index of the first new record)
+        self.run_ended = Event()  # (run): run.end says why
+        self.paused = Event()  # (bool): held between epochs, or running again
+        self.runs_changed = Event()  # (): the earlier runs changed (a start kept one, or reset)
+        self.speed_changed = Event()  # (epochs per second, or None for full speed)
+
+
+class TrainingSession:
+    """The Training Lab's model: setup, runs and the worker that trains (see the module doc)."""
+
+    def __init__(
+        self,
+        config: TrainConfig | None = None,
+        data: DataSetup | None = None,
+        speed: float | None = DEFAULT_SPEED,
+    ) -> None:
+        self.events = TrainingEvents()
+        config = config or TrainConfig()
+        if data is None:
+            # A given dataset other than the notebook's becomes custom points.
+            points = tuple(zip(config.dataset.x, config.dataset.y, strict=True))
+            data = DataSetup() if config.dataset == notebook_dataset() else DataSetup(
+                kind="custom", custom=points)
+            self._data = data
+            self._config = config
+        else:
+            data.validate()
+            self._data = data
+            self._config = config.replace(dataset=data.dataset(config.seed))
+        self._speed = _check_speed(speed)
+        self.current: Run | None = None
+        self.earlier: list[Run] = []  # oldest first, at most MAX_EARLIER_RUNS
+        self._worker: TrainingWorker | None = None
+        self._last_lr = self._config.lr
+
+    # ----- setup ---------------------------------------------------------------------------
+    @property
+    def config(self) -> TrainConfig:
+        """The setup: the TrainConfig the next start() trains with."""
+        return self._config
+
+    @property
+    def data(self) -> DataSetup:
+        return self._data
+
+    def update(self, **changes: Any) -> None:
+        """Change setup values (TrainConfig fields except dataset); lr reaches a running loop."""
+        if "dataset" in changes:
+            raise ValueError("set the data with set_data() or set_custom_points()")
+        config = self._config.replace(**changes)
+        if "lr" in changes:
+            config = config.replace(lr=check_lr(config.lr))
+            if self._worker is not None:
+                self._worker.control.lr = config.lr  # live: used from the next epoch
+        if "seed" in changes and self._data.kind == "noisy":
+            config = config.replace(dataset=self._data.dataset(config.seed))
+        self._set_config(config)
+
+    def set_lr(self, lr: float) -> None:
+        """The learning rate: the setup's, and the running loop's from its next epoch."""
+        self.update(lr=lr)
+
+    def set_data(self, **changes: Any) -> None:
+        """Change the data setup (kind, points, noise, custom); the dataset is rebuilt."""
+        data = DataSetup(**{**self._data.__dict__, **changes})
+        data.validate()
+        self._data = data
+        self._set_config(self._config.replace(dataset=data.dataset(self._config.seed)))
+
+    def set_custom_points(self, points: list[tuple[float, float]]) -> None:
+        """The points placed by hand (used when the data kind is "custom")."""
+        self.set_data(custom=tuple((float(x), float(y)) for x, y in points))
+
+    def _set_config(self, config: TrainConfig) -> None:
+        if config != self._config:
+            self._config = config
+            self.events.setup_changed.emit(config)
+
+    @property
+    def speed(self) -> float | None:
+        """Epochs per second the worker is paced to; None is full speed (no pacing)."""
+        return self._speed
+
+    def set_speed(self, epochs_per_second: float | None) -> None:
+        speed = _check_speed(epochs_per_second)
+        if speed != self._speed:
+            self._speed = speed
+            if self._worker is not None:
+                self._worker.control.epochs_per_second = speed
+            self.events.speed_changed.emit(speed)
+
+    # ----- lifecycle ------------------------------------------------------------------------
+    def is_running(self) -> bool:
+        """True from start() until the run's end has been polled (paused runs count)."""
+        return self._worker is not None
+
+    @property
+    def paused(self) -> bool:
+        return self._worker is not None and self._worker.control.paused
+
+    @property
+    def control(self) -> TrainControl | None:
+        """The running loop's live controls (None when idle)."""
+        return None if self._worker is None else self._worker.control
+
+    def start(self, paused: bool = False) -> Run:
+        """Start a run with the setup on the worker thread; ValueError if it cannot be trained."""
+        if self._worker is not None:
+            raise RuntimeError("a run is already going; stop it first")
+        config = self._config
+        config.validate()
+        if self.current is not None and self.current.epochs_done:
+            self.earlier.append(self.current)
+            del self.earlier[:-MAX_EARLIER_RUNS]
+            self.events.runs_changed.emit()
+        run = Run(config)
+        control = TrainControl(config.lr, self._speed)
+        if paused:
+            control.pause()  # before the thread exists, so not even one epoch slips through
+        self.current = run
+        self._last_lr = config.lr
+        self._worker = TrainingWorker(config, control)
+        self._worker.start()
+        self.events.run_started.emit(run)
+        if paused:
+            self.events.paused.emit(True)
+        return run
+
+    def pause(self) -> None:
+        """Hold the run before its next epoch."""
+        if self._worker is not None:
+            self._worker.control.pause()
+            self.events.paused.emit(True)
+
+    def resume(self) -> None:
+        """Let a paused run carry on."""
+        if self._worker is not None:
+            self._worker.control.resume()
+            self.events.paused.emit(False)
+
+    def step(self) -> None:
+        """Train exactly one epoch, then hold (starts a paused run when none is going)."""
+        if self._worker is None:
+            self.start(paused=True)
+        assert self._worker is not None
+        self._worker.control.step()
+        self.events.paused.emit(True)
+
+    def stop(self) -> None:
+        """End the run after its current epoch; run_ended("stopped") follows on a poll."""
+        if self._worker is not None:
+            self._worker.control.stop()
+
+    def reset(self) -> None:
+        """Stop any run and forget every run: back to the setup's starting point."""
+        self.shutdown()
+        self.current = None
+        self.earlier.clear()
+        self.events.runs_changed.emit()
+        self.events.setup_changed.emit(self._config)
+
+    def wait_paused(self, timeout: float) -> bool:
+        """Block until the running loop is held by a pause (for tests and scripts)."""
+        return self._worker is not None and self._worker.control.wait_paused(timeout)
+
+    def poll(self) -> bool:
+        """Take the worker's new records (and its end); fire the events. True while running."""
+        worker = self._worker
+        if worker is None:
+            return False
+        rows, end = worker.drain()
+        run = self.current
+        assert run is not None
+        if rows:
+            first = len(run.history)
+            run.history.extend(rows)
+            self._note_lr_changes(run, first)
+            self.events.records_arrived.emit(run, first)
+        if end is not None:
+            worker.join(1.0)  # it has returned its RunEnd; this only reaps the thread
+            self._worker = None
+            run.end = end
+            self.events.run_ended.emit(run)
+        return self._worker is not None
+
+    def wait(self, timeout: float) -> bool:
+        """Block until the run ends, then poll it in (Qt-free callers); True once it has ended."""
+        worker = self._worker
+        if worker is not None:
+            worker.join(timeout)
+            self.poll()
+        return self._worker is None
+
+    def shutdown(self, timeout: float = 1.0) -> bool:
+        """Stop the worker and wait for it (closing the window); True once none is left."""
+        if self._worker is None:
+            return True
+        self._worker.control.stop()
+        return self.wait(timeout)
+
+    def _note_lr_changes(self, run: Run, first: int) -> None:
+        lrs = run.history.column("lr")[first:]
+        epochs = run.history.column("epoch")[first:]
+        previous = np.concatenate(([self._last_lr], lrs[:-1]))
+        for i in np.flatnonzero(lrs != previous):
+            run.lr_changes.append((int(epochs[i]), float(lrs[i])))
+        self._last_lr = float(lrs[-1])
+
+    # ----- what the window shows ---------------------------------------------------------------
+    def shows_run(self) -> bool:
+        """True when the current run's records belong to the setup on screen (same data, loss
+        and start); after such a change the window shows the new starting point instead."""
+        run = self.current
+        if run is None or not run.epochs_done:
+            return False
+        a, b = run.config, self._config
+        return (a.dataset, a.loss, a.w0, a.b0) == (b.dataset, b.loss, b.w0, b.b0)
+
+    def starting_point(self) -> PointEval:
+        """Loss and gradients at the setup's initial w and b (ValueError if no data)."""
+        return evaluate(self._config, self._config.w0, self._config.b0)
+
+    def readout(self) -> Readout | None:
+        """The readouts' values and what they are; None when the setup has no valid data."""
+        if self.shows_run():
+            run = self.current
+            assert run is not None
+            h = run.history
+            n = int(h.last("epoch"))
+            return Readout(
+                n, h.last("loss"), h.last("w"), h.last("b"), h.last("w_grad"), h.last("b_grad"),
+                f"After epoch {n}: loss and gradients from its forward and backward pass; "
+                f"w, b after its update (the fitted line uses these).")
+        try:
+            start = self.starting_point()
+        except ValueError:
+            return None
+        c = self._config
+        return Readout(None, start.loss, c.w0, c.b0, start.w_grad, start.b_grad,
+                       "Before training: loss and gradients at the initial w and b "
+                       "(the fitted line uses these).")
+
+    def predictions(self) -> tuple[str, str]:
+        """(`print(y_predicted)` as the notebook prints it, which parameters made it); empty
+        before the first epoch of the setup on screen."""
+        if not self.shows_run():
+            return "", ""
+        run = self.current
+        assert run is not None
+        w, b = run.params_before_last()
+        n = run.epochs_done - 1
+        return (predictions_text(run.config, w, b),
+                f"epoch {n}'s forward pass, with w, b before its update")
+
+    def log_lines(self, first: int = 0) -> list[str]:
+        """The notebook-style log (every tenth epoch) for the current run's records from
+        index `first` on, plus the final predictions once the run has ended."""
+        run = self.current
+        if run is None:
+            return []
+        h = run.history
+        epochs = h.column("epoch")[first:].astype(int).tolist()
+        lines = log_lines(run.config, epochs, h.column("loss")[first:].tolist())
+        if run.end is not None and run.epochs_done and first <= run.epochs_done:
+            w, b = run.params_before_last()
+            lines.append(predictions_text(run.config, w, b))
+        return lines
+
+    def log_text(self) -> str:
+        """The whole log as one text (for the clipboard)."""
+        return "\n".join(self.log_lines())
+
+    def export_script(self) -> str:
+        """The script of the run on screen, or of the setup when no run is shown."""
+        if self.current is not None and self.current.epochs_done:
+            return self.current.export_script()
+        return export_script(self._config)
+
+    # ----- plain data ---------------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        """Everything a saved session keeps, as JSON-ready plain data."""
+        return {
+            "version": FORMAT_VERSION,
+            "config": self._config.to_dict(),
+            "data": self._data.to_dict(),
+            "speed": self._speed,
+            "current": None if self.current is None else self.current.to_dict(),
+            "earlier": [run.to_dict() for run in self.earlier],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TrainingSession:
+        """Rebuild from to_dict()'s output; ValueError names what is malformed."""
+        if not isinstance(data, dict) or data.get("version") != FORMAT_VERSION:
+            raise ValueError(f"a training session must be a mapping with version {FORMAT_VERSION}")
+        try:
+            session = cls(TrainConfig.from_dict(data["config"]),
+                          DataSetup.from_dict(data["data"]), data.get("speed", DEFAULT_SPEED))
+            current = data.get("current")
+            session.current = Run.from_dict(current) if current else None
+            session.earlier = [Run.from_dict(r) for r in data.get("earlier", [])][
+                -MAX_EARLIER_RUNS:]
+        except (KeyError, TypeError) as exc:
+            raise ValueError(f"a training session is malformed: {exc}") from exc
+        return session
+
+
+def _check_speed(speed: float | None) -> float | None:
+    if speed is None:
+        return None
+    speed = float(speed)
+    if not (speed > 0 and speed != float("inf")):
+        raise ValueError("the speed must be epochs per second > 0, or None for full speed")
+    return speed
