@@ -13,30 +13,6 @@ from playground.ui.training.plots import TrainingPlot, live_pen
 MAX_PATH_POINTS = 4000
 
 
-def least_squares_fit(x: tuple[float, ...], y: tuple[float, ...]) -> tuple[float, float] | None:
-    """The MSE optimum (w*, b*); None when the x values are all equal (no unique line)."""
-    xs = np.asarray(x, dtype=np.float64)
-    ys = np.asarray(y, dtype=np.float64)
-    var = float(np.mean((xs - xs.mean()) ** 2))
-    if len(xs) < 2 or var == 0.0:
-        return None
-    w = float(np.mean((xs - xs.mean()) * (ys - ys.mean()))) / var
-    return w, float(ys.mean() - w * xs.mean())
-
-
-def landscape_window(
-    start: tuple[float, float], optimum: tuple[float, float] | None
-) -> tuple[tuple[float, float], tuple[float, float]]:
-    """(w range, b range) covering the start point and the optimum with a margin on each side."""
-    ranges = []
-    for i in (0, 1):
-        values = [start[i]] if optimum is None else [start[i], optimum[i]]
-        lo, hi = min(values), max(values)
-        margin = max(0.4 * (hi - lo), 0.5)
-        ranges.append((lo - margin, hi + margin))
-    return ranges[0], ranges[1]
-
-
 class LandscapePlot(TrainingPlot):
     """Colour = log10(loss) at each (w, b), computed exactly by the core; line = the path taken."""
 
