@@ -13,6 +13,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from playground import __version__
 from playground.core.session import bundled_examples, read_session, write_session
+from playground.core.training.session import TrainingSession
 from playground.core.workspace import SEED_STATEMENT, Workspace
 from playground.paths import resources_dir
 from playground.ui.tensor.lab import TensorLab
@@ -61,7 +62,8 @@ class MainWindow(QtWidgets.QMainWindow):
                 self.workspace.run(statement)
 
         self.tensor_lab = TensorLab(self.workspace)
-        self.training_lab = TrainingLab()
+        self.training_session = TrainingSession()
+        self.training_lab = TrainingLab(self.training_session)
         self.tabs = QtWidgets.QTabWidget()
         self.tabs.setObjectName("labTabs")
         self.tabs.setDocumentMode(True)
