@@ -1,0 +1,176 @@
+"""Graph view GUI tests through the automation contract: graphView's node items (data(0) kind,
+data(1) label, data(3) highlight, data(4) freed), stepBackwardButton, playBackwardButton and
+graphStepLabel, compared with plain torch computed here."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from PySide6 import QtCore, QtWidgets
+
+from playground.core.workspace import Workspace
+from playground.ui.graph import GraphPanel
+
+LEFT = QtCore.Qt.MouseButton.LeftButton
+CHAIN = ["x = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)", "y = x + 10",
+         "z = y * y * y", "w = z.mean()"]
+
+
+@pytest.fixture
+def make_panel(qtbot):
+    def make(lines):
+        ws = Workspace()
+        for line in lines:
+            assert ws.run(line).ok, line
+        panel = GraphPanel(ws)
+        qtbot.addWidget(panel)
+        panel.resize(900, 500)
+        panel.show()
+        qtbot.waitExposed(panel)
+        return ws, panel
+    return make
+
+
+def child(panel, name, cls=QtWidgets.QWidget):
+    widget = panel.findChild(cls, name)
+    assert widget is not None, name
+    return widget
+
+
+def nodes(panel, kind=None, label=None):
+    view = child(panel, "graphView", QtWidgets.QGraphicsView)
+    found = [i for i in view.scene().items() if i.data(0) in ("tensor", "function", "saved")]
+    return [i for i in found if (kind is None or i.data(0) == kind)
+            and (label is None or i.data(1) == label)]
+
+
+def click_node(qtbot, panel, item):
+    view = child(panel, "graphView", QtWidgets.QGraphicsView)
+    view.centerOn(item)
+    pos = view.mapFromScene(item.sceneBoundingRect().center())
+    qtbot.mouseClick(view.viewport(), LEFT, pos=pos)
+
+
+def plain_chain():
+    x = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = x + 10
+    z = y * y * y
+    return x, z.mean()
+
+
+def test_nodes_carry_torch_class_names_and_workspace_names(make_panel):
+    _, panel = make_panel(CHAIN)
+    _, w = plain_chain()
+    expected, stack = [], [w.grad_fn]
+    while stack:
+        fn = stack.pop()
+        if fn is not None and fn not in expected:
+            expected.append(fn)
+            stack.extend(n for n, _ in fn.next_functions)
+    assert sorted(i.data(1) for i in nodes(panel, "function")) == sorted(
+        type(f).__name__ for f in expected)
+    assert {i.data(1) for i in nodes(panel, "tensor")} == {"x", "y", "z", "w"}
+
+
+def test_clicking_a_tensor_node_makes_it_current(qtbot, make_panel):
+    ws, panel = make_panel(CHAIN)
+    assert ws.current == "w"
+    (x_item,) = nodes(panel, "tensor", "x")
+    click_node(qtbot, panel, x_item)
+    assert ws.current == "x"
+    # The graph keeps showing w's backward graph, with x marked current.
+    (x_item,) = nodes(panel, "tensor", "x")
+    assert x_item.data(3) == "current"
+    assert nodes(panel, "function", "MeanBackward0")
+
+
+def test_saved_tensors_are_marked_freed_after_a_backward(qtbot, make_panel):
+    ws, panel = make_panel(CHAIN)
+    child(panel, "showSavedCheck", QtWidgets.QCheckBox).setChecked(True)
+    saved = nodes(panel, "saved")
+    assert {i.data(1) for i in saved} == {"self", "other"}
+    assert not any(i.data(4) for i in saved)
+    assert ws.run("w.backward()").ok  # as the Backward button would
+    with pytest.raises(RuntimeError):
+        _ = ws.tensor("z").grad_fn._saved_self  # torch agrees: released
+    saved = nodes(panel, "saved")
+    assert saved and all(i.data(4) for i in saved)
+    assert all(i.data(4) for i in nodes(panel, "function", "MulBackward0"))
+
+
+def test_stepping_walks_torch_order_and_grows_the_leaf_grad(qtbot, make_panel):
+    ws, panel = make_panel([*CHAIN, "w.backward(retain_graph=True)"])
+    x, w = plain_chain()
+    order = []
+    fns, stack = [], [w.grad_fn]
+    while stack:
+        fn = stack.pop()
+        if fn is not None and fn not in fns:
+            fns.append(fn)
+            stack.extend(n for n, _ in fn.next_functions)
+
+    def hook(name):
+        return lambda _grads: order.append(name)
+
+    handles = [f.register_prehook(hook(type(f).__name__)) for f in fns]
+    w.backward(retain_graph=True)
+    first = x.grad.clone()
+    w.backward()
+    for h in handles:
+        h.remove()
+    order = order[: len(order) // 2]
+
+    step = child(panel, "stepBackwardButton", QtWidgets.QPushButton)
+    label = child(panel, "graphStepLabel", QtWidgets.QLabel)
+    log_length = len(ws.log)
+    seen = []
+    for _ in order:
+        assert step.isEnabled()
+        qtbot.mouseClick(step, LEFT)
+        (highlighted,) = [i for i in nodes(panel, "function") if i.data(3) == "step"]
+        seen.append(highlighted.data(1))
+        assert highlighted.data(1) in label.text()
+    assert seen == order
+    assert ws.log[-1] == "w.backward()" and len(ws.log) == log_length + 1  # one real backward
+    assert torch.equal(ws.tensor("x").grad, x.grad)
+    assert "x.grad:" in label.text()
+    assert f"{first[0].item():.4g}" in label.text() and f"{x.grad[0].item():.4g}" in label.text()
+    (x_item,) = nodes(panel, "tensor", "x")
+    assert x_item.data(3) == "step"
+
+
+def test_play_runs_the_remaining_steps(qtbot, make_panel):
+    ws, panel = make_panel(CHAIN)
+    child(panel, "graphSpeedSpin", QtWidgets.QDoubleSpinBox).setValue(20.0)
+    play = child(panel, "playBackwardButton", QtWidgets.QPushButton)
+    qtbot.mouseClick(play, LEFT)
+    qtbot.waitUntil(lambda: panel.player is not None and panel.player.done, timeout=5000)
+    x, w = plain_chain()
+    w.backward()
+    assert torch.equal(ws.tensor("x").grad, x.grad)
+    assert child(panel, "rewindBackwardButton", QtWidgets.QPushButton).isEnabled()
+
+
+def test_inplace_error_highlights_the_node_and_names_the_statement(qtbot, make_panel):
+    ws, panel = make_panel(["a = torch.ones(3, requires_grad=True)", "b = a.exp()", "b += 1",
+                            "c = b.sum()"])
+    log = ws.log
+    qtbot.mouseClick(child(panel, "stepBackwardButton", QtWidgets.QPushButton), LEFT)
+    assert ws.log == log  # the failed backward changed nothing
+    (bad,) = [i for i in nodes(panel) if i.data(3) == "error"]
+    assert bad.data(0) == "function" and bad.data(1) == "ExpBackward0"
+    label = child(panel, "graphStepLabel", QtWidgets.QLabel).text()
+    assert "b += 1" in label and "inplace" in label
+
+
+def test_backward_twice_highlights_the_freed_node(qtbot, make_panel):
+    _, panel = make_panel([*CHAIN, "w.backward()"])
+    qtbot.mouseClick(child(panel, "stepBackwardButton", QtWidgets.QPushButton), LEFT)
+    (bad,) = [i for i in nodes(panel) if i.data(3) == "error"]
+    assert bad.data(1) == "MulBackward0" and bad.data(4)
+
+
+def test_step_is_disabled_without_a_graph(make_panel):
+    _, panel = make_panel(["a = torch.ones(3)"])
+    assert not child(panel, "stepBackwardButton", QtWidgets.QPushButton).isEnabled()
+    assert not child(panel, "playBackwardButton", QtWidgets.QPushButton).isEnabled()
