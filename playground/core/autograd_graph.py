@@ -37,6 +37,7 @@ class SavedFact:
     is_tensor: bool
     text: str  # shape and a few values, or the attribute's repr; "freed" once released
     freed: bool = False
+    modified: bool = False  # changed in place since it was saved: backward would fail here
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,7 @@ class GraphNode:
     requires_grad: bool = False
     freed: bool = False  # function: its saved tensors were released by a backward
     saved: tuple[SavedFact, ...] = ()
+    modified: bool = False  # function/saved: a saved tensor was changed in place since
 
 
 @dataclass(frozen=True)
@@ -168,24 +170,26 @@ def _saved_names(cls: type) -> tuple[str, ...]:
     return tuple(sorted(a for a in dir(cls) if a.startswith("_saved_")))
 
 
-def saved_facts(fn: Any) -> tuple[tuple[SavedFact, ...], bool]:
-    """The node's saved attributes, and whether any was freed (reading it raises after backward)."""
+def saved_facts(fn: Any) -> tuple[SavedFact, ...]:
+    """The node's saved attributes; torch refuses to hand out one that a backward freed or that
+    was changed in place since, and the fact says which."""
     facts = []
-    freed_any = False
     for attr in _saved_names(type(fn)):
         name = attr.removeprefix("_saved_")
         try:
             value = getattr(fn, attr)
-        except RuntimeError:  # released by a backward without retain_graph
-            facts.append(SavedFact(name, True, "freed", True))
-            freed_any = True
+        except RuntimeError as exc:
+            if "inplace" in str(exc):
+                facts.append(SavedFact(name, True, "changed in place", modified=True))
+            else:  # released by a backward without retain_graph
+                facts.append(SavedFact(name, True, "freed", freed=True))
             continue
         if isinstance(value, torch.Tensor):
             facts.append(SavedFact(name, True, f"{_shape_text(value)} {_few(value)}"))
         elif value is None or isinstance(value, (int, float, bool, tuple, list, str)):
             text = repr(value)
             facts.append(SavedFact(name, False, text if len(text) <= 60 else text[:57] + "..."))
-    return tuple(facts), freed_any
+    return tuple(facts)
 
 
 # ----- which names each statement read ---------------------------------------------------------
@@ -372,10 +376,10 @@ class _Builder:
     def add_function(self, fn: Any) -> None:
         key = f"f{len(self.fn_keys)}"
         self.fn_keys[id(fn)] = key
-        saved, freed = saved_facts(fn)
+        saved = saved_facts(fn)
         self.graph.nodes.append(GraphNode(
-            key=key, kind="function", label=type(fn).__name__, ident=id(fn), freed=freed,
-            saved=saved,
+            key=key, kind="function", label=type(fn).__name__, ident=id(fn),
+            freed=any(f.freed for f in saved), saved=saved, modified=any(f.modified for f in saved),
         ))
         variable = getattr(fn, "variable", None) if type(fn).__name__ == "AccumulateGrad" else None
         if isinstance(variable, torch.Tensor):
@@ -387,7 +391,7 @@ class _Builder:
                     saved_key = f"{key}.{fact.name}"
                     self.graph.nodes.append(GraphNode(
                         key=saved_key, kind="saved", label=fact.name, values=fact.text,
-                        freed=fact.freed,
+                        freed=fact.freed, modified=fact.modified,
                     ))
                     self.edge(key, saved_key, "saved")
 

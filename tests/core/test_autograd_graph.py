@@ -261,7 +261,13 @@ def test_inplace_error_points_at_the_node_and_the_statement():
     ws = Workspace()
     run_all(ws, ["a = torch.ones(3, requires_grad=True)", "b = a.exp()", "b += 1",
                  "c = b.sum()"])
-    graph = build_workspace_graph(ws, "c")
+    graph = build_workspace_graph(ws, "c", show_saved=True)
+    # Visible before backward fails: torch refuses to hand out the changed saved result.
+    (exp,) = graph.keys("function", "ExpBackward0")
+    assert graph.node(exp).modified and graph.node(f"{exp}.result").modified
+    with pytest.raises(RuntimeError, match="inplace"):
+        _ = ws.tensor("b").grad_fn.next_functions[0][0]._saved_result
+    assert not any(graph.node(k).modified for k in graph.keys("function") if k != exp)
     result, _ = record_workspace_backward(ws, "c")
     assert not result.ok
     message = result.messages[0].text

@@ -49,9 +49,11 @@ def node_lines(node: GraphNode, grad_text: str | None = None) -> list[str]:
             lines.append(f"grad {grad}")
         return lines
     if node.kind == "function":
+        if node.modified:
+            return [node.label, "saved tensor changed in place"]
         return [node.label, "saved tensors freed"] if node.freed else [node.label]
     if node.kind == "saved":
-        return [f"saved {node.label}", "freed" if node.freed else node.values]
+        return [f"saved {node.label}", node.values]
     return [node.label]
 
 
@@ -129,9 +131,9 @@ class NodeItem(QtWidgets.QGraphicsRectItem):
         if state in ("step", "error"):
             fill = QtGui.QColor(c.state[state])
             fill.setAlpha(110)
-        border = c.state.get(state, c.border)
-        pen = QtGui.QPen(border, 2.5 if state else 1.0)
-        if self.node.freed:
+        border = c.state.get(state, c.state["error"] if self.node.modified else c.border)
+        pen = QtGui.QPen(border, 2.5 if state or self.node.modified else 1.0)
+        if self.node.freed or self.node.modified:
             pen.setStyle(QtCore.Qt.PenStyle.DashLine)
         painter.setPen(pen)
         painter.setBrush(fill)
@@ -141,7 +143,7 @@ class NodeItem(QtWidgets.QGraphicsRectItem):
         y = self.rect().top() + PAD
         for i, line in enumerate(self._lines):
             painter.setFont(self._bold if i == 0 else self._font)
-            freed_line = self.node.freed and i > 0
+            freed_line = (self.node.freed or self.node.modified) and i > 0
             painter.setPen(c.freed if freed_line else c.text)
             box = QtCore.QRectF(self.rect().left(), y, self.rect().width(), metrics.height())
             painter.drawText(box, QtCore.Qt.AlignmentFlag.AlignCenter, line)
