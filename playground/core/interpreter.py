@@ -8,12 +8,24 @@ source names, so a typed line can only do what the whitelist allows (DESIGN.md s
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterable
+import weakref
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 import torch
 
+from playground.core.budget import (
+    BACKWARD_PRECHECK_ERRORS,
+    META,
+    SMALL_OUTPUT,
+    GraphLedger,
+    Snapshot,
+    held,
+    output_size,
+    saved_tensor_hooks,
+    weak_alive,
+)
 from playground.core.subset import (
     ALLOWED,
     BINOPS,
@@ -22,14 +34,22 @@ from playground.core.subset import (
     INPLACE,
     KWARGS,
     LIKE_FACTORIES,
+    MACS_PER_UNIT,
     MATMUL_WORK_FACTOR,
     MAX_DEPTH,
+    MAX_DIMS,
     MAX_SOURCE_CHARS,
+    MAX_STATEMENTS,
+    MODULE_ADVICE,
+    MODULE_ALIASES,
     RANDOM,
+    SHAPE_FACTORIES,
     TENSOR_ATTRS,
     TENSOR_METHODS,
     TORCH_FUNCTIONS,
+    TOTAL_FACTOR,
     UNARY,
+    WORK_BUDGET,
     Refused,
     broadcast_numel,
     check_name,
@@ -38,6 +58,7 @@ from playground.core.subset import (
     guard,
     is_number,
     matmul_cost,
+    module_advice,
     number_op,
     refuse_node,
 )
@@ -47,11 +68,23 @@ __all__ = ["ALLOWED", "MAX_SOURCE_CHARS", "Env", "Outcome", "Refused", "check", 
 
 @dataclass
 class Env:
-    """What statements read and change: the named tensors and the workspace's own RNG."""
+    """What statements read and change: the named tensors and the workspace's own RNG, plus
+    the limits and the count of what autograd graphs hold."""
 
     tensors: dict[str, torch.Tensor] = field(default_factory=dict)
     generator: torch.Generator = field(default_factory=torch.Generator)
     max_elements: int = 10_000_000
+    max_total_elements: int | None = None  # None: TOTAL_FACTOR times max_elements
+    work_budget: int = WORK_BUDGET
+    ledger: GraphLedger = field(default_factory=GraphLedger)
+    restored: bool = False  # after a failed execute: was the state put back from a snapshot?
+
+    @property
+    def total_limit(self) -> int:
+        """Elements that names, grads, graphs and temporaries may hold together."""
+        if self.max_total_elements is not None:
+            return self.max_total_elements
+        return TOTAL_FACTOR * self.max_elements
 
 
 @dataclass
@@ -60,6 +93,7 @@ class Outcome:
 
     assigned: list[str] = field(default_factory=list)
     outputs: list[str] = field(default_factory=list)
+    printed: list[str] = field(default_factory=list)  # what print(...) wrote, as python would
 
 
 def parse(source: str, *, no_grad: bool = False) -> tuple[ast.Module, str]:
@@ -123,9 +157,16 @@ class _Checker:
     def __init__(self, known: set[str], max_elements: int) -> None:
         self.known = known
         self.max_elements = max_elements
+        self.count = 0
 
     def statements(self, body: list[ast.stmt]) -> None:
         for stmt in body:
+            self.count += 1
+            if self.count > MAX_STATEMENTS:
+                raise Refused(
+                    f"One line may hold at most {MAX_STATEMENTS} statements (this one has more); "
+                    "split it over several lines so each finishes quickly."
+                )
             self.statement(stmt)
 
     def statement(self, node: ast.stmt) -> None:
@@ -245,6 +286,10 @@ class _Checker:
     def attribute(self, node: ast.Attribute) -> None:
         if node.attr.startswith("_"):
             raise Refused(f"Attributes starting with _ (such as {node.attr}) are not allowed.")
+        advice = module_advice(node)
+        if advice is not None and not (isinstance(node.value, ast.Name)
+                                       and node.value.id in self.known):
+            raise Refused(advice)
         if _is_torch(node.value):
             if node.attr not in DTYPES:
                 raise Refused(f"torch.{node.attr} is not available here. {ALLOWED}")
@@ -270,6 +315,9 @@ class _Checker:
             raise Refused(f"{name}(...) is not available: call torch functions or tensor methods.")
         if func.attr.startswith("_"):
             raise Refused(f"Attributes starting with _ (such as {func.attr}) are not allowed.")
+        # What is called comes first: for torch.optim.SGD([w], lr=0.1) the module is the news,
+        # not the keyword.
+        self.callee(func)
         for arg in node.args:
             if isinstance(arg, ast.Starred):
                 raise refuse_node(arg)
@@ -286,11 +334,33 @@ class _Checker:
             self.expr(kw.value)
         if _is_torch(func.value):
             self.torch_call(func.attr, node)
-        elif func.attr in TENSOR_METHODS:
-            self.expr(func.value)
-        else:
+
+    def callee(self, func: ast.Attribute) -> None:
+        """Refuse an unknown function or method before looking at its arguments."""
+        if _is_torch(func.value):
+            name = func.attr
+            if name in MODULE_ALIASES:
+                raise Refused(MODULE_ADVICE[MODULE_ALIASES[name]])
+            if name not in FACTORIES | LIKE_FACTORIES | TORCH_FUNCTIONS | {"manual_seed",
+                                                                          "no_grad"}:
+                raise Refused(f"torch.{name} is not available here. {ALLOWED}")
+            return
+        root = func.value
+        while isinstance(root, (ast.Attribute, ast.Call, ast.Subscript)):
+            root = root.func if isinstance(root, ast.Call) else root.value
+        known_root = isinstance(root, ast.Name) and root.id in self.known
+        advice = None if known_root else module_advice(func.value)
+        if advice is not None:
+            raise Refused(advice)
+        if _is_torch(root) and isinstance(func.value, ast.Attribute) and _is_torch(
+                func.value.value):
+            raise Refused(f"{ast.unparse(func)} is not available here. {ALLOWED}")
+        if func.attr not in TENSOR_METHODS:
+            if not known_root and isinstance(root, ast.Name) and not _is_torch(root):
+                self.expr(root)  # "Unknown name ..." says more than a list of methods
             allowed = " ".join(sorted(TENSOR_METHODS))
             raise Refused(f".{func.attr}() is not available; tensor methods: {allowed}.")
+        self.expr(func.value)
 
     def torch_call(self, name: str, node: ast.Call) -> None:
         if name == "no_grad":
@@ -312,29 +382,53 @@ class _Checker:
 
 
 def execute(tree: ast.Module, env: Env) -> Outcome:
-    """Run a checked tree; may raise Refused (runtime size/type guard) or torch's own errors."""
+    """Run a checked tree; may raise Refused (runtime guards) or torch's own errors.
+
+    On any failure the state is put back from a snapshot (env.restored says whether that
+    worked; when it did not, the caller must rebuild the state from its log).
+    """
     executor = _Executor(env)
-    with torch.enable_grad():  # grad mode is thread-local; start from the normal mode
-        executor.statements(tree.body)
+    env.restored = False
+    try:
+        # grad mode is thread-local: start from the normal mode; count what graphs save
+        with torch.enable_grad(), saved_tensor_hooks(env.ledger):
+            executor.statements(tree.body)
+    except BaseException:
+        executor.temps.clear()
+        env.restored = executor.snapshot.restore(env.tensors, env.generator)
+        raise
     return executor.outcome
+
+
+# Methods that allocate nothing worth counting (or that the executor handles itself).
+_NO_ALLOCATION = frozenset(
+    {"item", "numel", "dim", "size", "detach", "zero_", "requires_grad_", "retain_grad",
+     "backward", "t", "view"})
 
 
 class _Executor:
     def __init__(self, env: Env) -> None:
         self.env = env
         self.outcome = Outcome()
+        self.snapshot = Snapshot.take(env.tensors, env.generator)
+        self.temps: list[weakref.ref] = []  # unnamed results made by this line
+        self.work = 0.0
 
     def statements(self, body: list[ast.stmt]) -> None:
         for stmt in body:
             self.statement(stmt)
+            self.check_memory(0, "This statement")
 
     def statement(self, node: ast.stmt) -> None:
         if isinstance(node, ast.Expr) and _is_print(node.value):
             values = [self.evaluate(arg) for arg in node.value.args]
-            self.outcome.outputs.append(" ".join(str(value) for value in values))
+            text = " ".join(str(value) for value in values)
+            self.outcome.outputs.append(text)
+            self.outcome.printed.append(text)
         elif isinstance(node, ast.Expr):
             value = self.evaluate(node.value)
-            if value is not None:
+            # None from a call (backward()) says nothing; None read from x.grad is the answer.
+            if value is not None or not isinstance(node.value, ast.Call):
                 self.outcome.outputs.append(repr(value))
         elif isinstance(node, ast.Assign):
             self.assign(node.targets[0], node.value)
@@ -345,6 +439,70 @@ class _Executor:
                 self.statements(node.body)
         else:  # the checker lets nothing else through
             raise refuse_node(node)
+
+    # -- limits --
+
+    def spend(self, units: float) -> None:
+        """Count work done by this line; refuse before the step that would pass the budget."""
+        self.work += units
+        if self.work > self.env.work_budget:
+            raise Refused(
+                f"This line would do about {int(self.work):,} element operations; one line may "
+                f"do {self.env.work_budget:,} (about half a second here), so the window stays "
+                "responsive. Split the work over several lines."
+            )
+
+    def check_memory(self, extra: int, what: str) -> None:
+        """Refuse when names, grads, graphs, temporaries and `extra` new elements pass the limit."""
+        now = held(self.env.tensors, self.env.ledger, weak_alive(self.temps))
+        total = now.total + extra
+        limit = self.env.total_limit
+        if total <= limit:
+            return
+        holders = [n for n, t in self.env.tensors.items() if t.grad_fn is not None][:6]
+        parts = [f"named tensors and grads {now.named:,}"]
+        if now.graphs:
+            parts.append(f"saved by autograd graphs for backward {now.graphs:,}")
+        if now.temporaries + extra:
+            parts.append(f"this step {now.temporaries + extra:,}")
+        text = (f"{what} would hold {total:,} elements in all ({', '.join(parts)}); the limit "
+                f"is {limit:,}, to keep the machine usable.")
+        if now.graphs and holders:
+            text += (
+                f" To free graph memory call backward() on {', '.join(holders)} (that frees "
+                "its graph), rebind those names, or compute under `with torch.no_grad():` or "
+                "from .detach()."
+            )
+        elif now.graphs or self.env.ledger.total:
+            text += (" Most of it is this statement's own graph: compute it under "
+                     "`with torch.no_grad():`, from .detach(), or on smaller tensors.")
+        else:
+            text += (" Rebind a name to a smaller tensor, set grads to None, or start a new "
+                     "session with File > New.")
+        raise Refused(text)
+
+    def preflight(self, what: str, fn: Callable[..., Any], args: list[Any],
+                  kwargs: dict[str, Any], fallback: float | None = None,
+                  macs: float = 0.0) -> None:
+        """Size, dimensions, work and memory of a call, known before it allocates anything."""
+        size = output_size(fn, args, kwargs)
+        numel: float | None = fallback if size is None else size[0]
+        if size is not None and size[1] > MAX_DIMS:
+            raise Refused(f"{what} would make a tensor with {size[1]} dimensions; the "
+                          f"playground works with at most {MAX_DIMS}.")
+        guard(numel, what, self.env.max_elements)
+        inputs = sum(v.numel() for v in (*args, *kwargs.values()) if isinstance(v, torch.Tensor))
+        self.spend((numel or 0) + inputs + macs / MACS_PER_UNIT)
+        if numel is not None and numel > SMALL_OUTPUT:
+            self.check_memory(int(numel), what)
+
+    def made(self, value: Any) -> Any:
+        """Remember a result so the memory count sees it while it is alive."""
+        if isinstance(value, torch.Tensor):
+            self.temps.append(weakref.ref(value))
+        return value
+
+    # -- statements --
 
     def bind(self, name: str, value: Any) -> None:
         if not isinstance(value, torch.Tensor):
@@ -367,24 +525,33 @@ class _Executor:
             raise Refused(".grad can be set to None or to a tensor.")
         if target.attr == "requires_grad" and not isinstance(value, bool):
             raise Refused(".requires_grad can be set to True or False.")
-        setattr(owner, target.attr, value)
+        self.snapshot.set_attr(owner, target.attr, value)
+
+    def inplace(self, op: ast.operator, current: torch.Tensor, value: Any) -> Any:
+        """current op= value, in place as Python does it, after the same checks as any op."""
+        self.guard_operands([current, value], op)
+        self.preflight("That update", BINOPS[type(op)], [current, value], {},
+                       fallback=current.numel())
+        if self.snapshot.touches_state(current):
+            self.snapshot.dirty = True  # the old values are gone: a failure now needs a replay
+        return INPLACE[type(op)](current, value)
 
     def aug_assign(self, node: ast.AugAssign) -> None:
         value = self.evaluate(node.value)
-        inplace = INPLACE[type(node.op)]
         target = node.target
         if isinstance(target, ast.Name):
             current = self.env.tensors[target.id]
-            self.guard_operands([current, value], node.op)
-            self.bind(target.id, inplace(current, value))
+            if isinstance(current, torch.Tensor):
+                self.operand(value)
+            self.bind(target.id, self.inplace(node.op, current, value))
             return
         if not isinstance(target, ast.Attribute):  # the checker allows nothing else
             raise refuse_node(target)
         owner = self.tensor(self.evaluate(target.value), f".{target.attr}")
-        current = getattr(owner, target.attr)
-        self.tensor(current, f"Updating .{target.attr}")
-        self.guard_operands([current, value], node.op)
-        setattr(owner, target.attr, inplace(current, value))  # what Python does for x.a += v
+        current = self.tensor(getattr(owner, target.attr), f"Updating .{target.attr}")
+        self.operand(value)
+        updated = self.inplace(node.op, current, value)
+        self.snapshot.set_attr(owner, target.attr, updated)  # what Python does for x.a += v
 
     # -- expressions --
 
@@ -401,13 +568,16 @@ class _Executor:
             owner = self.tensor(self.evaluate(node.value), f".{node.attr}")
             return getattr(owner, node.attr)
         if isinstance(node, ast.Call):
-            return self.call(node)
+            return self.made(self.call(node))
         if isinstance(node, ast.BinOp):
-            return self.binop(node.op, self.evaluate(node.left), self.evaluate(node.right))
+            return self.made(
+                self.binop(node.op, self.evaluate(node.left), self.evaluate(node.right)))
         if isinstance(node, ast.UnaryOp):
             operand = self.evaluate(node.operand)
             self.operand(operand)
-            return UNARY[type(node.op)](operand)
+            if isinstance(operand, torch.Tensor):
+                self.preflight("That sign change", UNARY[type(node.op)], [operand], {})
+            return self.made(UNARY[type(node.op)](operand))
         if isinstance(node, ast.Subscript):
             return self.subscript(node)
         raise refuse_node(node)
@@ -430,7 +600,9 @@ class _Executor:
                 f"Arithmetic works on tensors and numbers, not on {type(value).__name__}."
             )
 
-    def guard_operands(self, values: list[Any], op: ast.operator | None = None) -> None:
+    def guard_operands(self, values: list[Any], op: ast.operator | None = None) -> float:
+        """The analytic size checks (used when the meta device cannot tell); returns the
+        multiply-adds of a matrix product, else 0."""
         tensors = [v for v in values if isinstance(v, torch.Tensor)]
         if isinstance(op, ast.MatMult) and len(tensors) == 2:
             cost = matmul_cost(*tensors)
@@ -438,16 +610,20 @@ class _Executor:
                 guard(cost[0], "That matrix product", self.env.max_elements)
                 work = cost[1] / MATMUL_WORK_FACTOR
                 guard(work, "That matrix product's work (divided by 100)", self.env.max_elements)
+                return cost[1]
         elif len(tensors) > 1:
             guard(broadcast_numel(tensors), "Broadcasting these shapes", self.env.max_elements)
+        return 0.0
 
     def binop(self, op: ast.operator, left: Any, right: Any) -> Any:
         self.operand(left)
         self.operand(right)
         if not isinstance(left, torch.Tensor) and not isinstance(right, torch.Tensor):
             return number_op(op, left, right)
-        self.guard_operands([left, right], op)
-        return BINOPS[type(op)](left, right)
+        macs = self.guard_operands([left, right], op)
+        fn = BINOPS[type(op)]
+        self.preflight("That operation", fn, [left, right], {}, macs=macs)
+        return fn(left, right)
 
     def subscript(self, node: ast.Subscript) -> Any:
         owner = self.evaluate(node.value)
@@ -493,10 +669,48 @@ class _Executor:
             return self.torch_call(name, args, kwargs)
         owner = self.tensor(self.evaluate(func.value), f".{name}()")
         args, kwargs = self.arguments(node)
-        self.guard_operands(
+        macs = self.guard_operands(
             [owner, *args, *kwargs.values()], ast.MatMult() if name == "matmul" else None
         )
+        method = getattr(owner, name)
+        if name == "backward":
+            return self.backward(owner, args, kwargs)
+        if name in ("zero_", "requires_grad_", "retain_grad"):
+            return self.in_place_method(owner, name, args, kwargs)
+        if name not in _NO_ALLOCATION:
+            self.preflight(f".{name}()", _method(name), [owner, *args], kwargs,
+                           fallback=owner.numel(), macs=macs)
+        return method(*args, **kwargs)
+
+    def in_place_method(self, owner: torch.Tensor, name: str, args: list[Any],
+                        kwargs: dict[str, Any]) -> Any:
+        if name == "requires_grad_":
+            old = owner.requires_grad
+            result = owner.requires_grad_(*args, **kwargs)
+            self.snapshot.journal.append((owner, "requires_grad", old))
+            return result
+        if name == "retain_grad" and not owner.is_leaf and not owner.retains_grad:
+            self.snapshot.dirty = True  # a retained grad cannot be un-retained
+        if name == "zero_":
+            self.spend(owner.numel())
+            if self.snapshot.touches_state(owner):
+                self.snapshot.dirty = True
         return getattr(owner, name)(*args, **kwargs)
+
+    def backward(self, owner: torch.Tensor, args: list[Any], kwargs: dict[str, Any]) -> Any:
+        # Backward does about as much work as the forward pass that built the graph: bounded
+        # by what the graph saved plus the leaves it fills, counted three times over.
+        leaves = sum(t.numel() for t in self.env.tensors.values() if t.requires_grad)
+        self.spend(3 * (self.env.ledger.total + leaves + owner.numel()))
+        self.check_memory(leaves, "This backward")
+        try:
+            result = owner.backward(*args, **kwargs)
+        except Exception as exc:
+            if not any(text in str(exc) for text in BACKWARD_PRECHECK_ERRORS):
+                self.snapshot.dirty = True  # the engine may have filled some grads already
+            raise
+        self.snapshot.dirty = True  # grads accumulated in place: only a replay undoes that
+        return result
 
     def torch_call(self, name: str, args: list[Any], kwargs: dict[str, Any]) -> Any:
         if name == "manual_seed":
@@ -505,11 +719,51 @@ class _Executor:
                 raise Refused("torch.manual_seed takes one integer, e.g. torch.manual_seed(0).")
             self.env.generator.manual_seed(seed)
             return None
-        if name in FACTORIES:
-            guard(factory_numel(name, args), f"torch.{name}", self.env.max_elements)
+        fn = getattr(torch, name)
+        if name in FACTORIES and name != "tensor":
+            args = [_size_argument(name, a) for a in args]
+            shape = _shape_of(name, args)
+            if shape is not None and len(shape) > MAX_DIMS:
+                raise Refused(f"torch.{name} would make a tensor with {len(shape)} dimensions; "
+                              f"the playground works with at most {MAX_DIMS}.")
+            fallback = factory_numel(name, args)
+            guard(fallback, f"torch.{name}", self.env.max_elements)
+            self.preflight(f"torch.{name}", fn, args, {**kwargs, "device": META},
+                           fallback=fallback)
+        elif name == "tensor":
+            data = args[0] if args else None
+            count = data.numel() if isinstance(data, torch.Tensor) else None
+            self.spend(count or 0)
+            if count is not None:
+                self.check_memory(count, "torch.tensor")
         else:
             op = ast.MatMult() if name == "matmul" else None
-            self.guard_operands([*args, *kwargs.values()], op)
+            macs = self.guard_operands([*args, *kwargs.values()], op)
+            self.preflight(f"torch.{name}", fn, args, kwargs, macs=macs)
         if name in RANDOM:
             kwargs["generator"] = self.env.generator  # the workspace's own RNG, never the global
-        return getattr(torch, name)(*args, **kwargs)
+        return fn(*args, **kwargs)
+
+
+def _method(name: str) -> Callable[..., Any]:
+    """Call tensor method `name` on the first argument (so it can run on meta copies too)."""
+    return lambda owner, *args, **kwargs: getattr(owner, name)(*args, **kwargs)
+
+
+def _size_argument(name: str, value: Any) -> Any:
+    """A size, range end or fill value given as a 0-d tensor counts as the number it holds."""
+    if not isinstance(value, torch.Tensor):
+        return value
+    if value.dim() == 0:
+        return value.item()
+    raise Refused(f"torch.{name} takes sizes and ranges as numbers, not as a tensor of shape "
+                  f"{tuple(value.shape)}; write the numbers, or use x.shape.")
+
+
+def _shape_of(name: str, args: list[Any]) -> list[Any] | None:
+    if name not in SHAPE_FACTORIES and name != "full":
+        return None
+    shape: Any = args[:1] if name == "full" else args
+    if len(shape) == 1 and isinstance(shape[0], (list, tuple, torch.Size)):
+        return list(shape[0])
+    return list(shape)

@@ -19,6 +19,15 @@ MAX_SOURCE_CHARS = 10_000
 MAX_DEPTH = 50
 MAX_INT_BITS = 10_000  # Python ints beyond this (about 3000 digits) are refused, not computed
 MATMUL_WORK_FACTOR = 100  # matmul may do this many multiply-adds per allowed element
+TOTAL_FACTOR = 5  # names, grads, graphs and temporaries together: 5x the one-tensor limit
+MAX_STATEMENTS = 100  # statements in one line (a; b; c) or one with-block, in all
+MAX_DIMS = 64  # numpy (and so the value tables) cannot show more
+# Work allowed for one line, in element-operations (each element read or written once counts
+# one; a matmul's multiply-adds count 1/MACS_PER_UNIT each, as BLAS does about that many in the
+# time of one elementwise step). Measured here: b * 2 on 9M elements (27M units) took 19 ms and
+# a 1000x1000 matmul (1G multiply-adds, 28M units) 24 ms, so 400M units is about half a second.
+WORK_BUDGET = 400_000_000
+MACS_PER_UNIT = 40
 
 ALLOWED = (
     "Allowed: names bound to tensors; numbers and nested lists of numbers; "
@@ -87,6 +96,24 @@ UNARY: dict[type[ast.unaryop], Callable[[Any], Any]] = {
 }
 
 # Friendly names for the constructs people most often try, so the refusal says what they typed.
+_PLURAL = frozenset({"comprehensions", "generator expressions", "f-strings", "starred arguments",
+                     "conditional expressions", "comparisons", "dicts", "sets"})
+# Whole sentences for what learners try most, saying what to do instead.
+NODE_ADVICE: dict[type[ast.AST], str] = {
+    ast.For: "for loops are not supported: each line runs once. To repeat a step (say a "
+             "backward), run the line again.",
+    ast.While: "while loops are not supported: each line runs once. To repeat a step, run the "
+               "line again.",
+    ast.If: "if statements are not supported: each line always runs; type the branch you want.",
+    ast.Import: "import is not needed: torch is already there (write torch.ones(3)); other "
+                "modules are not available.",
+    ast.ImportFrom: "import is not needed: torch is already there (write torch.ones(3)); other "
+                    "modules are not available.",
+    ast.FunctionDef: "def is not supported: write the computation as statements, one per line.",
+    ast.Lambda: "lambda is not supported: write the computation as statements.",
+    ast.Compare: "comparisons (==, <, ...) are not supported: print the values to compare them.",
+}
+
 NODE_NAMES: dict[type[ast.AST], str] = {
     ast.Import: "import", ast.ImportFrom: "import", ast.FunctionDef: "def",
     ast.AsyncFunctionDef: "def", ast.ClassDef: "class", ast.Lambda: "lambda",
@@ -208,10 +235,44 @@ def matmul_cost(a: torch.Tensor, b: torch.Tensor) -> tuple[int, int] | None:
 
 def refuse_node(node: ast.AST) -> Refused:
     """The refusal for a construct outside the subset, named the way the learner wrote it."""
-    what = NODE_NAMES.get(type(node))
-    if what is None:
-        what = type(node).__name__
-    return Refused(f"{what} is not part of the playground's PyTorch subset.")
+    advice = NODE_ADVICE.get(type(node))
+    if advice is not None:
+        return Refused(advice)
+    what = NODE_NAMES.get(type(node)) or type(node).__name__
+    verb = "are" if what in _PLURAL else "is"
+    return Refused(f"{what} {verb} not part of the playground's PyTorch subset.")
+
+
+# Modules learners reach for; the refusal says what the playground offers instead.
+MODULE_ADVICE: dict[str, str] = {
+    "optim": "torch.optim (optimisers such as SGD) is not part of the Tensor Lab's subset: "
+             "update by hand, e.g. `with torch.no_grad(): w -= 0.1 * w.grad`, or use the "
+             "Training Lab, which runs the optimisers.",
+    "nn": "nn modules (nn.Linear, nn.MSELoss, ...) are not supported here: write the model and "
+          "the loss as tensor arithmetic, e.g. loss = ((y_pred - y) ** 2).mean().",
+    "functional": "torch.nn.functional is not supported here: write the loss as tensor "
+                  "arithmetic, e.g. loss = ((y_pred - y) ** 2).mean().",
+    "autograd": "torch.autograd is not called directly here: use z.backward() and read x.grad.",
+}
+MODULE_ALIASES = {"nn": "nn", "optim": "optim", "F": "functional", "functional": "functional",
+                  "autograd": "autograd"}
+
+
+def module_advice(node: ast.expr) -> str | None:
+    """Advice when `node` (the owner of a call or attribute) is torch.optim, nn, F and the like."""
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    parts.append(node.id)
+    parts.reverse()  # e.g. ["torch", "nn", "functional"]
+    names = parts[1:] if parts[0] == "torch" else parts
+    for name in reversed(names):
+        if name in MODULE_ALIASES:
+            return MODULE_ADVICE[MODULE_ALIASES[name]]
+    return None
 
 
 def fold(node: ast.AST) -> Any:

@@ -129,19 +129,8 @@ def _grad_key(tensor: torch.Tensor) -> _GradKey:
 
 
 def _numpy(tensor: torch.Tensor) -> np.ndarray:
-    return tensor.detach().cpu().numpy().copy()
-
-
-def _elements_held(tensors: dict[str, torch.Tensor]) -> int:
-    """Elements in the distinct storages of the tensors and the leaves' grads (y = x.detach()
-    shares x's memory, so it adds nothing)."""
-    seen: dict[int, int] = {}
-    for tensor in tensors.values():
-        for t in (tensor, tensor.grad if tensor.is_leaf else None):
-            if t is not None:
-                storage = t.untyped_storage()
-                seen[storage.data_ptr()] = storage.nbytes() // max(t.element_size(), 1)
-    return sum(seen.values())
+    flat = tensor.dim() > 64  # numpy's limit: show such a tensor flattened rather than fail
+    return (tensor.detach().reshape(-1) if flat else tensor.detach()).cpu().numpy().copy()
 
 
 def _grad_tracked(tensor: torch.Tensor) -> bool:
@@ -158,6 +147,7 @@ class _State:
     seen: dict[str, _GradKey] = field(default_factory=dict)
     # The tensor each history belongs to: history follows the tensor, not the name.
     owners: dict[str, torch.Tensor] = field(default_factory=dict)
+    printed: list[str] = field(default_factory=list)  # what the log's print(...) calls wrote
 
     def record_grads(self, step: int) -> None:
         """Append a GradRecord for every tracked leaf whose .grad changed during `step`."""
@@ -296,10 +286,11 @@ class Workspace:
             return self._finish(RunResult(False, text, [Message("error", str(exc), ALLOWED)]))
         step = len(self._log)
         outcome, messages = _execute(self._state, tree, step)
-        if outcome is not None and (too_big := self._over_total(self._state)) is not None:
-            outcome, messages = None, [too_big]
         if outcome is None:
-            self._set_log(self._log)  # torch may have half-changed things: rebuild from the log
+            # The interpreter put the state back from its snapshot; only when tensor data had
+            # changed in place before the failure must the log be replayed.
+            if not self._state.env.restored:
+                self._set_log(self._log)
             return self._finish(RunResult(False, text, messages))
         self._log.append(text)
         if outcome.assigned:
@@ -312,18 +303,6 @@ class Workspace:
     def max_total_elements(self) -> int:
         """What all named tensors and their .grads may hold together."""
         return TOTAL_ELEMENTS_FACTOR * self.max_elements
-
-    def _over_total(self, state: _State) -> Message | None:
-        """The refusal when `state` holds more than max_total_elements, else None."""
-        held = _elements_held(state.env.tensors)
-        if held <= self.max_total_elements:
-            return None
-        return Message(
-            "error",
-            f"The named tensors and their grads would hold {held:,} elements in all; the "
-            f"limit is {self.max_total_elements:,} (it keeps the window responsive).",
-            "Rebind a name to a smaller tensor, set grads to None, or start a new session "
-            "with File > New.")
 
     def _finish(self, result: RunResult, emit: bool = False) -> RunResult:
         self.last_result = result
@@ -420,7 +399,8 @@ class Workspace:
 
     def _replay(self, entries: list[str]) -> tuple[_State | None, RunResult | None]:
         """Run `entries` from scratch into a fresh state; (None, why) on the first failure."""
-        state = _State(Env(generator=torch.Generator(), max_elements=self.max_elements))
+        state = _State(Env(generator=torch.Generator(), max_elements=self.max_elements,
+                           max_total_elements=self.max_total_elements))
         for step, entry in enumerate(entries):
             try:
                 tree, text = interpreter.parse(entry)
@@ -428,9 +408,7 @@ class Workspace:
             except Refused as exc:
                 message = Message("error", f"Entry {step + 1}: {exc}", ALLOWED)
                 return None, RunResult(False, entry.strip(), [message])
-            outcome, messages = _execute(state, tree, step)
-            if outcome is not None and (too_big := self._over_total(state)) is not None:
-                outcome, messages = None, [too_big]  # a session file cannot fill the memory
+            outcome, messages = _execute(state, tree, step)  # a session obeys the same limits
             if outcome is None:
                 msgs = [
                     Message(m.level, f"Entry {step + 1}: {m.text}", m.explanation) for m in messages
@@ -445,8 +423,9 @@ class Workspace:
         return export.script(self._log, self.names, self.leaves_with_grad())
 
     def printout(self) -> str:
-        """What running `to_script()` with plain python prints."""
-        return export.printout(self._state.env.tensors, self.leaves_with_grad())
+        """What running `to_script()` with plain python prints (the log's prints come first)."""
+        printed = "".join(line + "\n" for line in self._state.printed)
+        return printed + export.printout(self._state.env.tensors, self.leaves_with_grad())
 
     def create_source(
         self,
@@ -486,6 +465,7 @@ def _execute(
             text = str(exc) or type(exc).__name__
             return None, [Message("error", text, explain(text))]
     state.record_grads(step)
+    state.printed.extend(outcome.printed)
     messages: list[Message] = []
     for warning in caught:
         text = str(warning.message)
