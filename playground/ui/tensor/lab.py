@@ -14,7 +14,7 @@ import shiboken6
 from PySide6 import QtCore, QtGui, QtWidgets
 from superqt.utils import signals_blocked
 
-from playground.core import statements
+from playground.core import fileio, statements
 from playground.core.autograd import hint_for, history_leaf
 from playground.core.workspace import Message, RunResult, Workspace
 from playground.ui.tensor.code_panel import CodePanel, monospace_font
@@ -55,7 +55,12 @@ class TensorLab(QtWidgets.QWidget):
 
     def run_source(self, source: str) -> RunResult:
         """Run one log entry through the workspace (honouring no_grad) and show what happened."""
-        result = self._ws.run(source, no_grad=self.no_grad_check.isChecked())
+        # A line may take up to about a second (the work budget): show a busy cursor meanwhile.
+        QtWidgets.QApplication.setOverrideCursor(QtCore.Qt.CursorShape.WaitCursor)
+        try:
+            result = self._ws.run(source, no_grad=self.no_grad_check.isChecked())
+        finally:
+            QtWidgets.QApplication.restoreOverrideCursor()
         if result.ok and result.assigned and self._ws.current != result.assigned[-1]:
             self._ws.current = result.assigned[-1]  # the tensor just made becomes current
         self._show_result(result)
@@ -83,8 +88,11 @@ class TensorLab(QtWidgets.QWidget):
         self._style_message()
 
     def save_script(self, path: str | Path) -> None:
-        """Write the session as a runnable script (what Save as .py does, without the dialog)."""
-        Path(path).write_text(self._ws.to_script(), encoding="utf-8")
+        """Write the session as a runnable script (what Save as .py does, without the dialog).
+
+        Atomic: a failed save leaves any old file whole; OSError says why it failed.
+        """
+        fileio.write_text(path, self._ws.to_script())
         self._status(f"Saved {path}")
 
     def set_dark(self, dark: bool) -> None:
@@ -468,7 +476,13 @@ class TensorLab(QtWidgets.QWidget):
             self, "Save session as Python", "autograd_session.py", "Python files (*.py)"
         )
         if path:
-            self.save_script(path)
+            try:
+                self.save_script(path)
+            except OSError as exc:  # read-only or missing folder, full disk: say so here
+                reason = exc.strerror or str(exc)
+                self.show_messages([Message("error", f"Could not save {path}: {reason}",
+                                            "Choose a folder you can write to and save again.")])
+                self._status(f"Not saved: {reason}")
 
     # ----- rendering --------------------------------------------------------------------------
 
