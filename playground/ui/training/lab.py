@@ -18,6 +18,7 @@ import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 from superqt.utils import QSignalDebouncer
 
+from playground.core import fileio
 from playground.core.training.config import TrainConfig
 from playground.core.training.history import RunHistory
 from playground.core.training.landscape import landscape_window, least_squares_fit, loss_landscape
@@ -251,26 +252,31 @@ class TrainingLab(QtWidgets.QWidget):
         return self.session.export_script()
 
     def export_script(self, path: str | Path) -> None:
-        """Write script_text() to a .py file."""
-        Path(path).write_text(self.script_text(), encoding="utf-8")
+        """Write script_text() to a .py file (atomically: a failed save keeps the old file)."""
+        fileio.write_text(path, self.script_text())
 
     def export_loss_png(self, path: str | Path) -> None:
         """Save the loss plot as a PNG with pyqtgraph's ImageExporter."""
         import pyqtgraph.exporters  # imported on demand: only exports need it
 
         exporter = pyqtgraph.exporters.ImageExporter(self.loss_plot.getPlotItem())
-        exporter.export(str(path))
+        with fileio.atomic_path(path) as tmp:  # the old PNG stays whole if this fails
+            exporter.export(str(tmp))
+            if tmp.stat().st_size == 0:  # the exporter does not report a failed write
+                raise OSError(f"the image could not be written to {path}")
 
     def export_loss_csv(self, path: str | Path) -> None:
         """Save the current run as CSV columns epoch, loss, lr, w, b."""
         h = self.history
         columns = [h.column(n) for n in ("epoch", "loss", "lr", "w", "b")]
-        with open(path, "w", newline="", encoding="utf-8") as handle:
+        def write(handle) -> None:
             writer = csv.writer(handle)
             writer.writerow(["epoch", "loss", "lr", "w", "b"])
             for epoch, loss, lr, w, b in zip(*columns, strict=True):
                 writer.writerow([int(epoch), repr(float(loss)), repr(float(lr)),
                                  repr(float(w)), repr(float(b))])
+
+        fileio.write_with(path, write, newline="")  # atomic, like every file the app writes
 
     def copy_log(self) -> None:
         """Put the whole notebook-style log on the clipboard."""
