@@ -13,20 +13,18 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from playground import __version__
 from playground.core.session import bundled_examples, read_session, write_session
+from playground.core.statements import DEFAULT_SESSION
 from playground.core.training.session import TrainingSession
 from playground.core.workspace import SEED_STATEMENT, Workspace
 from playground.paths import resources_dir
 from playground.ui.tensor.lab import TensorLab
 from playground.ui.training.lab import TrainingLab
 from playground.ui.widgets.theme import ThemeMode, apply_theme, is_dark
+from playground.ui.widgets.wheel_guard import install_wheel_guard
+from playground.ui.widgets.window_fit import place_window
 
 # The notebook's first cell, so the window opens on a grad_fn chain worth clicking.
-DEFAULT_STATEMENTS = (
-    "x = torch.randn(3, 2, requires_grad=True)",
-    "y = x + 10",
-    "z = y * y * y",
-    "w = z.mean()",
-)
+DEFAULT_STATEMENTS = DEFAULT_SESSION
 ICON_PATH = resources_dir() / "icon.svg"
 ZOOM_STEP = 1.15
 ZOOM_LIMITS = (-4, 8)
@@ -76,9 +74,11 @@ class MainWindow(QtWidgets.QMainWindow):
         self._build_menus()
         self.statusBar().showMessage(f"Gradient Playground {__version__}: ready", 5000)
         self.workspace.changed.connect(self._sync_actions)
+        self.tabs.currentChanged.connect(self._sync_actions)
         self._sync_actions()
         self._restore_settings()
         QtGui.QGuiApplication.styleHints().colorSchemeChanged.connect(self._on_system_scheme)
+        install_wheel_guard()  # the wheel scrolls the page; it edits only a focused value widget
 
     # ----- menus -------------------------------------------------------------------------
     def _action(
@@ -121,13 +121,15 @@ class MainWindow(QtWidgets.QMainWindow):
                          lambda _=False, path=example.path: self.open_session(path),
                          tip=example.summary, name=f"actionExample_{example.path.stem}")
         examples.setEnabled(not examples.isEmpty())
-        self._action(file_menu, "&Save Session…", self._save_session_dialog, Key.StandardKey.Save,
-                     "Save the statement log as a JSON session you can reopen later.",
-                     "actionSave")
+        self.save_action = self._action(
+            file_menu, "&Save Session…", self._save_session_dialog, Key.StandardKey.Save,
+            "Save the Tensor Lab's statement log as a JSON session you can reopen later.",
+            "actionSave")
         file_menu.addSeparator()
-        self._action(file_menu, "&Export Python Script…", self._export_script_dialog,
-                     "Ctrl+E", "Save the session as a plain PyTorch script that prints the "
-                     "same values.", "actionExportScript")
+        self.export_action = self._action(
+            file_menu, "&Export Python Script…", self._export_script_dialog, "Ctrl+E",
+            "Save the lab on screen as a plain PyTorch script that prints the same values.",
+            "actionExportScript")
         file_menu.addSeparator()
         self._action(file_menu, "&Quit", self.close, Key.StandardKey.Quit, "Close the window.",
                      "actionQuit")
@@ -143,8 +145,9 @@ class MainWindow(QtWidgets.QMainWindow):
             edit_menu, "Restore &Previous Session", self.restore_previous, None,
             "Bring back the session that File > New or Open replaced.", "actionRestoreSession")
         edit_menu.addSeparator()
-        self._action(edit_menu, "&Copy Code", self.copy_code, "Ctrl+Shift+C",
-                     "Copy the statement log as runnable PyTorch code.", "actionCopyCode")
+        self.copy_action = self._action(
+            edit_menu, "&Copy Code", self.copy_code, "Ctrl+Shift+C",
+            "Copy the lab on screen as runnable PyTorch code.", "actionCopyCode")
 
         view_menu = bar.addMenu("&View")
         self._action(view_menu, "Zoom &In", lambda: self.set_zoom(self._zoom + 1),
@@ -179,10 +182,24 @@ class MainWindow(QtWidgets.QMainWindow):
         self._action(help_menu, "&About Gradient Playground", self._show_about,
                      tip="Versions of Gradient Playground, PyTorch and Qt.", name="actionAbout")
 
-    def _sync_actions(self) -> None:
+    def _training_shown(self) -> bool:
+        return self.tabs.currentWidget() is self.training_lab
+
+    def _sync_actions(self, *_args) -> None:
+        """Enable the actions and name the lab each acts on, so no menu acts out of sight."""
         self.undo_action.setEnabled(self.workspace.can_undo)
         self.redo_action.setEnabled(self.workspace.can_redo)
         self.restore_action.setEnabled(self.workspace.can_restore)
+        training = self._training_shown()
+        # Undo, Redo and sessions work on the Tensor Lab's statement log only: say so when the
+        # Training Lab is on screen (and show the Tensor Lab when they act).
+        suffix = " (Tensor Lab)" if training else ""
+        self.undo_action.setText(f"&Undo{suffix}")
+        self.redo_action.setText(f"&Redo{suffix}")
+        self.save_action.setText(f"&Save Session{suffix}…")
+        self.export_action.setText(
+            "&Export Training Script…" if training else "&Export Python Script…")
+        self.copy_action.setText("&Copy Training Script" if training else "&Copy Code")
 
     # ----- workspace commands ---------------------------------------------------------------
     def new_session(self) -> None:
@@ -198,12 +215,17 @@ class MainWindow(QtWidgets.QMainWindow):
             self.statusBar().showMessage("Restored the previous session.", 5000)
 
     def undo(self) -> None:
+        """Edit > Undo: the Tensor Lab's last statement; the Tensor Lab comes on screen."""
         if self.workspace.undo():
-            self.statusBar().showMessage("Undone: replayed the log without the last entry.", 4000)
+            self.tabs.setCurrentWidget(self.tensor_lab)
+            self.statusBar().showMessage(
+                "Tensor Lab: undone (replayed the log without the last entry).", 4000)
 
     def redo(self) -> None:
+        """Edit > Redo: the Tensor Lab's undone statement again, with the Tensor Lab shown."""
         if self.workspace.redo():
-            self.statusBar().showMessage("Redone.", 4000)
+            self.tabs.setCurrentWidget(self.tensor_lab)
+            self.statusBar().showMessage("Tensor Lab: redone.", 4000)
 
     def open_session(self, path: str | Path) -> bool:
         """Replace the workspace with a saved session; the old state stays if anything fails."""
@@ -225,19 +247,28 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def save_session(self, path: str | Path) -> None:
         write_session(path, list(self.workspace.log))
-        self.statusBar().showMessage(f"Saved {path}", 5000)
+        self.statusBar().showMessage(f"Saved the Tensor Lab's session to {path}", 5000)
 
     def copy_code(self) -> None:
-        """Put the code panel's text (the log as runnable PyTorch) on the clipboard."""
-        view = self.tensor_lab.findChild(QtWidgets.QPlainTextEdit, "codeView")
-        text = view.toPlainText() if view is not None else self.workspace.to_script()
+        """Copy the lab on screen as code: the statement log, or the training run's script."""
+        if self._training_shown():
+            text = self.training_lab.script_text()
+            what = "Training script"
+        else:
+            view = self.tensor_lab.findChild(QtWidgets.QPlainTextEdit, "codeView")
+            text = view.toPlainText() if view is not None else self.workspace.to_script()
+            what = "Tensor Lab code"
         QtWidgets.QApplication.clipboard().setText(text)
-        self.statusBar().showMessage("Code copied to the clipboard.", 3000)
+        self.statusBar().showMessage(f"{what} copied to the clipboard.", 3000)
 
     def export_script(self, path: str | Path) -> None:
-        """Write the session as a plain script that prints the values the window shows."""
-        self.tensor_lab.save_script(path)
-        self.statusBar().showMessage(f"Exported {path}", 5000)
+        """Write the lab on screen as a plain script that prints the values the window shows."""
+        if self._training_shown():
+            self.training_lab.export_script(path)
+            self.statusBar().showMessage(f"Exported the training run to {path}", 5000)
+        else:
+            self.tensor_lab.save_script(path)
+            self.statusBar().showMessage(f"Exported the Tensor Lab's code to {path}", 5000)
 
     def _save_with_dialog(self, title: str, suggested: str, file_filter: str, write) -> None:
         path, _ = QtWidgets.QFileDialog.getSaveFileName(self, title, suggested, file_filter)
@@ -248,7 +279,8 @@ class MainWindow(QtWidgets.QMainWindow):
                 QtWidgets.QMessageBox.warning(self, title, f"Could not save {path}: {exc}")
 
     def _export_script_dialog(self) -> None:
-        self._save_with_dialog("Export Python Script", "session.py", "Python scripts (*.py)",
+        suggested = "training.py" if self._training_shown() else "session.py"
+        self._save_with_dialog("Export Python Script", suggested, "Python scripts (*.py)",
                                self.export_script)
 
     def _open_session_dialog(self) -> None:
@@ -322,10 +354,8 @@ class MainWindow(QtWidgets.QMainWindow):
     # ----- persistence -------------------------------------------------------------------------
     def _restore_settings(self) -> None:
         geometry = self._settings.value("window/geometry")
-        if isinstance(geometry, (QtCore.QByteArray, bytes)) and geometry:
-            self.restoreGeometry(geometry)
-        else:
-            self.resize(1360, 860)
+        saved = geometry if isinstance(geometry, (QtCore.QByteArray, bytes)) else None
+        place_window(self, saved)  # fits the screen; a remembered size only if it still fits
         try:
             zoom = int(self._settings.value("view/zoom", 0))
         except (TypeError, ValueError):
