@@ -376,7 +376,10 @@ class MainWindow(QtWidgets.QMainWindow):
         self._settings.setValue("view/zoom", self._zoom)
         self._settings.setValue("view/theme", self._theme.value)
         self._settings.setValue("window/tab", self.tabs.currentIndex())
-        self._settings.sync()
+        self._settings.sync()  # QSettings writes through QSaveFile: atomic, and status says how
+        if self._settings.status() != QtCore.QSettings.Status.NoError:
+            self.statusBar().showMessage(
+                f"Could not save the window settings to {self._settings.fileName()}.", 8000)
 
     def shutdown(self, timeout_ms: int = 1000) -> bool:
         """Stop every worker and wait for it; True when none is left running."""
