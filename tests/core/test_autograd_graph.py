@@ -328,3 +328,53 @@ def test_layout_of_a_tree_has_no_crossings():
         ys = layout.positions
         if layout.columns[s1] == layout.columns[s2] and s1 != s2:
             assert (ys[s1][1] - ys[s2][1]) * (ys[t1][1] - ys[t2][1]) > 0
+
+
+# ----- the Training Lab's loss graph ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("loss_name", ["MSE", "L1", "Huber"])
+def test_loss_graph_is_the_training_forward_with_real_grads(loss_name):
+    from playground.core.loss_graph import loss_graph
+    from playground.core.training import TrainConfig
+    from playground.core.training.tables import LOSS_SPECS
+
+    config = TrainConfig(loss=loss_name)
+    graph = loss_graph(config, 1.5, -0.5)
+    x = torch.tensor(config.dataset.x, dtype=torch.float32)
+    y = torch.tensor(config.dataset.y, dtype=torch.float32)
+    w = torch.tensor([1.5], requires_grad=True)
+    b = torch.tensor([-0.5], requires_grad=True)
+    y_hat = w * x + b
+    loss = LOSS_SPECS[loss_name].function(y_hat, y)
+    tensors = {"x": x, "y": y, "w": w, "b": b, "y_hat": y_hat, "loss": loss}
+    fns, _, _ = torch_walk(loss)
+    labels = sorted(n.label for n in graph.nodes if n.kind == "function")
+    assert labels == sorted(type(f).__name__ for f in fns)
+    assert {"MulBackward0", "AddBackward0"} <= set(labels)
+    assert labels.count("AccumulateGrad") == 2
+    loss.backward()
+    fresh = build_graph(tensors, "loss")
+    assert graph.node("t:w").grad == fresh.node("t:w").grad  # the same real gradient
+    assert graph.node("t:b").grad == fresh.node("t:b").grad
+    assert graph.node("t:y_hat").kind == "tensor"
+    given = loss_graph(config, 1.5, -0.5, w_grad=0.25, b_grad=-2.0)
+    assert (given.node("t:w").grad, given.node("t:b").grad) == ("[0.25]", "[-2]")
+
+
+def test_session_loss_graph_before_training_has_the_starting_gradients():
+    from playground.core.loss_graph import session_loss_graph
+    from playground.core.training import TrainingSession
+    from playground.core.training.tables import LOSS_SPECS
+
+    session = TrainingSession()
+    graph, caption = session_loss_graph(session)
+    config = session.config
+    w = torch.tensor([config.w0], requires_grad=True)
+    b = torch.tensor([config.b0], requires_grad=True)
+    x = torch.tensor(config.dataset.x, dtype=torch.float32)
+    y = torch.tensor(config.dataset.y, dtype=torch.float32)
+    LOSS_SPECS[config.loss].function(w * x + b, y).backward()
+    assert graph.node("t:w").grad == f"[{w.grad.item():.4g}]"
+    assert graph.node("t:b").grad == f"[{b.grad.item():.4g}]"
+    assert "Before training" in caption
