@@ -42,12 +42,12 @@ def run_all(qtbot, lab, *lines: str) -> None:
 
 def test_selecting_a_row_copies_only_the_selected_tensor(qtbot, lab, monkeypatch):
     run_all(qtbot, lab, *DEFAULT_SESSION, "w.backward()")
-    copied: list[tuple[int, ...]] = []
+    copied: list[tuple[int, ...]] = []  # every read of values, copied or viewed
     real = workspace_module._numpy
 
-    def counting(tensor: torch.Tensor) -> np.ndarray:
+    def counting(tensor: torch.Tensor, copy: bool = True) -> np.ndarray:
         copied.append(tuple(tensor.shape))
-        return real(tensor)
+        return real(tensor, copy)
 
     monkeypatch.setattr(workspace_module, "_numpy", counting)
     select_tensor(qtbot, lab, "y")

@@ -83,6 +83,7 @@ class GradHistoryPlot(pg.PlotWidget):
         self._name: str | None = None
         self._curves: list[pg.PlotDataItem] = []
         self._data: tuple[np.ndarray, np.ndarray] | None = None
+        self._shown: tuple[str | None, int, list[GradRecord]] | None = None
         item = self.getPlotItem()
         item.showGrid(x=True, y=True, alpha=0.25)
         item.setMenuEnabled(False)
@@ -95,6 +96,10 @@ class GradHistoryPlot(pg.PlotWidget):
 
     def show_history(self, name: str | None, records: Sequence[GradRecord], end_step: int) -> None:
         """Redraw for leaf `name` with its records; `end_step` closes the last step."""
+        shown = (name, end_step, list(records))
+        if self._shown is not None and self._same(shown, self._shown):
+            return  # selecting another row that draws the same history: nothing to redo
+        self._shown = shown  # holding the records keeps their ids from being reused
         self._name = name
         item = self.getPlotItem()
         for curve in self._curves:
@@ -112,6 +117,12 @@ class GradHistoryPlot(pg.PlotWidget):
         self._data = (xs, ys) if labels else None
         if self._data is not None:
             self._fit(*self._data)
+
+    @staticmethod
+    def _same(a: tuple[str | None, int, list[GradRecord]],
+              b: tuple[str | None, int, list[GradRecord]]) -> bool:
+        return a[:2] == b[:2] and len(a[2]) == len(b[2]) and all(
+            x is y for x, y in zip(a[2], b[2], strict=True))
 
     def resizeEvent(self, event: QtCore.QEvent | None) -> None:  # noqa: N802 (Qt API)
         super().resizeEvent(event)

@@ -216,7 +216,8 @@ class TensorInspector(QtWidgets.QGroupBox):
             self.requires_grad_check.setChecked(facts.requires_grad)
         self.requires_grad_check.setEnabled(True)
         self.requires_grad_check.setText(f"{facts.name}.requires_grad")
-        values_model.set_array(facts.values, copy=False)  # facts already hold fresh copies
+        # The lab hands over fresh copies or read-only views of the live tensor: no second copy.
+        values_model.set_array(facts.values, copy=False)
         grad_model.set_array(facts.grad, copy=False)
         self.grad_none_label.setVisible(facts.grad is None)
         self.values_box.caption.setText(f"{facts.name} values")  # type: ignore[attr-defined]

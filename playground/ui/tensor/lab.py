@@ -120,7 +120,9 @@ class TensorLab(QtWidgets.QWidget):
         ws = self._ws
         current = ws.current if ws.current in ws.names else None
         self._select_row(self.list_model.row_of(current))
-        self.inspector.show_facts(ws.facts(current) if current is not None else None)
+        # Views of the live memory, not copies: the tables read only the cells on screen.
+        facts = ws.facts(current, copy=False) if current is not None else None
+        self.inspector.show_facts(facts)
         leaf = history_leaf(ws, current)
         records = ws.grad_history(leaf) if leaf is not None else []
         self.grad_plot.show_history(leaf, records, len(ws.log))

@@ -1,0 +1,136 @@
+"""Tensor Lab benchmark: what selecting a row and running a statement cost with big tensors.
+
+Measures, on a TensorLab shown offscreen (painting included, via processEvents):
+  1. selecting a row while three 9-million-element tensors are named (1-D, then 3000x3000; one
+     of them with a .grad of the same size), median over every row clicked several times;
+  2. a statement making a 1000x1000 tensor (and 3000x3000, and 9M 1-D) with the inspector
+     refreshed, against torch alone making the same tensor: the lab's overhead beyond torch.
+Prints a table and one JSON line. Run: `QT_QPA_PLATFORM=offscreen python
+benchmarks/bench_tensor_lab.py`. Targets (issue 9): selection < 20 ms, overhead <= 50 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import torch  # noqa: E402
+from PySide6 import QtCore, QtWidgets  # noqa: E402
+
+BIG = 9_000_000
+
+
+def make_lab():
+    from playground.core.workspace import Workspace
+    from playground.ui.tensor.lab import TensorLab
+
+    lab = TensorLab(Workspace())
+    lab.resize(1280, 720)
+    lab.show()
+    settle()
+    return lab
+
+
+def settle() -> None:
+    """Let Qt lay out and paint what changed (offscreen painting still runs)."""
+    app = QtWidgets.QApplication.instance()
+    for _ in range(3):
+        app.processEvents()
+
+
+def run(lab, source: str) -> None:
+    result = lab.run_source(source)
+    if not result.ok:
+        raise SystemExit(f"{source}: {result.messages}")
+
+
+def select_ms(lab, shape: str, repeats: int) -> list[float]:
+    """Milliseconds to click each row (current changes, inspector and plot redraw, paint)."""
+    from playground.ui.tensor.lab import TensorLab
+
+    assert isinstance(lab, TensorLab)
+    lab.workspace.reset()
+    run(lab, f"a = torch.ones({shape}, requires_grad=True)")
+    run(lab, "s = a.sum()")
+    run(lab, "s.backward()")
+    run(lab, f"b = torch.ones({shape})")
+    run(lab, f"c = torch.rand({shape})")
+    settle()
+    view = lab.tensor_list
+    model = view.model()
+    rows = [model.row_of(n) for n in ("a", "b", "c", "s")]
+    times = []
+    for _ in range(repeats):
+        for row in rows:
+            began = time.perf_counter()
+            view.setCurrentIndex(model.index(row, 0))  # what a click on the row does
+            settle()
+            times.append((time.perf_counter() - began) * 1000)
+    return times
+
+
+def statement_ms(lab, shape: str, repeats: int) -> tuple[list[float], list[float]]:
+    """(lab ms, torch-alone ms) for `t = torch.ones(shape)` with the inspector showing t."""
+    lab.workspace.reset()
+    settle()
+    lab_times, torch_times = [], []
+    for _ in range(repeats):
+        began = time.perf_counter()
+        torch.ones(*eval_shape(shape))
+        torch_times.append((time.perf_counter() - began) * 1000)
+        began = time.perf_counter()
+        run(lab, f"t = torch.ones({shape})")
+        settle()
+        lab_times.append((time.perf_counter() - began) * 1000)
+    return lab_times, torch_times
+
+
+def eval_shape(shape: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in shape.split(","))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=5)
+    args = parser.parse_args()
+    QtWidgets.QApplication.instance() or QtWidgets.QApplication(sys.argv)
+    torch.set_num_threads(1)
+    lab = make_lab()
+    results: dict[str, float] = {}
+    rows = []
+    for label, shape in (("1-D 9M", str(BIG)), ("3000x3000", "3000, 3000")):
+        times = select_ms(lab, shape, args.repeats)
+        key = f"select_{label.replace(' ', '_').replace('-', '')}"
+        results[f"{key}_median_ms"] = statistics.median(times)
+        results[f"{key}_max_ms"] = max(times)
+        rows.append((f"select a row, three {label} tensors", statistics.median(times),
+                     max(times), 20.0))
+    for label, shape in (("1000x1000", "1000, 1000"), ("3000x3000", "3000, 3000"),
+                         ("1-D 9M", str(BIG))):
+        lab_t, torch_t = statement_ms(lab, shape, args.repeats)
+        over = [a - b for a, b in zip(lab_t, torch_t, strict=True)]
+        key = f"statement_{label.replace(' ', '_').replace('-', '')}"
+        results[f"{key}_lab_median_ms"] = statistics.median(lab_t)
+        results[f"{key}_torch_median_ms"] = statistics.median(torch_t)
+        results[f"{key}_overhead_median_ms"] = statistics.median(over)
+        rows.append((f"statement t = torch.ones({shape}) beyond torch", statistics.median(over),
+                     max(over), 50.0))
+    print(f"Tensor Lab benchmark  (python {platform.python_version()}, torch {torch.__version__},"
+          f" {os.cpu_count()} cores)")
+    print(f"{'measure':58} {'median ms':>10} {'max ms':>8} {'target':>7}")
+    for name, median, worst, target in rows:
+        print(f"{name:58} {median:10.1f} {worst:8.1f} {target:7.0f}")
+    print(json.dumps({k: round(v, 2) for k, v in results.items()}))
+    lab.close()
+    QtCore.QCoreApplication.processEvents()
+
+
+if __name__ == "__main__":
+    main()
