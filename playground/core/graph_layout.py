@@ -35,6 +35,7 @@ def _ranks(keys: Sequence[str], edges: Sequence[tuple[str, str]]) -> dict[str, i
         out[s].append(t)
         indegree[t] += 1
     rank = dict.fromkeys(keys, 0)
+    has_in = {k for k in keys if indegree[k]}
     queue = deque(k for k in keys if indegree[k] == 0)
     while queue:
         k = queue.popleft()
@@ -44,6 +45,11 @@ def _ranks(keys: Sequence[str], edges: Sequence[tuple[str, str]]) -> dict[str, i
             if indegree[t] == 0:
                 queue.append(t)
     # Nodes on a cycle (autograd graphs have none) keep the column reached so far.
+    # A source other than the first node (a named result such as y pointing at its grad_fn) sits
+    # one column right of its nearest target, not at the far right beside the output.
+    for k in keys[1:]:
+        if k not in has_in and out[k]:
+            rank[k] = max(min(rank[t] for t in out[k]) - 1, 0)
     return rank
 
 

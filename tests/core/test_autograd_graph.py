@@ -378,3 +378,13 @@ def test_session_loss_graph_before_training_has_the_starting_gradients():
     assert graph.node("t:w").grad == f"[{w.grad.item():.4g}]"
     assert graph.node("t:b").grad == f"[{b.grad.item():.4g}]"
     assert "Before training" in caption
+
+
+def test_layout_puts_a_named_result_beside_its_grad_fn_not_beside_the_output():
+    tensors = notebook_chain()
+    graph = build_graph(tensors, "w")
+    layout = layered_layout([n.key for n in graph.nodes], {},
+                            [(e.source, e.target) for e in graph.edges])
+    (add,) = graph.keys("function", "AddBackward0")
+    assert layout.columns["t:y"] == layout.columns[add] - 1
+    assert layout.columns["t:w"] == 0
