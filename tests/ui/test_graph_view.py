@@ -174,3 +174,13 @@ def test_step_is_disabled_without_a_graph(make_panel):
     _, panel = make_panel(["a = torch.ones(3)"])
     assert not child(panel, "stepBackwardButton", QtWidgets.QPushButton).isEnabled()
     assert not child(panel, "playBackwardButton", QtWidgets.QPushButton).isEnabled()
+
+
+def test_a_failed_backward_from_elsewhere_points_at_the_root(qtbot, make_panel):
+    ws, panel = make_panel(CHAIN[:2])
+    result = ws.run("y.backward()")  # what the Backward button sends for a vector y
+    assert not result.ok
+    panel.show_failure(result)
+    (bad,) = [i for i in nodes(panel) if i.data(3) == "error"]
+    assert (bad.data(0), bad.data(1)) == ("tensor", "y")
+    assert "scalar" in child(panel, "graphStepLabel", QtWidgets.QLabel).text()

@@ -221,13 +221,22 @@ class GraphPanel(QtWidgets.QWidget):
 
     def _show_error(self, result: RunResult) -> None:
         self._player = None
-        self.refresh()  # the workspace rebuilt itself from the log after the failure
+        self.refresh()  # the workspace may have rebuilt itself from the log after the failure
         text = result.messages[0].text if result.messages else "backward() failed."
         spot = locate_error(self.graph, text, self._ws.log)
         self._error_key = spot.key
         self._show_position()
         first = text.split(". ")[0].rstrip(".") + "."  # torch's first sentence; the lab shows all
         self.step_label.setText(f"{spot.text} {first}" if spot.text else text)
+
+    def show_failure(self, result: RunResult) -> None:
+        """Point at the graph when a statement run elsewhere (the Backward button, a typed line)
+        failed with an error that names a node; other results are left alone."""
+        if result.ok or not result.messages:
+            return
+        if locate_error(self.graph, result.messages[0].text, self._ws.log).reason != "other":
+            self._stop_playing()
+            self._show_error(result)
 
     def toggle_play(self) -> None:
         """Play the remaining steps (starting a backward if none is recorded), or pause."""
