@@ -26,6 +26,7 @@ test: setup
 
 bench: setup
 	QT_QPA_PLATFORM=offscreen $(PY) benchmarks/bench_training.py
+	QT_QPA_PLATFORM=offscreen $(PY) benchmarks/bench_tensor_lab.py
 
 screenshot: setup
 	$(PY) -m playground --session resources/sessions/notebook_accumulation.json \
