@@ -260,16 +260,19 @@ def test_an_exception_in_the_worker_is_shown(qtbot, lab, monkeypatch):
 def test_step_pause_resume_stop(qtbot, lab):
     child(lab, "epochsSpin").setValue(1_000_000)
     pause = child(lab, "pauseButton", QtWidgets.QPushButton)
+    session = lab.session
     n = lambda: n_epochs(lab)  # noqa: E731
 
     click(qtbot, lab, "stepButton")  # idle: starts a paused run and trains one epoch
     assert lab.is_running()
+    assert session.wait_paused(10)  # the loop is parked after that epoch
     qtbot.waitUntil(lambda: n() == 1)
     assert pause.text() == "Resume"
     click(qtbot, lab, "stepButton")
+    assert session.wait_paused(10)
     qtbot.waitUntil(lambda: n() == 2)
-    qtbot.wait(150)  # a paused run must not creep on
-    assert n() == 2
+    session.poll()  # parked: no epoch beyond the two steps exists
+    assert len(lab.history) == 2
     expected, w, _ = torch_loop([0.001] * 2)
     np.testing.assert_array_equal(loss_data(lab)[1], expected)
 
@@ -278,10 +281,12 @@ def test_step_pause_resume_stop(qtbot, lab):
     qtbot.waitUntil(lambda: n() > 200)
     click(qtbot, lab, "pauseButton")  # Pause
     assert pause.text() == "Resume"
-    qtbot.wait(150)  # let the last epochs before the pause drain
-    held = n()
-    qtbot.wait(150)
-    assert n() == held
+    assert session.wait_paused(10)
+    session.poll()
+    held = len(lab.history)
+    qtbot.waitUntil(lambda: n() == held)  # the plot catches up with the model
+    session.poll()
+    assert len(lab.history) == held  # parked: no creeping on
 
     with qtbot.waitSignal(lab.runFinished, timeout=5000) as stopped:
         click(qtbot, lab, "stopButton")
@@ -330,6 +335,7 @@ def test_closing_the_main_window_mid_run_stops_training(qtbot, playground_window
     window = playground_window()
     lab = window.findChild(QtWidgets.QWidget, "trainingLab")
     window.findChild(QtWidgets.QWidget, "labTabs").setCurrentWidget(lab)
+    full_speed(lab)
     child(lab, "epochsSpin").setValue(1_000_000)
     click(qtbot, lab, "startButton")
     qtbot.waitUntil(lambda: n_epochs(lab) > 100)
@@ -479,3 +485,207 @@ def test_dark_theme_recolours_plots(lab):
     assert light != dark and QtWidgets.QApplication.instance() is not None
     lab.set_dark(False)
     assert plot.backgroundBrush().color().name() == light
+
+
+# ----- issue 7: every number on screen is right ---------------------------------------------------
+def run_script(path) -> list[str]:
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, str(path)], capture_output=True, text=True,
+                          check=True, timeout=120)
+    return done.stdout.splitlines()
+
+
+def test_exported_script_of_a_stopped_run_prints_what_the_window_shows(qtbot, lab, tmp_path):
+    child(lab, "epochsSpin").setValue(100_000)
+    lr_spin = child(lab, "lrSpin")
+    with qtbot.waitSignal(lab.runFinished, timeout=60_000) as finished:
+        click(qtbot, lab, "startButton")
+        qtbot.waitUntil(lambda: n_epochs(lab) >= 50, timeout=20_000)
+        lr_spin.setValue(0.004)
+        qtbot.waitUntil(lambda: len(lab.session.current.lr_changes) == 1, timeout=20_000)
+        changed_at = lab.session.current.lr_changes[0][0]
+        qtbot.waitUntil(lambda: n_epochs(lab) >= changed_at + 50, timeout=20_000)
+        click(qtbot, lab, "stopButton")
+    assert finished.args == ["stopped"]
+    shown = n_epochs(lab)
+    assert shown < 100_000
+
+    script = tmp_path / "stopped.py"
+    lab.export_script(script)
+    assert script.stat().st_size < 20_000  # no list of a hundred thousand rates
+    out = run_script(script)
+    printed = [line for line in out if line.startswith("epoch ")]
+    assert len(printed) == shown  # it stops where the run stopped
+    _, lrs = current_curve(lab, "lrPlot").getData()
+    assert lrs[changed_at - 1] == 0.001 and lrs[changed_at] == 0.004
+    expected, _, _ = torch_loop(lrs.tolist())
+    np.testing.assert_allclose([float(line.split()[3]) for line in printed], expected,
+                               rtol=0, atol=5e-7)
+    text = lambda name: child(lab, name, QtWidgets.QLabel).text()  # noqa: E731
+    assert out[-2] == f"final loss {text('lossLabel')}"
+    assert out[-1] == f"final w {text('wLabel')} b {text('bLabel')}"
+
+
+def test_exported_script_of_a_diverged_run_prints_what_the_window_shows(qtbot, lab, tmp_path):
+    child(lab, "optimizerCombo").setCurrentText("Momentum")
+    child(lab, "forgetZeroGradCheck").setChecked(True)
+    assert run_and_wait(qtbot, lab) == "diverged"
+    shown = n_epochs(lab)
+    assert 0 < shown < 100
+    script = tmp_path / "diverged.py"
+    lab.export_script(script)
+    out = run_script(script)
+    assert sum(line.startswith("epoch ") for line in out) == shown
+    text = lambda name: child(lab, name, QtWidgets.QLabel).text()  # noqa: E731
+    assert out[-2] == f"final loss {text('lossLabel')}"
+    assert out[-1] == f"final w {text('wLabel')} b {text('bLabel')}"
+    # And the window matches plain torch's Momentum loop that never zeroes its grads.
+    x = torch.tensor(NOTEBOOK_X)
+    w = torch.ones(1, requires_grad=True)
+    b = torch.ones(1, requires_grad=True)
+    opt = torch.optim.SGD([w, b], lr=0.001, momentum=0.9)
+    for _ in range(shown):
+        F.mse_loss(w * x + b, x).backward()
+        opt.step()
+    assert readout(lab, "wLabel") == w.item() and readout(lab, "bLabel") == b.item()
+
+
+def test_before_any_run_the_readouts_show_the_real_start_gradients(lab):
+    w = torch.ones(1, requires_grad=True)
+    b = torch.ones(1, requires_grad=True)
+    x = torch.tensor(NOTEBOOK_X)
+    loss = F.mse_loss(w * x + b, x)
+    loss.backward()
+    assert readout(lab, "wGradLabel") == w.grad.item() == 15.0
+    assert readout(lab, "bGradLabel") == b.grad.item() == 2.0
+    assert readout(lab, "lossLabel") == loss.item()
+    caption = child(lab, "readoutsCaption", QtWidgets.QLabel).text()
+    assert "initial w and b" in caption
+    # Another start point: the readouts follow it.
+    child(lab, "w0Spin").setValue(2.0)
+    w2 = torch.full((1,), 2.0, requires_grad=True)
+    b2 = torch.ones(1, requires_grad=True)
+    F.mse_loss(w2 * x + b2, x).backward()
+    assert readout(lab, "wGradLabel") == w2.grad.item()
+    assert readout(lab, "bGradLabel") == b2.grad.item()
+
+
+def test_the_notebooks_last_output_and_which_parameters(qtbot, lab):
+    predictions = child(lab, "predictionsLabel", QtWidgets.QLabel)
+    assert not predictions.isVisible()  # no forward pass yet
+    assert run_and_wait(qtbot, lab) == "completed"
+    # The notebook's own printed output (its last cell).
+    assert predictions.text() == "tensor([9.8048, 5.3858], grad_fn=<AddBackward0>)"
+    assert predictions.isVisible()
+    note = child(lab, "predictionsNote", QtWidgets.QLabel).text()
+    assert "epoch 99" in note and "before its update" in note
+    caption = child(lab, "readoutsCaption", QtWidgets.QLabel).text()
+    assert "After epoch 99" in caption and "after its update" in caption
+
+
+def test_default_speed_is_watchable_and_the_lr_can_be_dragged_meanwhile(qtbot, lab):
+    speed = child(lab, "speedCombo", QtWidgets.QComboBox)
+    items = [speed.itemText(i) for i in range(speed.count())]
+    assert "Full speed" in items and items[-1] == "Full speed"
+    fresh = TrainingLab()
+    qtbot.addWidget(fresh)
+    default = fresh.findChild(QtWidgets.QComboBox, "speedCombo")
+    assert default.currentText() != "Full speed"
+    assert fresh.session.speed is not None and fresh.session.speed <= 60
+    fresh.close()
+
+    speed.setCurrentText(fresh.findChild(QtWidgets.QComboBox, "speedCombo").currentText())
+    assert lab.session.speed == fresh.session.speed
+    with qtbot.waitSignal(lab.runFinished, timeout=30_000) as finished:
+        click(qtbot, lab, "startButton")
+        qtbot.waitUntil(lambda: n_epochs(lab) >= 5, timeout=10_000)
+        child(lab, "lrSlider").setValue(-2.5)  # dragged to about 0.0032 while it trains
+        assert n_epochs(lab) < 100
+    assert finished.args == ["completed"]
+    _, lrs = current_curve(lab, "lrPlot").getData()
+    changed = np.flatnonzero(lrs != 0.001)
+    assert 5 <= changed[0] < 100 and lrs[-1] == pytest.approx(0.0032)
+    expected, _, _ = torch_loop(lrs.tolist())
+    np.testing.assert_array_equal(loss_data(lab)[1], expected)
+
+
+def test_notebook_log_and_copy(qtbot, lab):
+    assert run_and_wait(qtbot, lab) == "completed"
+    log = child(lab, "trainingLog", QtWidgets.QPlainTextEdit)
+    assert log.isReadOnly()
+    lines = log.toPlainText().splitlines()
+    assert lines[:2] == ["Epoch 0", "Loss tensor(1., grad_fn=<MseLossBackward0>)"]
+    # The notebook's printed losses, epoch 0, 10, ..., 90, and its final print(y_predicted).
+    losses = [line for line in lines if line.startswith("Loss ")]
+    assert losses == [str(torch.tensor(v))[:-1].replace("tensor(", "Loss tensor(")
+                      + ", grad_fn=<MseLossBackward0>)" for v in NOTEBOOK_LOSSES[:1]] + [
+        f"Loss tensor({v:.4f}, grad_fn=<MseLossBackward0>)" for v in NOTEBOOK_LOSSES[1:]]
+    assert [line for line in lines if line.startswith("Epoch")] == [
+        f"Epoch {i}" for i in range(0, 100, 10)]
+    assert lines[-1] == "tensor([9.8048, 5.3858], grad_fn=<AddBackward0>)"
+    QtWidgets.QApplication.clipboard().clear()
+    click(qtbot, lab, "copyLogButton")
+    assert QtWidgets.QApplication.clipboard().text() == log.toPlainText()
+
+
+def test_a_dataset_change_drops_the_old_path_and_banner(qtbot, lab):
+    child(lab, "lrSpin").setValue(1.0)
+    assert run_and_wait(qtbot, lab) == "diverged"
+    banner = child(lab, "divergenceBanner")
+    path = lab.landscape_plot.path
+    assert banner.isVisible() and len(path.getData()[0]) > 0
+    combo = child(lab, "datasetCombo")
+    combo.setCurrentIndex(combo.findData("noisy"))
+    assert not banner.isVisible()
+    x, _ = path.getData()
+    assert x is None or len(x) == 0
+    # The readouts now show the new data's starting point, with its real gradients.
+    config = lab.config()
+    w = torch.ones(1, requires_grad=True)
+    b = torch.ones(1, requires_grad=True)
+    F.mse_loss(w * torch.tensor(config.dataset.x) + b, torch.tensor(config.dataset.y)).backward()
+    assert readout(lab, "wGradLabel") == w.grad.item()
+
+
+def test_no_points_message_clears_once_points_are_back(qtbot, lab):
+    combo = child(lab, "datasetCombo")
+    combo.setCurrentIndex(combo.findData("custom"))
+    lab.session.set_custom_points([])
+    message = child(lab, "trainingMessageLabel", QtWidgets.QLabel)
+    assert message.isVisible() and "no points" in message.text()
+    plot = child(lab, "dataPlot")
+    vb = plot.getPlotItem().getViewBox()
+    pos = plot.mapFromScene(vb.mapViewToScene(vb.viewRect().center()))
+    qtbot.mouseClick(plot.viewport(), LEFT, pos=pos)
+    assert len(lab.config().dataset.x) == 1
+    assert not message.isVisible()
+
+
+def test_legend_says_what_each_run_really_was(qtbot, lab):
+    child(lab, "epochsSpin").setValue(3000)
+    with qtbot.waitSignal(lab.runFinished, timeout=30_000):
+        click(qtbot, lab, "startButton")
+        qtbot.waitUntil(lambda: n_epochs(lab) >= 10, timeout=20_000)
+        child(lab, "lrSpin").setValue(0.002)
+    combo = child(lab, "datasetCombo")
+    combo.setCurrentIndex(combo.findData("noisy"))
+    child(lab, "epochsSpin").setValue(10)
+    assert run_and_wait(qtbot, lab) == "completed"
+    names = [label.text for _, label in child(lab, "lossPlot").getPlotItem().legend.items]
+    assert "SGD, lr 0.001 → 0.002 (lr changed)" in names
+    assert "SGD, lr 0.002, Noisy line: 20 points" in names
+
+
+def test_pitfalls_and_export_are_above_the_fold_at_720p(playground_window):
+    window = playground_window()
+    window.resize(1280, 720)
+    window.tabs.setCurrentIndex(1)
+    lab = window.training_lab
+    viewport = lab.findChild(QtWidgets.QScrollArea, "trainingControlsScroll").viewport()
+    for name in ("forgetZeroGradCheck", "newOptimizerCheck", "exportScriptButton",
+                 "exportCsvButton", "speedCombo", "startButton", "lrSpin"):
+        widget = child(lab, name)
+        bottom = widget.mapTo(viewport, QtCore.QPoint(0, widget.height())).y()
+        assert 0 <= bottom <= viewport.height(), f"{name} is below the fold"

@@ -326,8 +326,7 @@ class TrainingLab(QtWidgets.QWidget):
         """Timer tick: poll the session (records and the run's end arrive as events), redraw."""
         if not self.session.is_running():
             return
-        self._dirty = False
-        running = self.session.poll()
+        running = self.session.poll()  # records polled by anyone since set _dirty too
         if not running:
             return  # run_ended drew the final state
         if self._dirty:
@@ -386,6 +385,7 @@ class TrainingLab(QtWidgets.QWidget):
         run = self.session.current
         if run is None or not run.epochs_done:
             return
+        self._dirty = False
         h = run.history
         epochs = h.column("epoch")
         self.loss_plot.set_current(epochs, h.column("loss"))
