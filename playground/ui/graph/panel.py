@@ -41,7 +41,10 @@ class GraphPanel(QtWidgets.QWidget):
         self._timer = QtCore.QTimer(self)
         self._timer.timeout.connect(self._tick)
         self._build()
-        self._ws.changed.connect(self._on_changed)
+        # A statement rebuilds the graph; a new current tensor only moves the highlight when it
+        # is already drawn (a click on x in w's graph).
+        self._ws.log_changed.connect(self._on_changed)
+        self._ws.current_changed.connect(self._on_current_changed)
         self.refresh()
 
     @property
@@ -137,6 +140,15 @@ class GraphPanel(QtWidgets.QWidget):
             self._player = None
             self._error_key = None
         if self.isVisible():
+            self.refresh()
+        else:
+            self._dirty = True
+
+    def _on_current_changed(self) -> None:
+        current = self._ws.current
+        if current is not None and f"t:{current}" in self.view.items_by_key:
+            self._show_position()
+        elif self.isVisible():
             self.refresh()
         else:
             self._dirty = True
