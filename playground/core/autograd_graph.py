@@ -10,6 +10,7 @@ Nothing here keeps a live tensor: the view gets short texts and flags only.
 from __future__ import annotations
 
 import ast
+import dataclasses
 import functools
 import re
 from collections import deque
@@ -440,6 +441,9 @@ def build_graph(
                        if n not in visited and id(tn) in builder.tensor_keys and n in sources
                        and (sources[n][0] or tn.grad_fn is None))
     graph = builder.graph
+    if builder.summarised:  # the count is known only now: name it on the summary node
+        graph.nodes = [dataclasses.replace(n, label=f"{graph.left_out:,} more nodes")
+                       if n.kind == "summary" else n for n in graph.nodes]
     if graph.left_out:
         graph.note = (
             f"Showing the {max_functions} nodes nearest the output; {graph.left_out:,} more "

@@ -163,6 +163,7 @@ def test_big_graph_is_summarised_above_the_limit():
     assert graph.keys("summary") == ["more"]
     total = MAX_FUNCTIONS + 100 + 1  # the multiplications and x's AccumulateGrad
     assert graph.left_out == total - MAX_FUNCTIONS
+    assert graph.node("more").label == "101 more nodes"
     assert str(MAX_FUNCTIONS) in graph.note
 
 

@@ -184,3 +184,47 @@ def test_a_failed_backward_from_elsewhere_points_at_the_root(qtbot, make_panel):
     (bad,) = [i for i in nodes(panel) if i.data(3) == "error"]
     assert (bad.data(0), bad.data(1)) == ("tensor", "y")
     assert "scalar" in child(panel, "graphStepLabel", QtWidgets.QLabel).text()
+
+
+def test_hovering_a_function_node_lists_its_saved_tensors(make_panel):
+    ws, panel = make_panel(CHAIN)
+    muls = nodes(panel, "function", "MulBackward0")
+    z_fn = ws.tensor("z").grad_fn  # z = (y * y) * y saves self = y * y and other = y
+    for item in muls:
+        tip = item.toolTip()
+        assert "_saved_self (tensor)" in tip and "_saved_other (tensor)" in tip
+    tips = " ".join(i.toolTip() for i in muls)
+    assert f"{z_fn._saved_self[0].item():.4g}" in tips
+    (mean,) = nodes(panel, "function", "MeanBackward0")
+    assert "_saved_self_sym_sizes (attribute): (3,)" in mean.toolTip()
+
+
+def test_zoom_buttons_and_fit_change_the_scale(qtbot, make_panel):
+    _, panel = make_panel(CHAIN)
+    view = child(panel, "graphView", QtWidgets.QGraphicsView)
+    before = view.transform().m11()
+    qtbot.mouseClick(child(panel, "graphZoomInButton", QtWidgets.QPushButton), LEFT)
+    assert view.transform().m11() == pytest.approx(before * 1.25)
+    qtbot.mouseClick(child(panel, "graphZoomOutButton", QtWidgets.QPushButton), LEFT)
+    qtbot.mouseClick(child(panel, "graphZoomOutButton", QtWidgets.QPushButton), LEFT)
+    assert view.transform().m11() == pytest.approx(before * 0.8)
+    qtbot.mouseClick(child(panel, "graphFitButton", QtWidgets.QPushButton), LEFT)
+    scene = view.mapFromScene(view.sceneRect()).boundingRect()
+    assert view.viewport().rect().adjusted(-2, -2, 2, 2).contains(scene) or \
+        view.transform().m11() == pytest.approx(1.0)
+
+
+def test_back_to_start_shows_the_leaf_grad_from_before(qtbot, make_panel):
+    ws, panel = make_panel(CHAIN)
+    step = child(panel, "stepBackwardButton", QtWidgets.QPushButton)
+    for _ in range(5):
+        qtbot.mouseClick(step, LEFT)
+    assert panel.player.done
+    (x_item,) = nodes(panel, "tensor", "x")
+    assert x_item.data(3) == "step"
+    rewind = child(panel, "rewindBackwardButton", QtWidgets.QPushButton)
+    qtbot.mouseClick(rewind, LEFT)
+    assert not rewind.isEnabled() and panel.player.position == 0
+    assert not [i for i in nodes(panel) if i.data(3) in ("step", "visited")]
+    assert ws.tensor("x").grad is not None  # the real backward ran; only the replay went back
+    assert child(panel, "stepBackwardButton", QtWidgets.QPushButton).isEnabled()
