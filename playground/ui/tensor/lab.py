@@ -116,7 +116,7 @@ class TensorLab(QtWidgets.QWidget):
         self._refresh_current()
 
     def _refresh_current(self) -> None:
-        """Re-render what depends on the current tensor; only its values and grad are copied."""
+        """Re-render what depends on the current tensor; only its values and grad are read."""
         ws = self._ws
         current = ws.current if ws.current in ws.names else None
         self._select_row(self.list_model.row_of(current))
