@@ -68,8 +68,8 @@ class GraphPanel(QtWidgets.QWidget):
         self.step_button = button(
             "stepBackwardButton", "Step backward",
             "Run one node of backward: the first click runs the real backward() on the graph's "
-            "output (logged like the Backward button) and records every node; each click shows "
-            "the next one.")
+            "output with the Backward box's gradient and retain_graph (logged like the Backward "
+            "button) and records every node; each click shows the next one.")
         self.play_button = button("playBackwardButton", "Play",
                                   "Play the remaining steps at the chosen speed; click to pause.")
         self.rewind_button = button("rewindBackwardButton", "|<",
@@ -81,9 +81,6 @@ class GraphPanel(QtWidgets.QWidget):
         self.speed_spin.setSuffix("/s")
         self.speed_spin.setDecimals(1)
         self.speed_spin.setToolTip("How fast Play walks through the steps.")
-        self.retain_check = QtWidgets.QCheckBox("retain_graph", objectName="graphRetainCheck")
-        self.retain_check.setToolTip(
-            "Step backward with retain_graph=True, so the graph can be stepped again.")
         self.saved_check = QtWidgets.QCheckBox("saved tensors", objectName="showSavedCheck")
         self.saved_check.setToolTip(
             "Draw each node's saved tensors (_saved_self, _saved_other, ...); after a backward "
@@ -100,8 +97,7 @@ class GraphPanel(QtWidgets.QWidget):
             first.addWidget(w)
         first.addStretch(1)
         second = QtWidgets.QHBoxLayout()
-        for w in (self.retain_check, self.saved_check):
-            second.addWidget(w)
+        second.addWidget(self.saved_check)
         second.addStretch(1)
         for w in (self.zoom_out_button, self.zoom_in_button, self.fit_button):
             second.addWidget(w)
@@ -213,9 +209,9 @@ class GraphPanel(QtWidgets.QWidget):
             return False
         self._error_key = None
         self._own_run = True
+        gradient, retain = self._backward_options()
         try:
-            result, recording = record_workspace_backward(
-                self._ws, name, retain_graph=self.retain_check.isChecked())
+            result, recording = record_workspace_backward(self._ws, name, gradient, retain)
         except ValueError as exc:  # the statement could not be written
             self.step_label.setText(str(exc))
             return False
@@ -230,6 +226,15 @@ class GraphPanel(QtWidgets.QWidget):
             self.step_label.setText("backward() ran but no node was recorded.")
             return False
         return True
+
+    def _backward_options(self) -> tuple[str, bool]:
+        """The Backward box's gradient and retain_graph, so Step backward writes the same
+        statement the Backward button would (found by their contract names in this window)."""
+        window = self.window()
+        edit = window.findChild(QtWidgets.QLineEdit, "gradientEdit")
+        check = window.findChild(QtWidgets.QCheckBox, "retainGraphCheck")
+        return (edit.text() if edit is not None else "",
+                check.isChecked() if check is not None else False)
 
     def _show_error(self, result: RunResult) -> None:
         self._player = None
