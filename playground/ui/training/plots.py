@@ -140,13 +140,24 @@ def decimate(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return tuple(a.copy() for a in reducer.update(x, y))
 
 
+def title_room(widget: pg.PlotWidget) -> float:
+    """Pixels the title may take: the widget's width less the axes and bars beside the plot.
+
+    Measured from the widget, not the plot area: a title wider than that area widens the
+    whole PlotItem past the widget's edge, which cut the title and the data's right side.
+    """
+    item = widget.getPlotItem()
+    beside = max(item.width() - item.getViewBox().width(), 0.0)
+    return max(widget.width() - beside - 8, 40.0)
+
+
 def style_plot(widget: pg.PlotWidget, colours: PlotColours, title: str = "") -> None:
     """Theme and zoom for a training plot: the app's one plot-styling path (plot_style)."""
     widget.setBackground(colours.background)
     theme = plot_theme(colours is DARK)
     if title:
         # A narrow plot shortens its title with an ellipsis rather than cutting it at the edge.
-        room = max(widget.width() - 24, 40)
+        room = title_room(widget)
         title = QtGui.QFontMetricsF(widget.font()).elidedText(
             title, QtCore.Qt.TextElideMode.ElideRight, room)
     style_plot_item(widget.getPlotItem(), theme, widget.font(), title=title or None)
@@ -165,6 +176,7 @@ class TrainingPlot(pg.PlotWidget):
         self.title = title
         self.getPlotItem().setMenuEnabled(False)  # its menu exposes settings that fight ours
         self.getPlotItem().hideButtons()
+        self.getPlotItem().getViewBox().sigResized.connect(self._fit_title)
         for name in ("left", "bottom"):
             # Painting tick text is the costliest part of a redraw, so an unchanged axis is
             # blitted from a cache; no grid, since grid lines belong to the axis and would make
@@ -180,6 +192,7 @@ class TrainingPlot(pg.PlotWidget):
     def apply_style(self) -> None:
         """Theme and zoom for the frame (axes, title, legend); subclasses add their own items."""
         style_plot(self, self.colours, self.title)
+        self._refit()
 
     def restyle(self) -> None:
         """Recolour items after a theme change (subclasses)."""
@@ -190,18 +203,27 @@ class TrainingPlot(pg.PlotWidget):
             self.apply_style()
 
     def resizeEvent(self, event: QtGui.QResizeEvent) -> None:  # noqa: N802 (Qt override)
+        # Elide first: the title's width is a minimum the plot would otherwise be stretched to.
+        if "title" in self.__dict__:  # pyqtgraph resizes inside its own __init__
+            self._fit_title(refit=False)
         super().resizeEvent(event)
-        if "title" in self.__dict__ and self.title:  # pyqtgraph resizes inside its __init__
-            self._fit_title()
 
-    def _fit_title(self) -> None:
-        """Elide the title to the plot's width (only when that changes what is shown)."""
-        room = max(self.width() - 24, 40)
+    def _fit_title(self, *_args, refit: bool = True) -> None:
+        """Elide the title to the width of the plot area it is centred over (when that changes)."""
+        item = self.getPlotItem()
+        if item is None or not self.title:  # being torn down, or untitled
+            return
+        room = title_room(self)
         shown = QtGui.QFontMetricsF(self.font()).elidedText(
             self.title, QtCore.Qt.TextElideMode.ElideRight, room)
-        item = self.getPlotItem()
         if shown != item.titleLabel.text:
             item.titleLabel.setText(shown)
+            if refit:
+                self._refit()
+
+    def _refit(self) -> None:
+        """Lay the PlotItem out in the widget again (it keeps a size its old minimum forced)."""
+        pg.GraphicsView.resizeEvent(self, None)
 
 
 class CrosshairLine(pg.InfiniteLine):
@@ -394,7 +416,7 @@ class LossPlot(TrainingPlot):
         Each label goes in the first row where it clears the previous label by a gap, so no
         two labels overlap and none sits on the legend; a hidden one keeps its line and tooltip.
         """
-        if not self.markers:
+        if not self.markers or self.getPlotItem() is None:  # none, or being torn down
             return
         view = self.getPlotItem().getViewBox()
         box = view.sceneBoundingRect()
@@ -403,7 +425,7 @@ class LossPlot(TrainingPlot):
         top = box.top() + 4
         if self.legend.isVisible() and self.legend.items:
             top = max(top, self.legend.sceneBoundingRect().bottom() + 4)
-        height = QtGui.QFontMetricsF(self.font()).height() + 2
+        height = max(m.label.boundingRect().height() for m in self.markers) + 2
         rows = max(0, min(4, int((box.bottom() - top - 0.25 * box.height()) // height)))
         row_end = [-np.inf] * rows
         x_low, x_high = view.viewRange()[0]
@@ -444,7 +466,10 @@ class LossPlot(TrainingPlot):
 
     @QtCore.Slot(object)
     def _on_mouse_moved(self, scene_pos: QtCore.QPointF) -> None:
-        view = self.getPlotItem().getViewBox()
+        item = self.getPlotItem()
+        if item is None:  # being torn down
+            return
+        view = item.getViewBox()
         if not self._records or not view.sceneBoundingRect().contains(scene_pos):
             self.hide_crosshair()
             return
