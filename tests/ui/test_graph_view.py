@@ -5,6 +5,7 @@ graphStepLabel, compared with plain torch computed here."""
 from __future__ import annotations
 
 import pytest
+import shiboken6
 import torch
 from PySide6 import QtCore, QtWidgets
 
@@ -228,3 +229,17 @@ def test_back_to_start_shows_the_leaf_grad_from_before(qtbot, make_panel):
     assert not [i for i in nodes(panel) if i.data(3) in ("step", "visited")]
     assert ws.tensor("x").grad is not None  # the real backward ran; only the replay went back
     assert child(panel, "stepBackwardButton", QtWidgets.QPushButton).isEnabled()
+
+
+def test_graph_window_follows_the_workspace_and_lets_go_when_closed(qtbot, make_panel):
+    ws, panel = make_panel(CHAIN)
+    qtbot.mouseClick(child(panel, "graphWindowButton", QtWidgets.QPushButton), LEFT)
+    window = panel.window().findChild(QtWidgets.QWidget, "graphWindow")
+    assert window is not None and window.isVisible()
+    qtbot.waitExposed(window)
+    assert ws.run("v = w * 2").ok
+    assert {i.data(1) for i in nodes(window, "tensor")} >= {"v", "w", "x"}
+    window.close()
+    qtbot.waitUntil(lambda: not shiboken6.isValid(window))  # deleted on close
+    assert ws.run("u = v + 1").ok  # a deleted panel still connected would raise here
+    assert {i.data(1) for i in nodes(panel, "tensor")} >= {"u", "v"}

@@ -88,6 +88,8 @@ class GraphPanel(QtWidgets.QWidget):
         self.zoom_in_button = button("graphZoomInButton", "+", "Zoom in (or Ctrl+wheel).")
         self.zoom_out_button = button("graphZoomOutButton", "−", "Zoom out (or Ctrl+wheel).")
         self.fit_button = button("graphFitButton", "Fit", "Fit the whole graph in view.")
+        self.window_button = button("graphWindowButton", "Window",
+                                    "Open the graph in a window of its own, as big as you like.")
         for b in (self.rewind_button, self.zoom_in_button, self.zoom_out_button, self.fit_button):
             b.setFixedWidth(b.fontMetrics().horizontalAdvance(b.text()) + 24)
 
@@ -99,7 +101,7 @@ class GraphPanel(QtWidgets.QWidget):
         second = QtWidgets.QHBoxLayout()
         second.addWidget(self.saved_check)
         second.addStretch(1)
-        for w in (self.zoom_out_button, self.zoom_in_button, self.fit_button):
+        for w in (self.zoom_out_button, self.zoom_in_button, self.fit_button, self.window_button):
             second.addWidget(w)
 
         self.step_label = QtWidgets.QLabel(objectName="graphStepLabel")
@@ -127,6 +129,20 @@ class GraphPanel(QtWidgets.QWidget):
         self.zoom_out_button.clicked.connect(lambda: self.view.zoom(0.8))
         self.fit_button.clicked.connect(self.view.fit)
         self.view.tensorClicked.connect(self._select)
+        self.window_button.clicked.connect(self.open_window)
+
+    def open_window(self) -> GraphWindow:
+        """A separate, resizable window with its own graph panel on the same workspace."""
+        # Parented to this window so it closes with it (and never keeps the app running).
+        window = GraphWindow(self._ws, self.saved_check.isChecked(), self.window())
+        window.show()
+        return window
+
+    def detach(self) -> None:
+        """Stop following the workspace (before this panel goes away while it lives on)."""
+        self._stop_playing()
+        self._ws.log_changed.disconnect(self._on_changed)
+        self._ws.current_changed.disconnect(self._on_current_changed)
 
     # ----- following the workspace ---------------------------------------------------------------
 
@@ -231,6 +247,8 @@ class GraphPanel(QtWidgets.QWidget):
         """The Backward box's gradient and retain_graph, so Step backward writes the same
         statement the Backward button would (found by their contract names in this window)."""
         window = self.window()
+        if isinstance(window, GraphWindow) and window.parentWidget() is not None:
+            window = window.parentWidget().window()  # a graph window: its main window's box
         edit = window.findChild(QtWidgets.QLineEdit, "gradientEdit")
         check = window.findChild(QtWidgets.QCheckBox, "retainGraphCheck")
         return (edit.text() if edit is not None else "",
@@ -344,3 +362,25 @@ class GraphPanel(QtWidgets.QWidget):
         self.step_button.setEnabled(can_step)
         self.play_button.setEnabled(can_step or self._timer.isActive())
         self.rewind_button.setEnabled(player is not None and player.position > 0)
+
+
+class GraphWindow(QtWidgets.QWidget):
+    """The Graph tab's panel in a top-level window (a projector, a second screen)."""
+
+    def __init__(self, workspace: Workspace, show_saved: bool = False,
+                 parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent, QtCore.Qt.WindowType.Window)
+        self.setObjectName("graphWindow")
+        self.setWindowTitle("Autograd graph")
+        self.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.panel = GraphPanel(workspace, self)
+        self.panel.saved_check.setChecked(show_saved)
+        self.panel.window_button.hide()
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.panel)
+        self.resize(1100, 650)
+
+    def closeEvent(self, event: QtGui.QCloseEvent) -> None:  # noqa: N802 (Qt API)
+        self.panel.detach()  # the workspace outlives this window: stop calling into it
+        super().closeEvent(event)
