@@ -104,6 +104,7 @@ class TensorInspector(QtWidgets.QGroupBox):
         self.grad_none_label.setAttribute(QtCore.Qt.WidgetAttribute.WA_TransparentForMouseEvents)
         self.grad_none_label.setToolTip(".grad is None: no backward has reached this tensor yet.")
         self.grad_none_label.setForegroundRole(QtGui.QPalette.ColorRole.PlaceholderText)
+        self._split_for: tuple | None = None  # the widths the values/.grad split was sized for
         self._build_layout()
         self._apply_fonts()
         self.show_facts(None)
@@ -244,6 +245,14 @@ class TensorInspector(QtWidgets.QGroupBox):
         wanted = QtCore.Qt.Orientation.Vertical if vertical else QtCore.Qt.Orientation.Horizontal
         if self.tables_splitter.orientation() != wanted:
             self.tables_splitter.setOrientation(wanted)
+        if not beside:
+            self._split_for = None
+            return
+        key = (tuple(widths), available)
+        if key != self._split_for:  # only when the need changed: a dragged handle stays put
+            self._split_for = key
+            spare = max(available - self.tables_splitter.handleWidth() - sum(widths), 0) // 2
+            self.tables_splitter.setSizes([w + spare for w in widths])
 
     def _fact_labels(self) -> list[QtWidgets.QLabel]:
         return [
