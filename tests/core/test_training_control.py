@@ -74,22 +74,38 @@ def test_paused_before_start_then_single_steps(start_worker) -> None:
     control = TrainControl(lr=0.001)
     control.pause()
     worker = start_worker(TrainConfig(epochs=1000), control)
-    # Paused from the start: nothing runs (a short bounded wait, which must time out).
-    assert not worker.wait_for(lambda: worker.records, timeout=0.2)
+    # Paused from the start: the loop parks before epoch 0 and says so.
+    assert control.wait_paused(TIMEOUT)
+    assert worker.records == []
     control.step()
     assert worker.wait_for(lambda: len(worker.records) >= 1)
-    assert not worker.wait_for(lambda: len(worker.records) > 1, timeout=0.2)
+    assert control.wait_paused(TIMEOUT)  # parked again after exactly one epoch
+    assert len(worker.records) == 1
     assert control.paused
     control.step()
     control.step()
     assert worker.wait_for(lambda: len(worker.records) >= 3)
-    assert not worker.wait_for(lambda: len(worker.records) > 3, timeout=0.2)
+    assert control.wait_paused(TIMEOUT)
     assert [r.epoch for r in worker.records] == [0, 1, 2]
     control.stop()
     assert worker.wait_for(lambda: worker.end is not None)
     worker.join()
     assert worker.end.status == "stopped"
     assert len(worker.records) == 3
+    assert not control.held.is_set()  # a stopped loop is not "paused"
+
+
+def test_pacing_holds_the_loop_until_the_speed_changes(start_worker) -> None:
+    control = TrainControl(lr=0.001, epochs_per_second=0.001)  # 1000 s between epochs
+    worker = start_worker(TrainConfig(epochs=5), control)
+    assert worker.wait_for(lambda: len(worker.records) >= 1)
+    # A bounded wait that must run out: the second epoch is 1000 s away.
+    assert not worker.wait_for(lambda: len(worker.records) > 1, timeout=0.3)
+    control.epochs_per_second = None  # full speed reaches the waiting loop at once
+    assert worker.wait_for(lambda: worker.end is not None)
+    assert worker.end.status == "completed" and len(worker.records) == 5
+    with pytest.raises(ValueError, match="epochs per second"):
+        control.epochs_per_second = -1.0
 
 
 def test_pause_resume_and_stop_from_another_thread(start_worker) -> None:
@@ -98,9 +114,7 @@ def test_pause_resume_and_stop_from_another_thread(start_worker) -> None:
     assert worker.wait_for(lambda: len(worker.records) >= 20)
     control.pause()
     assert control.paused
-    # At most the epoch in flight finishes after pause().
-    count = len(worker.records)
-    assert not worker.wait_for(lambda: len(worker.records) > count + 1, timeout=0.2)
+    assert control.wait_paused(TIMEOUT)  # parked after the epoch in flight
     held = len(worker.records)
     control.resume()
     assert not control.paused

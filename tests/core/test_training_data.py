@@ -70,10 +70,16 @@ def test_loss_landscape_refuses_unknown_losses() -> None:
         loss_landscape(notebook_dataset(), "Hinge", (0, 1), (0, 1))
 
 
-def test_training_core_imports_no_qt() -> None:
+def test_a_whole_training_session_runs_without_loading_qt() -> None:
     code = (
-        "import sys, playground.core.training, playground.core.training.session;"
-        "print([m for m in sys.modules if m.startswith(('PySide', 'shiboken', 'pyqtgraph'))])"
+        "import sys\n"
+        "from playground.core.training.session import TrainingSession\n"
+        "s = TrainingSession(speed=None)\n"
+        "s.start()\n"
+        "assert s.wait(60) and s.current.end.status == 'completed'\n"
+        "print([m for m in sys.modules if m.startswith(('PySide', 'shiboken', 'pyqtgraph',"
+        " 'superqt'))])\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, timeout=120)
     assert out.stdout.strip() == "[]"

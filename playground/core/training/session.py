@@ -94,8 +94,10 @@ class Run:
             note = f"The run failed at epoch {n}; this script fails there too."
         elif status == "diverged":
             note = f"The run diverged at epoch {n}; this script stops before it, as the run did."
-        elif status in ("stopped", "running"):
-            note = f"The run was {'stopped' if status == 'stopped' else 'at'} epoch {n}."
+        elif status == "stopped":
+            note = f"The run was stopped after {n} epochs; this script stops there too."
+        elif status == "running":
+            note = f"The run had trained {n} epochs when this script was exported."
         if n == 0 and status != "error":
             epochs, note = self.config.epochs, ""  # nothing ran: the configured run
         config = self.config.replace(lr=self.first_lr)
