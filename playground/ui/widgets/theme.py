@@ -46,13 +46,72 @@ def dark_palette() -> QtGui.QPalette:
     return pal
 
 
+# Metrics Fusion keeps at a fixed pixel size whatever the font: they follow View > zoom here.
+_ZOOMED_METRICS = (
+    QtWidgets.QStyle.PixelMetric.PM_IndicatorWidth,
+    QtWidgets.QStyle.PixelMetric.PM_IndicatorHeight,
+    QtWidgets.QStyle.PixelMetric.PM_ExclusiveIndicatorWidth,
+    QtWidgets.QStyle.PixelMetric.PM_ExclusiveIndicatorHeight,
+)
+_base_point_size: float | None = None
+_style: QtWidgets.QStyle | None = None  # held here too: Python overrides die with the wrapper
+
+
+def zoom_factor() -> float:
+    """The application font's size over the size it had before any zoom (1.0 = 100 %)."""
+    font = QtWidgets.QApplication.font()
+    if _base_point_size is None or font.pointSizeF() <= 0:
+        return 1.0
+    return font.pointSizeF() / _base_point_size
+
+
+class PlaygroundStyle(QtWidgets.QProxyStyle):
+    """Fusion, with check and radio boxes that grow with the zoom and show in the dark theme.
+
+    Fusion sizes indicators in pixels (13 px at any font size) and outlines them with the
+    window colour darkened, which on a dark window is nearly invisible when unchecked.
+    """
+
+    def pixelMetric(self, metric, option=None, widget=None) -> int:  # noqa: N802 (Qt API)
+        value = super().pixelMetric(metric, option, widget)
+        if metric in _ZOOMED_METRICS:
+            return round(value * zoom_factor())
+        return value
+
+    def drawPrimitive(self, element, option, painter, widget=None) -> None:  # noqa: N802
+        super().drawPrimitive(element, option, painter, widget)
+        kind = QtWidgets.QStyle.PrimitiveElement
+        if element not in (kind.PE_IndicatorCheckBox, kind.PE_IndicatorRadioButton):
+            return
+        palette = option.palette
+        if palette.color(QtGui.QPalette.ColorRole.Window).lightness() >= 128:
+            return  # Fusion's own outline reads well on a light window
+        # A border in the text colour, softened: visible on the dark window, checked or not.
+        colour = QtGui.QColor(palette.color(QtGui.QPalette.ColorRole.Text))
+        colour.setAlpha(170 if option.state & QtWidgets.QStyle.StateFlag.State_Enabled else 90)
+        painter.save()
+        painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, True)
+        painter.setPen(QtGui.QPen(colour, 1))
+        painter.setBrush(QtCore.Qt.BrushStyle.NoBrush)
+        rect = QtCore.QRectF(option.rect).adjusted(0.5, 0.5, -1.5, -1.5)
+        if element == kind.PE_IndicatorRadioButton:
+            painter.drawEllipse(rect)
+        else:
+            painter.drawRect(rect)
+        painter.restore()
+
+
 def apply_theme(mode: ThemeMode) -> None:
-    """Set Fusion and the palette for `mode` on the whole application."""
+    """Set Fusion (with the playground's adjustments) and the palette for `mode` on the app."""
+    global _base_point_size, _style
     app = QtWidgets.QApplication.instance()
     if app is None:
         return
-    if app.style().name().lower() != "fusion":
-        app.setStyle("Fusion")
+    if _base_point_size is None:
+        _base_point_size = QtWidgets.QApplication.font().pointSizeF()
+    if not isinstance(app.style(), PlaygroundStyle):
+        _style = PlaygroundStyle(QtWidgets.QStyleFactory.create("Fusion"))
+        app.setStyle(_style)
     if is_dark(mode):
         app.setPalette(dark_palette())
     else:
