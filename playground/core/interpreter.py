@@ -311,6 +311,10 @@ class _Checker:
     def call(self, node: ast.Call) -> None:
         func = node.func
         if not isinstance(func, ast.Attribute):
+            inner = func.func if isinstance(func, ast.Call) else func  # nn.MSELoss()(a, b)
+            advice = self.module_advice(inner)
+            if advice is not None:
+                raise Refused(advice)
             name = func.id if isinstance(func, ast.Name) else ast.unparse(func)
             raise Refused(f"{name}(...) is not available: call torch functions or tensor methods.")
         if func.attr.startswith("_"):
@@ -334,6 +338,15 @@ class _Checker:
             self.expr(kw.value)
         if _is_torch(func.value):
             self.torch_call(func.attr, node)
+
+    def module_advice(self, node: ast.expr) -> str | None:
+        """Advice for torch.optim, nn, F and the like, unless the learner bound that name."""
+        root = node
+        while isinstance(root, ast.Attribute):
+            root = root.value
+        if isinstance(root, ast.Name) and root.id in self.known:
+            return None
+        return module_advice(node)
 
     def callee(self, func: ast.Attribute) -> None:
         """Refuse an unknown function or method before looking at its arguments."""
@@ -469,9 +482,9 @@ class _Executor:
                 f"is {limit:,}, to keep the machine usable.")
         if now.graphs and holders:
             text += (
-                f" To free graph memory call backward() on {', '.join(holders)} (that frees "
-                "its graph), rebind those names, or compute under `with torch.no_grad():` or "
-                "from .detach()."
+                f" To free graph memory call backward() on {', '.join(holders)} (backward "
+                "frees the graph it goes through), rebind those names, or compute under "
+                "`with torch.no_grad():` or from .detach()."
             )
         elif now.graphs or self.env.ledger.total:
             text += (" Most of it is this statement's own graph: compute it under "

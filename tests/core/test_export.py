@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import torch
 
 from playground.core import Workspace
 
@@ -67,4 +68,24 @@ def test_small_sessions_round_trip(lines: list[str], tmp_path: Path) -> None:
     ws = Workspace()
     for line in lines:
         assert ws.run(line).ok
+    assert run_script(ws.to_script(), tmp_path) == ws.printout()
+
+
+def test_printout_includes_the_logs_prints_like_the_script(tmp_path: Path) -> None:
+    ws = Workspace()
+    for line in ["x = torch.ones(2, requires_grad=True)", "print(x)", "y = (x * 3).sum()",
+                 "y.backward()", "print(x.grad, y)", "x.grad"]:
+        assert ws.run(line).ok, line
+    out = run_script(ws.to_script(), tmp_path)
+    assert out == ws.printout()
+    x = torch.ones(2, requires_grad=True)
+    first = f"{x}\n"
+    y = (x * 3).sum()
+    y.backward()
+    assert out.startswith(first + f"{x.grad!s} {y!s}\n")
+    # A refused print leaves nothing behind, and undo takes a print back out.
+    assert not ws.run("print(x); q = x @ torch.ones(3)").ok
+    assert ws.printout() == out
+    ws.undo()
+    ws.undo()
     assert run_script(ws.to_script(), tmp_path) == ws.printout()

@@ -367,3 +367,138 @@ def test_print_statement_shows_torchs_text_as_output():
         refused = ws.run(bad)
         assert not refused.ok and refused.messages[0].text
     assert ws.names == ["x"]
+
+
+# ----- messages that teach the right thing (issue 7 item 11) --------------------------------
+
+
+def test_reading_a_grad_that_is_none_prints_none() -> None:
+    ws = Workspace()
+    ws.run("x = torch.ones(2, requires_grad=True)")
+    assert torch.ones(2, requires_grad=True).grad is None  # what plain torch has here
+    result = ws.run("x.grad")
+    assert result.ok and result.output == "None"
+    assert ws.run("(x * 2).sum().backward()").output is None  # a call's None says nothing
+
+
+@pytest.mark.parametrize(
+    ("source", "phrase", "not_phrase"),
+    [
+        ("torch.optim.SGD([t], lr=0.1)", "torch.optim", "keyword lr="),
+        ("opt = torch.optim.Adam([t], lr=0.01)", "torch.optim", "keyword lr="),
+        ("nn.MSELoss()", "nn modules", "tensor methods:"),
+        ("loss = nn.MSELoss()(t, t)", "nn modules", "tensor methods:"),
+        ("torch.nn.Linear(2, 3)", "nn modules", "is not available here"),
+        ("F.mse_loss(t, t)", "torch.nn.functional", "Unknown name"),
+        ("for i in range(3): t.backward()", "for loops are not supported", "loops is"),
+        ("while True: t", "while loops are not supported", "loops is"),
+    ],
+)
+def test_refusals_name_what_was_actually_unsupported(source: str, phrase: str,
+                                                     not_phrase: str) -> None:
+    ws = Workspace()
+    ws.run("t = torch.ones(2, requires_grad=True)")
+    result = ws.run(source)
+    assert not result.ok
+    text = result.messages[0].text
+    assert phrase in text and not_phrase not in text
+
+
+def test_refusals_are_grammatical() -> None:
+    ws = Workspace()
+    ws.run("t = torch.ones(2)")
+    assert "comparisons (==, <, ...) are not supported" in ws.run("t < t").messages[0].text
+    assert "dicts are not part" in ws.run("{1: t}").messages[0].text
+    assert "del is not part" in ws.run("del t").messages[0].text
+
+
+def test_a_tensor_named_like_a_module_is_still_a_tensor() -> None:
+    ws = Workspace()
+    assert ws.run("nn = torch.ones(2)").ok
+    assert ws.run("F = nn.sum()").ok
+    assert ws.tensor("F").item() == 2.0
+
+
+# ----- limits --------------------------------------------------------------------------------
+
+
+def test_sizes_given_as_tensors_count_like_numbers() -> None:
+    ws = Workspace()
+    assert ws.run("n = torch.tensor(3)").ok
+    assert ws.run("a = torch.ones(n, 2)").ok
+    assert torch.equal(ws.tensor("a"), torch.ones(3, 2))
+    assert ws.run("b = torch.arange(torch.tensor(4))").ok
+    assert torch.equal(ws.tensor("b"), torch.arange(4))
+    result = ws.run("c = torch.ones(torch.tensor(250000000)).sum()")
+    assert not result.ok and "250,000,000 elements" in result.messages[0].text
+
+
+def test_dimensions_beyond_64_are_refused_and_64_still_shows() -> None:
+    ws = Workspace()
+    assert ws.run("a = torch.zeros(" + ", ".join(["1"] * 64) + ")").ok
+    assert ws.facts("a").values.shape == (1,) * 64
+    result = ws.run("b = torch.zeros(" + ", ".join(["1"] * 65) + ")")
+    assert not result.ok and "65 dimensions" in result.messages[0].text
+
+
+def test_graph_memory_is_counted_and_the_message_says_what_to_free() -> None:
+    ws = Workspace(max_elements=1100)  # 5,500 elements in all
+    assert ws.run("g = torch.randn(1000, requires_grad=True)").ok
+    assert ws.run("s = g.exp().exp().sum()").ok  # graph keeps two 1000-element results
+    result = ws.run("t = g.exp().exp().exp().sum()")  # 1,001 + 2,000 + 3,000
+    assert not result.ok
+    text = result.messages[0].text
+    assert "saved by autograd graphs for backward" in text and "backward() on s" in text
+    assert ws.run("s.backward()").ok  # frees s's graph...
+    assert ws.run("t = g.exp().exp().exp().sum()").ok  # ...so g, g.grad and t's graph fit
+    g = ws.tensor("g").detach().clone().requires_grad_()
+    g.exp().exp().sum().backward()  # s's gradient in plain torch
+    assert torch.allclose(ws.tensor("g").grad, g.grad)
+
+
+def test_in_place_change_of_a_saved_tensor_still_fails_like_torch() -> None:
+    ws = Workspace()
+    for line in ["a = torch.ones(3, requires_grad=True)", "b = a.exp()",
+                 "with torch.no_grad(): b += 1", "c = b.sum()"]:
+        assert ws.run(line).ok
+    result = ws.run("c.backward()")
+    a = torch.ones(3, requires_grad=True)
+    b = a.exp()
+    with torch.no_grad():
+        b += 1
+    with pytest.raises(RuntimeError) as plain:
+        b.sum().backward()
+    assert not result.ok and result.messages[0].text == str(plain.value)
+
+
+def test_work_per_line_is_bounded_and_statements_per_line_capped() -> None:
+    ws = Workspace()
+    assert ws.run("b = torch.ones(9000000)").ok
+    result = ws.run("; ".join(["a = b * 2"] * 60))
+    assert not result.ok and "element operations" in result.messages[0].text
+    assert "a" not in ws.names
+    result = ws.run("; ".join(["a = torch.ones(1)"] * 101))
+    assert not result.ok and "at most 100 statements" in result.messages[0].text
+    assert ws.run("; ".join(["a = b * 2"] * 5)).ok
+
+
+def test_a_failing_line_is_undone_from_the_snapshot_not_by_replaying(monkeypatch) -> None:
+    ws = Workspace()
+    for line in ["x = torch.randn(3, requires_grad=True)", "y = (x * 2).sum()"]:
+        assert ws.run(line).ok
+    replays: list[int] = []
+    original = Workspace._replay
+
+    def counting(self, entries):
+        replays.append(len(entries))
+        return original(self, entries)
+
+    monkeypatch.setattr(Workspace, "_replay", counting)
+    x = ws.tensor("x")
+    result = ws.run("x.requires_grad = False; torch.manual_seed(3); q = x @ torch.ones(2)")
+    assert not result.ok and replays == []
+    assert ws.tensor("x") is x and x.requires_grad and ws.names == ["x", "y"]
+    # An in-place change before the failure cannot be undone that way: the log is replayed.
+    result = ws.run("with torch.no_grad(): x += 1\nq = x @ torch.ones(2)")
+    assert not result.ok and replays == [3]
+    assert torch.equal(ws.tensor("x"), torch.randn(3, generator=torch.Generator().manual_seed(0)))
