@@ -98,6 +98,7 @@ def test_grad_history_axis_reads_the_grads_of_the_accumulation_cell(playground_w
     qtbot.waitUntil(lambda: bool(drawn_tick_labels(axis)))
     assert_labels_are_the_values(axis)
     assert axis.autoSIPrefixScale == 1.0
+    window.set_zoom(0)  # the application font is shared with later tests
 
 
 @pytest.fixture

@@ -76,6 +76,7 @@ def text_heights(window) -> dict[str, float]:
 def test_zoom_scales_axis_titles_legends_colour_bar_and_check_boxes(playground_window):
     window = playground_window()
     window.resize(1280, 720)
+    window.set_zoom(0)  # from 100 %, whatever an earlier test left the application font at
     settle(window)
     before = text_heights(window)
     window.set_zoom(3)  # 152 %
