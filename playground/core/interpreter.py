@@ -495,13 +495,21 @@ class _Executor:
         raise Refused(text)
 
     def preflight(self, what: str, fn: Callable[..., Any], args: list[Any],
-                  kwargs: dict[str, Any], fallback: float | None = None,
+                  kwargs: dict[str, Any], bound: tuple[float, int] | None,
                   macs: float = 0.0) -> None:
-        """Size, dimensions, work and memory of a call, known before it allocates anything."""
-        size = output_size(fn, args, kwargs)
-        numel: float | None = fallback if size is None else size[0]
-        if size is not None and size[1] > MAX_DIMS:
-            raise Refused(f"{what} would make a tensor with {size[1]} dimensions; the "
+        """Size, dimensions, work and memory of a call, known before it allocates anything.
+
+        `bound` is a cheap upper bound (elements, dimensions) from the shapes; a small one is
+        trusted as it is, anything else is measured exactly on the meta device (which also
+        covers calls the bound cannot describe).
+        """
+        numel, dims = bound if bound is not None else (None, None)
+        if bound is None or bound[0] > SMALL_OUTPUT or bound[1] > MAX_DIMS:
+            size = output_size(fn, args, kwargs)
+            if size is not None:
+                numel, dims = size
+        if dims is not None and dims > MAX_DIMS:
+            raise Refused(f"{what} would make a tensor with {dims} dimensions; the "
                           f"playground works with at most {MAX_DIMS}.")
         guard(numel, what, self.env.max_elements)
         inputs = sum(v.numel() for v in (*args, *kwargs.values()) if isinstance(v, torch.Tensor))
@@ -544,7 +552,7 @@ class _Executor:
         """current op= value, in place as Python does it, after the same checks as any op."""
         self.guard_operands([current, value], op)
         self.preflight("That update", BINOPS[type(op)], [current, value], {},
-                       fallback=current.numel())
+                       (current.numel(), current.dim()))
         if self.snapshot.touches_state(current):
             self.snapshot.dirty = True  # the old values are gone: a failure now needs a replay
         return INPLACE[type(op)](current, value)
@@ -589,7 +597,8 @@ class _Executor:
             operand = self.evaluate(node.operand)
             self.operand(operand)
             if isinstance(operand, torch.Tensor):
-                self.preflight("That sign change", UNARY[type(node.op)], [operand], {})
+                self.preflight("That sign change", UNARY[type(node.op)], [operand], {},
+                               (operand.numel(), operand.dim()))
             return self.made(UNARY[type(node.op)](operand))
         if isinstance(node, ast.Subscript):
             return self.subscript(node)
@@ -635,7 +644,8 @@ class _Executor:
             return number_op(op, left, right)
         macs = self.guard_operands([left, right], op)
         fn = BINOPS[type(op)]
-        self.preflight("That operation", fn, [left, right], {}, macs=macs)
+        self.preflight("That operation", fn, [left, right], {}, _bound([left, right], op),
+                       macs=macs)
         return fn(left, right)
 
     def subscript(self, node: ast.Subscript) -> Any:
@@ -691,8 +701,13 @@ class _Executor:
         if name in ("zero_", "requires_grad_", "retain_grad"):
             return self.in_place_method(owner, name, args, kwargs)
         if name not in _NO_ALLOCATION:
-            self.preflight(f".{name}()", _method(name), [owner, *args], kwargs,
-                           fallback=owner.numel(), macs=macs)
+            if name in ("reshape", "view"):
+                bound = (owner.numel(), len(_shape_args(args)))
+            else:
+                bound = _bound([owner, *args, *kwargs.values()],
+                               ast.MatMult() if name == "matmul" else None)
+            self.preflight(f".{name}()", _method(name), [owner, *args], kwargs, bound,
+                           macs=macs)
         return method(*args, **kwargs)
 
     def in_place_method(self, owner: torch.Tensor, name: str, args: list[Any],
@@ -741,8 +756,10 @@ class _Executor:
                               f"the playground works with at most {MAX_DIMS}.")
             fallback = factory_numel(name, args)
             guard(fallback, f"torch.{name}", self.env.max_elements)
-            self.preflight(f"torch.{name}", fn, args, {**kwargs, "device": META},
-                           fallback=fallback)
+            bound = None if fallback is None or shape is None else (fallback, len(shape))
+            if name in ("arange", "linspace") and fallback is not None:
+                bound = (fallback, 1)
+            self.preflight(f"torch.{name}", fn, args, {**kwargs, "device": META}, bound)
         elif name == "tensor":
             data = args[0] if args else None
             count = data.numel() if isinstance(data, torch.Tensor) else None
@@ -752,7 +769,8 @@ class _Executor:
         else:
             op = ast.MatMult() if name == "matmul" else None
             macs = self.guard_operands([*args, *kwargs.values()], op)
-            self.preflight(f"torch.{name}", fn, args, kwargs, macs=macs)
+            self.preflight(f"torch.{name}", fn, args, kwargs,
+                           _bound([*args, *kwargs.values()], op), macs=macs)
         if name in RANDOM:
             kwargs["generator"] = self.env.generator  # the workspace's own RNG, never the global
         return fn(*args, **kwargs)
@@ -761,6 +779,27 @@ class _Executor:
 def _method(name: str) -> Callable[..., Any]:
     """Call tensor method `name` on the first argument (so it can run on meta copies too)."""
     return lambda owner, *args, **kwargs: getattr(owner, name)(*args, **kwargs)
+
+
+def _bound(values: list[Any], op: ast.operator | None = None) -> tuple[float, int] | None:
+    """An upper bound on (elements, dimensions) of an elementwise op, reduction or matrix
+    product of the tensors among `values`; None when the shapes do not combine."""
+    tensors = [v for v in values if isinstance(v, torch.Tensor)]
+    if not tensors:
+        return None
+    dims = max(t.dim() for t in tensors)
+    if isinstance(op, ast.MatMult) and len(tensors) == 2:
+        cost = matmul_cost(*tensors)
+        return None if cost is None else (cost[0], dims)
+    numel = broadcast_numel(tensors)
+    return None if numel is None else (numel, dims)
+
+
+def _shape_args(args: list[Any]) -> list[Any]:
+    """The sizes given to reshape/view, whether spread out or as one list, tuple or Size."""
+    if len(args) == 1 and isinstance(args[0], (list, tuple, torch.Size)):
+        return list(args[0])
+    return list(args)
 
 
 def _size_argument(name: str, value: Any) -> Any:

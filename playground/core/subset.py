@@ -210,12 +210,24 @@ def guard(numel: float | None, what: str, max_elements: int) -> None:
         )
 
 
+def broadcast_shape(shapes: Iterable[Iterable[int]]) -> tuple[int, ...] | None:
+    """torch's broadcasting rule in plain Python (torch.broadcast_shapes is a slow Python
+    reference); None when the shapes do not broadcast."""
+    shapes = [tuple(s) for s in shapes]
+    ndim = max((len(s) for s in shapes), default=0)
+    out = []
+    for i in range(1, ndim + 1):
+        sizes = {s[-i] for s in shapes if len(s) >= i} - {1}
+        if len(sizes) > 1:
+            return None
+        out.append(sizes.pop() if sizes else 1)
+    return tuple(reversed(out))
+
+
 def broadcast_numel(tensors: list[torch.Tensor]) -> int | None:
     """Elements of the broadcast result, or None when torch will refuse the shapes itself."""
-    try:
-        return math.prod(torch.broadcast_shapes(*(t.shape for t in tensors)))
-    except RuntimeError:
-        return None  # shapes do not broadcast: torch will say so itself
+    shape = broadcast_shape(t.shape for t in tensors)
+    return None if shape is None else math.prod(shape)
 
 
 def matmul_cost(a: torch.Tensor, b: torch.Tensor) -> tuple[int, int] | None:
@@ -224,9 +236,8 @@ def matmul_cost(a: torch.Tensor, b: torch.Tensor) -> tuple[int, int] | None:
         return None
     a_shape = (1, *a.shape) if a.dim() == 1 else tuple(a.shape)
     b_shape = (*b.shape, 1) if b.dim() == 1 else tuple(b.shape)
-    try:
-        batch = torch.broadcast_shapes(a_shape[:-2], b_shape[:-2])
-    except RuntimeError:
+    batch = broadcast_shape([a_shape[:-2], b_shape[:-2]])
+    if batch is None:
         return None
     rows, inner, cols = a_shape[-2], a_shape[-1], b_shape[-1]
     elements = math.prod(batch) * rows * cols
