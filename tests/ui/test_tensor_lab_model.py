@@ -6,6 +6,8 @@ the detach/no_grad hint, the code panel's statement numbers, fitting a 1280x720 
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 import pytest
 import torch
@@ -215,13 +217,22 @@ def test_at_1280x720_a_2x4_tensor_fits_both_tables_and_every_panel_shows(qtbot,
         rect = QtCore.QRect(widget.mapTo(viewport, QtCore.QPoint(0, 0)), widget.size())
         return widget.isVisible() and viewport.rect().contains(rect)
 
-    for table in ("valuesTable", "gradTable"):
-        qtbot.waitUntil(lambda t=table: not find(lab, t).horizontalScrollBar().isVisible())
+    def whole_row(table: str) -> bool:
         view = find(lab, table)
-        last = view.visualRect(view.model().index(1, 3))
-        assert view.viewport().rect().contains(last), table  # the last cell shows whole
+        last = view.visualRect(view.model().index(1, 3))  # the row's last cell
+        return (not view.horizontalScrollBar().isVisible()
+                and view.viewport().rect().contains(last))
+
     names = ("gradHistoryPlot", "codeView", "backwardButton", "gradientEdit", "zeroGradButton",
              "gradNoneButton", "valuesTable", "gradTable")
+
+    def settled() -> bool:
+        return (whole_row("valuesTable") and whole_row("gradTable")
+                and all(on_screen(n) for n in names))
+
     # Layout settles over a few event-loop turns after the resize: wait for it, then say which.
-    qtbot.waitUntil(lambda: all(on_screen(n) for n in names), timeout=3000)
+    with contextlib.suppress(qtbot.TimeoutError):
+        qtbot.waitUntil(settled, timeout=3000)
+    assert whole_row("valuesTable") and whole_row("gradTable")
+    assert [n for n in names if not on_screen(n)] == []
     assert not find(lab, "tensorScroll", QtWidgets.QScrollArea).horizontalScrollBar().isVisible()
