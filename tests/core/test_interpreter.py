@@ -502,3 +502,12 @@ def test_a_failing_line_is_undone_from_the_snapshot_not_by_replaying(monkeypatch
     result = ws.run("with torch.no_grad(): x += 1\nq = x @ torch.ones(2)")
     assert not result.ok and replays == [3]
     assert torch.equal(ws.tensor("x"), torch.randn(3, generator=torch.Generator().manual_seed(0)))
+
+
+def test_facts_survive_a_tensor_numpy_cannot_show() -> None:
+    ws = Workspace()
+    assert ws.run("a = torch.ones(2)").ok
+    ws._state.env.tensors["a"] = torch.arange(6.0).reshape([1] * 64 + [2, 3])  # 66 dims
+    facts = ws.facts("a")  # numpy stops at 64 dimensions; the view gets the values flat
+    assert facts.shape == (1,) * 64 + (2, 3)
+    assert facts.values.tolist() == [0.0, 1.0, 2.0, 3.0, 4.0, 5.0]
