@@ -51,7 +51,24 @@ def run(lab, source: str) -> None:
         raise SystemExit(f"{source}: {result.messages}")
 
 
-def select_ms(lab, shape: str, repeats: int) -> list[float]:
+class Clock:
+    """Wall and CPU time of one measured block, in ms: CPU time is what this process spent,
+    so it stays meaningful when other processes share the two cores."""
+
+    def __init__(self) -> None:
+        self.wall: list[float] = []
+        self.cpu: list[float] = []
+
+    def __enter__(self) -> Clock:
+        self._wall, self._cpu = time.perf_counter(), time.process_time()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.wall.append((time.perf_counter() - self._wall) * 1000)
+        self.cpu.append((time.process_time() - self._cpu) * 1000)
+
+
+def select_ms(lab, shape: str, repeats: int) -> Clock:
     """Milliseconds to click each row (current changes, inspector and plot redraw, paint)."""
     from playground.ui.tensor.lab import TensorLab
 
@@ -66,30 +83,27 @@ def select_ms(lab, shape: str, repeats: int) -> list[float]:
     view = lab.tensor_list
     model = view.model()
     rows = [model.row_of(n) for n in ("a", "b", "c", "s")]
-    times = []
+    clock = Clock()
     for _ in range(repeats):
         for row in rows:
-            began = time.perf_counter()
-            view.setCurrentIndex(model.index(row, 0))  # what a click on the row does
-            settle()
-            times.append((time.perf_counter() - began) * 1000)
-    return times
+            with clock:
+                view.setCurrentIndex(model.index(row, 0))  # what a click on the row does
+                settle()
+    return clock
 
 
-def statement_ms(lab, shape: str, repeats: int) -> tuple[list[float], list[float]]:
-    """(lab ms, torch-alone ms) for `t = torch.ones(shape)` with the inspector showing t."""
+def statement_ms(lab, shape: str, repeats: int) -> tuple[Clock, Clock]:
+    """(lab, torch alone) for `t = torch.ones(shape)` with the inspector showing t."""
     lab.workspace.reset()
     settle()
-    lab_times, torch_times = [], []
+    in_lab, alone = Clock(), Clock()
     for _ in range(repeats):
-        began = time.perf_counter()
-        torch.ones(*eval_shape(shape))
-        torch_times.append((time.perf_counter() - began) * 1000)
-        began = time.perf_counter()
-        run(lab, f"t = torch.ones({shape})")
-        settle()
-        lab_times.append((time.perf_counter() - began) * 1000)
-    return lab_times, torch_times
+        with alone:
+            torch.ones(*eval_shape(shape))
+        with in_lab:
+            run(lab, f"t = torch.ones({shape})")
+            settle()
+    return in_lab, alone
 
 
 def eval_shape(shape: str) -> tuple[int, ...]:
@@ -106,27 +120,30 @@ def main() -> None:
     results: dict[str, float] = {}
     rows = []
     for label, shape in (("1-D 9M", str(BIG)), ("3000x3000", "3000, 3000")):
-        times = select_ms(lab, shape, args.repeats)
+        clock = select_ms(lab, shape, args.repeats)
         key = f"select_{label.replace(' ', '_').replace('-', '')}"
-        results[f"{key}_median_ms"] = statistics.median(times)
-        results[f"{key}_max_ms"] = max(times)
-        rows.append((f"select a row, three {label} tensors", statistics.median(times),
-                     max(times), 20.0))
+        results[f"{key}_median_ms"] = statistics.median(clock.wall)
+        results[f"{key}_max_ms"] = max(clock.wall)
+        results[f"{key}_cpu_median_ms"] = statistics.median(clock.cpu)
+        rows.append((f"select a row, three {label} tensors", statistics.median(clock.wall),
+                     max(clock.wall), statistics.median(clock.cpu), 20.0))
     for label, shape in (("1000x1000", "1000, 1000"), ("3000x3000", "3000, 3000"),
                          ("1-D 9M", str(BIG))):
-        lab_t, torch_t = statement_ms(lab, shape, args.repeats)
-        over = [a - b for a, b in zip(lab_t, torch_t, strict=True)]
+        in_lab, alone = statement_ms(lab, shape, args.repeats)
+        over = [a - b for a, b in zip(in_lab.wall, alone.wall, strict=True)]
+        over_cpu = [a - b for a, b in zip(in_lab.cpu, alone.cpu, strict=True)]
         key = f"statement_{label.replace(' ', '_').replace('-', '')}"
-        results[f"{key}_lab_median_ms"] = statistics.median(lab_t)
-        results[f"{key}_torch_median_ms"] = statistics.median(torch_t)
+        results[f"{key}_lab_median_ms"] = statistics.median(in_lab.wall)
+        results[f"{key}_torch_median_ms"] = statistics.median(alone.wall)
         results[f"{key}_overhead_median_ms"] = statistics.median(over)
+        results[f"{key}_overhead_cpu_median_ms"] = statistics.median(over_cpu)
         rows.append((f"statement t = torch.ones({shape}) beyond torch", statistics.median(over),
-                     max(over), 50.0))
+                     max(over), statistics.median(over_cpu), 50.0))
     print(f"Tensor Lab benchmark  (python {platform.python_version()}, torch {torch.__version__},"
-          f" {os.cpu_count()} cores)")
-    print(f"{'measure':58} {'median ms':>10} {'max ms':>8} {'target':>7}")
-    for name, median, worst, target in rows:
-        print(f"{name:58} {median:10.1f} {worst:8.1f} {target:7.0f}")
+          f" {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f})")
+    print(f"{'measure':56} {'median ms':>9} {'max ms':>7} {'cpu ms':>7} {'target':>6}")
+    for name, median, worst, cpu, target in rows:
+        print(f"{name:56} {median:9.1f} {worst:7.1f} {cpu:7.1f} {target:6.0f}")
     print(json.dumps({k: round(v, 2) for k, v in results.items()}))
     lab.close()
     QtCore.QCoreApplication.processEvents()

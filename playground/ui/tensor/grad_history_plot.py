@@ -100,6 +100,7 @@ class GradHistoryPlot(pg.PlotWidget):
         if self._shown is not None and self._same(shown, self._shown):
             return  # selecting another row that draws the same history: nothing to redo
         self._shown = shown  # holding the records keeps their ids from being reused
+        renamed = name != self._name
         self._name = name
         item = self.getPlotItem()
         for curve in self._curves:
@@ -112,7 +113,8 @@ class GradHistoryPlot(pg.PlotWidget):
             curve = item.plot(xs, ys[:, col], pen=pen, name=label, connect="finite")
             self._curves.append(curve)
         self._update_empty_text(bool(labels))
-        self._restyle()
+        if renamed:  # the title names the leaf; new legend entries already take the style
+            self._restyle()
         self._fit_legend()
         self._data = (xs, ys) if labels else None
         if self._data is not None:
@@ -121,8 +123,10 @@ class GradHistoryPlot(pg.PlotWidget):
     @staticmethod
     def _same(a: tuple[str | None, int, list[GradRecord]],
               b: tuple[str | None, int, list[GradRecord]]) -> bool:
-        return a[:2] == b[:2] and len(a[2]) == len(b[2]) and all(
-            x is y for x, y in zip(a[2], b[2], strict=True))
+        if a[0] != b[0] or len(a[2]) != len(b[2]):
+            return False
+        # The end step only closes the last record's step: without records it draws nothing.
+        return (not a[2] or a[1] == b[1]) and all(x is y for x, y in zip(a[2], b[2], strict=True))
 
     def resizeEvent(self, event: QtCore.QEvent | None) -> None:  # noqa: N802 (Qt API)
         super().resizeEvent(event)
