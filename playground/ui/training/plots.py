@@ -400,6 +400,7 @@ class LossPlot(TrainingPlot):
                        "anchors": [(0, 1), (0, 1)]},
         )
         line.label.setFont(self.font())
+        line.label.fill = pg.mkBrush(self._label_fill())  # readable over its neighbours' lines
         line.setToolTip(f"The learning rate changed to {lr:g} at epoch {int(epoch)}.")
         self.addItem(line, ignoreBounds=True)
         self.markers.append(line)
@@ -429,7 +430,8 @@ class LossPlot(TrainingPlot):
         rows = max(0, min(4, int((box.bottom() - top - 0.25 * box.height()) // height)))
         row_end = [-np.inf] * rows
         x_low, x_high = view.viewRange()[0]
-        for line in sorted(self.markers, key=lambda m: m.value()):
+        for order, line in enumerate(sorted(self.markers, key=lambda m: m.value())):
+            line.setZValue(5 - 1e-3 * order)  # a label (right of its line) above later lines
             label = line.label
             if not (x_low <= line.value() <= x_high) or not rows:
                 label.setVisible(False)
@@ -473,10 +475,10 @@ class LossPlot(TrainingPlot):
         if not self._records or not view.sceneBoundingRect().contains(scene_pos):
             self.hide_crosshair()
             return
-        self.show_epoch_at(view.mapSceneToView(scene_pos).x())
+        self.show_epoch_at(view.mapSceneToView(scene_pos).x(), scene_pos)
 
-    def show_epoch_at(self, x: float) -> None:
-        """Point the readout at the recorded epoch nearest to x (in epochs)."""
+    def show_epoch_at(self, x: float, near: QtCore.QPointF | None = None) -> None:
+        """Point the readout at the recorded epoch nearest to x (in epochs), beside `near`."""
         epochs, losses, ws, bs = self._records
         n = min(len(epochs), len(losses), len(ws), len(bs))
         if n == 0:
@@ -491,10 +493,17 @@ class LossPlot(TrainingPlot):
         label.setText(f"epoch {int(epochs[i])}   loss {short_text(float(losses[i]))}   "
                       f"w {short_text(float(ws[i]))}   b {short_text(float(bs[i]))}")
         label.adjustSize()
-        # Bottom left of the plot area: a loss curve starts high on the left and ends low on
-        # the right, so that corner is the emptiest.
+        # Beside the pointer like a tooltip (right of it, or left near the right edge), so it
+        # never hides the point being read; kept inside the plot area.
         box = self.mapFromScene(self.getPlotItem().getViewBox().sceneBoundingRect()).boundingRect()
-        label.move(box.left() + 6, max(0, box.bottom() - label.height() - 6))
+        at = self.mapFromScene(near) if near is not None else box.center()
+        left = at.x() + 12
+        if left + label.width() > box.right():
+            left = at.x() - 12 - label.width()
+        top = at.y() + 14
+        if top + label.height() > box.bottom():
+            top = at.y() - 14 - label.height()
+        label.move(int(max(box.left(), left)), int(max(box.top(), top)))
         label.show()
         label.raise_()
 
@@ -536,8 +545,15 @@ class LossPlot(TrainingPlot):
         for line in self.markers:
             line.setPen(pen)
             line.label.setColor(self.colours.marker)
+            line.label.fill = pg.mkBrush(self._label_fill())
+            line.label.update()
         self.crosshair_line.setPen(pg.mkPen(self.colours.foreground, width=1,
                                             style=QtCore.Qt.PenStyle.DotLine))
+
+    def _label_fill(self) -> QtGui.QColor:
+        colour = QtGui.QColor(self.colours.background)
+        colour.setAlpha(215)
+        return colour
 
     def _recolour_earlier(self) -> None:
         # Newest earlier run gets the first muted colour so recent comparisons stay distinct.
