@@ -11,6 +11,7 @@ import torch
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from playground.core.workspace import Workspace
+from playground.testing import click, find, select_tensor, table_cells, type_statement
 from playground.ui.tensor.lab import TensorLab
 
 LEFT = QtCore.Qt.MouseButton.LeftButton
@@ -27,16 +28,7 @@ def lab(qtbot):
     return view
 
 
-def w(lab: TensorLab, name: str, cls=QtWidgets.QWidget):
-    widget = lab.findChild(cls, name)
-    assert widget is not None, f"no child named {name}"
-    return widget
-
-
-def click(qtbot, lab, name):
-    button = w(lab, name)
-    assert button.isEnabled(), f"{name} is disabled"
-    qtbot.mouseClick(button, LEFT)
+w = find  # the shared helpers' spelling, kept short for the many lookups below
 
 
 def create(qtbot, lab, name="x", shape="2, 4", init="randn", values="", dtype="float32", rg=True):
@@ -49,21 +41,9 @@ def create(qtbot, lab, name="x", shape="2, 4", init="randn", values="", dtype="f
     click(qtbot, lab, "createTensorButton")
 
 
-def type_statement(qtbot, lab, text):
-    edit = w(lab, "statementEdit")
-    edit.clear()
-    qtbot.keyClicks(edit, text)
-    qtbot.keyClick(edit, QtCore.Qt.Key.Key_Return)
-
-
 def select(qtbot, lab, name):
     """Click the tensor's row in the list, as a user would."""
-    view = w(lab, "tensorList")
-    model = view.model()
-    rows = [r for r in range(model.rowCount()) if model.index(r, 0).data().startswith(name)]
-    assert rows, f"{name} not in the list"
-    rect = view.visualRect(model.index(rows[0], 0))
-    qtbot.mouseClick(view.viewport(), LEFT, pos=rect.center())
+    select_tensor(qtbot, lab, name)
     assert lab.workspace.current == name
 
 
@@ -72,13 +52,7 @@ def f32(values) -> list:
     return np.asarray(values, dtype=np.float32).reshape(-1).tolist()
 
 
-def cells(lab, table) -> list[float]:
-    model = w(lab, table).model()
-    return [
-        float(model.index(r, c).data())
-        for r in range(model.rowCount())
-        for c in range(model.columnCount())
-    ]
+cells = table_cells
 
 
 def list_names(lab) -> list[str]:
