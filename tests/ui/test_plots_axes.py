@@ -163,3 +163,25 @@ def test_log_loss_axis_after_a_diverged_run_warns_nothing(qtbot, shown):
             loss.set_log_y(on)
             loss.grab()  # paints the axis: pyqtgraph's tick text runs here
             drawn_tick_labels(loss.getPlotItem().getAxis("left"))
+
+
+def test_log_axis_after_a_diverged_run_in_the_window(playground_window, qtbot):
+    from playground.testing import full_speed
+
+    window = playground_window()
+    window.tabs.setCurrentWidget(window.training_lab)
+    lab = window.training_lab
+    full_speed(window)
+    window.findChild(QtWidgets.QDoubleSpinBox, "lrSpin").setValue(0.5)  # diverges at once
+    with qtbot.waitSignal(lab.runFinished, timeout=60_000) as finished:
+        lab.start()
+    assert finished.args[0] == "diverged"
+    check = window.findChild(QtWidgets.QCheckBox, "logYCheck")
+    axis = lab.loss_plot.getPlotItem().getAxis("left")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for on in (True, False, True):
+            check.setChecked(on)
+            lab.loss_plot.grab()
+            drawn_tick_labels(axis)
+    check.setChecked(False)

@@ -160,3 +160,29 @@ def test_in_a_small_window_the_data_plot_shows_both_notebook_points(playground_w
     # A title wider than the plot stretched the whole plot past the widget's right edge,
     # which is what hid the notebook's point (10, 10).
     assert plot.getPlotItem().geometry().right() <= plot.width() + 0.5
+
+
+def test_hover_in_the_window_reads_the_runs_own_records(playground_window, qtbot, tmp_path):
+    from playground.testing import full_speed
+
+    window = playground_window()
+    window.resize(1280, 720)
+    window.tabs.setCurrentWidget(window.training_lab)
+    lab = window.training_lab
+    full_speed(window)
+    with qtbot.waitSignal(lab.runFinished, timeout=60_000) as finished:
+        qtbot.mouseClick(window.findChild(QtWidgets.QPushButton, "startButton"),
+                         QtCore.Qt.MouseButton.LeftButton)
+    assert finished.args[0] == "completed"
+    lab.export_loss_csv(tmp_path / "run.csv")  # the run's records: epoch, loss, lr, w, b
+    rows = np.loadtxt(tmp_path / "run.csv", delimiter=",", skiprows=1)
+    plot = window.findChild(QtWidgets.QWidget, "lossPlot")
+    settle(window)
+    label = plot.findChild(QtWidgets.QLabel, "lossCrosshairLabel")
+    epoch = 42
+    hover_until(qtbot, plot, epoch, float(rows[epoch, 1]),
+                lambda: numbers(label.text()).get("epoch") == str(epoch))
+    read = numbers(label.text())
+    assert np.float32(read["loss"]) == np.float32(rows[epoch, 1])
+    assert np.float32(read["w"]) == np.float32(rows[epoch, 3])
+    assert np.float32(read["b"]) == np.float32(rows[epoch, 4])
