@@ -243,6 +243,12 @@ class TensorLab(QtWidgets.QWidget):
         )
         needed += 2 * view.frameWidth() + view.verticalScrollBar().sizeHint().width()
         self._list_width_hint = needed  # a preference, not a minimum: zoomed fonts may scroll
+        if self._sized:  # a longer name or grad_fn arrived: widen the left column, never shrink
+            sizes = self._columns.sizes()
+            wanted = min(needed + 24, int(self._columns.width() * 0.34))
+            if sizes and sizes[0] < wanted:
+                grow = min(wanted - sizes[0], max(sizes[1] - 300, 0))  # the middle keeps 300
+                self._columns.setSizes([sizes[0] + grow, sizes[1] - grow, *sizes[2:]])
 
     @staticmethod
     def _column(*widgets: QtWidgets.QWidget, stretch: tuple[int, ...]) -> QtWidgets.QWidget:
