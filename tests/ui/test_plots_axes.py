@@ -185,3 +185,13 @@ def test_log_axis_after_a_diverged_run_in_the_window(playground_window, qtbot):
             lab.loss_plot.grab()
             drawn_tick_labels(axis)
     check.setChecked(False)
+
+
+def test_epoch_axes_count_whole_epochs(qtbot, shown):
+    for plot in (shown(LossPlot()), shown(LrPlot())):
+        axis = plot.getPlotItem().getAxis("bottom")
+        for low, high in ((0.0, 1.0), (0.0, 3.0), (10.0, 99.0)):  # before a run, zoomed, a run
+            plot.setXRange(low, high, padding=0.05)
+            settle(plot)
+            values = assert_labels_are_the_values(axis)
+            assert all(v.is_integer() for v in values), (plot.objectName(), values)

@@ -19,6 +19,7 @@ from playground.ui.widgets.number_text import short_text
 from playground.ui.widgets.plot_style import TidyAxis, plot_theme, style_plot_item
 
 MAX_EARLIER_RUNS = 5
+DEFAULT_EPOCHS = 100  # the notebook's; the x range before the first run
 MAX_LR_MARKERS = 30
 # A live curve is drawn from at most 2 points per bucket: the loss plot is well under 2,000 px
 # wide even on a large screen, so this loses nothing visible.
@@ -166,11 +167,13 @@ def style_plot(widget: pg.PlotWidget, colours: PlotColours, title: str = "") -> 
 class TrainingPlot(pg.PlotWidget):
     """A PlotWidget that restyles itself when the theme or the application font changes."""
 
-    def __init__(self, object_name: str, title: str, parent: QtWidgets.QWidget | None = None):
+    def __init__(self, object_name: str, title: str, parent: QtWidgets.QWidget | None = None,
+                 *, epochs: bool = False):
+        # `epochs`: x counts epochs, so its ticks are whole numbers.
         # Tick labels that would overlap are left out (a small lr plot printed them on top of
         # each other).
         super().__init__(parent, axisItems={"left": TidyAxis("left"),
-                                            "bottom": TidyAxis("bottom")})
+                                            "bottom": TidyAxis("bottom", whole_numbers=epochs)})
         self.setObjectName(object_name)
         self.colours = LIGHT
         self.title = title
@@ -238,7 +241,7 @@ class LossPlot(TrainingPlot):
     """
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
-        super().__init__("lossPlot", "Loss per epoch", parent)
+        super().__init__("lossPlot", "Loss per epoch", parent, epochs=True)
         self.setLabel("bottom", "epoch")
         self.setLabel("left", "loss")
         self.legend = self.addLegend(offset=(-10, 10))
@@ -251,12 +254,13 @@ class LossPlot(TrainingPlot):
         self._follow = True  # manage the y range until the user pans or zooms
         self._log = False
         self._y_view: tuple[float, float] | None = None
-        self._epochs = 1
+        self._epochs = DEFAULT_EPOCHS
         self._records: tuple[np.ndarray, ...] = ()
         view = self.getPlotItem().getViewBox()
         view.sigRangeChangedManually.connect(self._stop_following)
         self.enableAutoRange(x=False, y=False)
         self._build_crosshair()
+        self.setXRange(0, DEFAULT_EPOCHS - 1, padding=0.02)  # epochs, not 0..1, before a run
         # Marker labels are placed in pixels, so they are laid out again when the view changes.
         view.sigRangeChanged.connect(self._schedule_marker_layout)
         view.sigResized.connect(self._schedule_marker_layout)
@@ -565,7 +569,7 @@ class LrPlot(TrainingPlot):
     """Learning rate used in each epoch; listDataItems()[0] is the current run."""
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
-        super().__init__("lrPlot", "Learning rate per epoch", parent)
+        super().__init__("lrPlot", "Learning rate per epoch", parent, epochs=True)
         self.setLabel("bottom", "epoch")
         self.current = RunCurve(pen=live_pen(self.colours.current))
         self.current.setDownsampling(auto=True, method="peak")
@@ -577,6 +581,7 @@ class LrPlot(TrainingPlot):
         self.enableAutoRange(x=False, y=False)
         self._top = 0.0
         self._set_top(0.002)
+        self.set_epochs(DEFAULT_EPOCHS)  # the notebook's 100 until a run says otherwise
         self.set_dark(False)
 
     def set_epochs(self, epochs: int) -> None:

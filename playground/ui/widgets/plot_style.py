@@ -7,6 +7,7 @@ plot is styled in one place for every plot.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import pyqtgraph as pg
@@ -59,9 +60,21 @@ class TidyAxis(pg.AxisItem):
     already placed is left out, major levels first.
     """
 
-    def __init__(self, orientation: str, **kwargs) -> None:
+    def __init__(self, orientation: str, *, whole_numbers: bool = False, **kwargs) -> None:
         super().__init__(orientation, **kwargs)
+        # For counts such as epochs: no "0.2" ticks between epoch 0 and epoch 1.
+        self.whole_numbers = whole_numbers
         plain_numbers(self)
+
+    def tickValues(self, minVal: float, maxVal: float, size: float) -> list:  # noqa: N802, N803
+        levels = super().tickValues(minVal, maxVal, size)
+        if not self.whole_numbers or self.logMode:
+            return levels
+        whole = [(spacing, [v for v in values if float(v).is_integer()])
+                 for spacing, values in levels if spacing >= 1]
+        if not whole:  # zoomed in closer than one step
+            whole = [(1.0, [float(v) for v in range(math.ceil(minVal), math.floor(maxVal) + 1)])]
+        return whole
 
     def generateDrawSpecs(self, p: QtGui.QPainter):  # noqa: N802 (pyqtgraph API)
         specs = super().generateDrawSpecs(p)
