@@ -117,3 +117,21 @@ def test_a_focused_spin_box_still_takes_the_wheel(playground_window, qtbot):
     before = spin.value()
     wheel(spin, 1)
     assert spin.value() == before + spin.singleStep()
+
+
+def test_after_a_run_the_training_lab_still_fits_720p_at_152_percent(playground_window, qtbot):
+    from playground.testing import full_speed
+
+    window = playground_window()
+    window.tabs.setCurrentWidget(window.training_lab)
+    full_speed(window)
+    with qtbot.waitSignal(window.training_lab.runFinished, timeout=60_000):
+        window.training_lab.start()  # shows the notebook's print(y_predicted) line
+    try:
+        for steps, (width, height) in ((0, (1126, 633)), (3, (1280, 690))):
+            window.set_zoom(steps)
+            QtWidgets.QApplication.processEvents()
+            needed = window.minimumSizeHint()
+            assert needed.width() <= width and needed.height() <= height, (steps, needed)
+    finally:
+        window.set_zoom(0)

@@ -88,6 +88,7 @@ class Readouts(QtWidgets.QWidget):
             QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
         self.predictions_note = QtWidgets.QLabel()
         self.predictions_note.setObjectName("predictionsNote")
+        self.predictions_note.setWordWrap(True)  # wraps instead of widening a 720p window
         tip = ("The notebook's last output: the prediction w·x + b of the last epoch's forward "
                "pass, made with w and b before that epoch's update (so not the fitted line).")
         for label in (predictions_caption, self.predictions, self.predictions_note):
