@@ -84,13 +84,34 @@ class TidyAxis(pg.AxisItem):
         gap = 3.0  # pixels kept clear between two labels
         kept: list[QtCore.QRectF] = []
         tidy = []
-        for spec in text_specs:
+        for spec in self._by_priority(text_specs):
             rect = spec[0].adjusted(-gap, -gap, gap, gap)
             if any(rect.intersects(other) for other in kept):
                 continue
             kept.append(rect)
             tidy.append(spec)
         return axis_spec, tick_specs, tidy
+
+    def _by_priority(self, text_specs: list) -> list:
+        """Major level first (pyqtgraph's order); on a vertical axis, each level top first.
+
+        pyqtgraph lists each level's labels by increasing value, so a level ends where the
+        position steps back. Top first keeps the largest value when only one label fits: a
+        tiny lr plot shows its 0.001, not only 0.
+        """
+        vertical = self.orientation in ("left", "right")
+        levels: list[list] = []
+        previous = None
+        for spec in text_specs:
+            centre = spec[0].center()
+            position = -centre.y() if vertical else centre.x()
+            if previous is None or position <= previous:
+                levels.append([])
+            levels[-1].append(spec)
+            previous = position
+        if vertical:
+            levels = [list(reversed(level)) for level in levels]
+        return [spec for level in levels for spec in level]
 
 
 def css_size(font: QtGui.QFont, scale: float = 1.0) -> str:
