@@ -67,25 +67,34 @@ class TrainingControls(QtWidgets.QWidget):
         self.show_speed(speed)
 
     def show_setup(self, config: TrainConfig, data: DataSetup) -> None:
-        """Set every widget to the session's setup without echoing changes back to it."""
-        values = (
-            (self.dataset_combo, lambda w: w.setCurrentIndex(max(w.findData(data.kind), 0))),
-            (self.points_spin, lambda w: w.setValue(data.points)),
-            (self.noise_spin, lambda w: w.setValue(data.noise)),
-            (self.seed_spin, lambda w: w.setValue(config.seed)),
-            (self.w0_spin, lambda w: w.setValue(config.w0)),
-            (self.b0_spin, lambda w: w.setValue(config.b0)),
-            (self.loss_combo, lambda w: w.setCurrentText(config.loss)),
-            (self.optimizer_combo, lambda w: w.setCurrentText(config.optimizer)),
-            (self.batch_spin, lambda w: w.setValue(config.batch_size or 0)),
-            (self.epochs_spin, lambda w: w.setValue(config.epochs)),
-            (self.forget_zero_grad_check, lambda w: w.setChecked(config.forget_zero_grad)),
-            (self.out_of_place_check, lambda w: w.setChecked(config.out_of_place_update)),
-            (self.new_optimizer_check, lambda w: w.setChecked(config.new_optimizer_each_epoch)),
+        """Set every widget to the session's setup without echoing changes back to it.
+
+        A widget that already shows the value is left alone, so one being typed into keeps
+        its text and cursor.
+        """
+        spins = (
+            (self.points_spin, data.points), (self.noise_spin, data.noise),
+            (self.seed_spin, config.seed), (self.w0_spin, config.w0), (self.b0_spin, config.b0),
+            (self.batch_spin, config.batch_size or 0), (self.epochs_spin, config.epochs),
         )
-        for widget, apply in values:
-            with signals_blocked(widget):
-                apply(widget)
+        for spin, value in spins:
+            if spin.value() != value:
+                with signals_blocked(spin):
+                    spin.setValue(value)
+        for combo, text in ((self.loss_combo, config.loss),
+                            (self.optimizer_combo, config.optimizer)):
+            if combo.currentText() != text:
+                with signals_blocked(combo):
+                    combo.setCurrentText(text)
+        if self.dataset_key() != data.kind:
+            with signals_blocked(self.dataset_combo):
+                self.dataset_combo.setCurrentIndex(max(self.dataset_combo.findData(data.kind), 0))
+        for check, on in ((self.forget_zero_grad_check, config.forget_zero_grad),
+                          (self.out_of_place_check, config.out_of_place_update),
+                          (self.new_optimizer_check, config.new_optimizer_each_epoch)):
+            if check.isChecked() != on:
+                with signals_blocked(check):
+                    check.setChecked(on)
         if self.lr.lr() != config.lr:  # a slider mid-drag already holds it: leave it be
             with signals_blocked(self.lr):
                 self.lr.set_lr(config.lr)

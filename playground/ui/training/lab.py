@@ -326,13 +326,15 @@ class TrainingLab(QtWidgets.QWidget):
         """Timer tick: poll the session (records and the run's end arrive as events), redraw."""
         if not self.session.is_running():
             return
-        running = self.session.poll()  # records polled by anyone since set _dirty too
-        if not running:
-            return  # run_ended drew the final state
-        if self._dirty:
-            self._measure_frame()
-            self._redraw()
-        self._timer.start(self._next_interval_ms())
+        try:
+            # Records polled by anyone since the last redraw set _dirty too; at the run's end
+            # run_ended draws the final state.
+            if self.session.poll() and self._dirty:
+                self._measure_frame()
+                self._redraw()
+        finally:
+            if self.session.is_running():  # re-armed even if a redraw raised: never stall
+                self._timer.start(self._next_interval_ms())
 
     def _on_records(self, run: Run, first: int) -> None:
         self._dirty = True
