@@ -91,11 +91,14 @@ def test_wheel_over_unfocused_controls_scrolls_and_changes_nothing(playground_wi
     scroll = window.findChild(QtWidgets.QScrollArea, "trainingControlsScroll")
     bar = scroll.verticalScrollBar()
     qtbot.waitUntil(lambda: bar.maximum() > 0)
+    dataset = window.findChild(QtWidgets.QComboBox, "datasetCombo")
+    dataset.setCurrentIndex(dataset.findData("noisy"))  # the Noise σ, enabled
     window.findChild(QtWidgets.QPushButton, "startButton").setFocus()
-    names = ("epochsSpin", "lrSpin", "w0Spin", "optimizerCombo", "lossCombo", "lrSlider")
+    names = ("noiseSpin", "epochsSpin", "lrSpin", "w0Spin", "optimizerCombo", "lossCombo",
+             "lrSlider")
     for name in names:
         widget = window.findChild(QtWidgets.QWidget, name)
-        assert widget is not None, name
+        assert widget is not None and widget.isEnabled(), name
         before = widget.value() if hasattr(widget, "value") else widget.currentIndex()
         assert not widget.hasFocus()
         for steps in (-1, 1, -1):
