@@ -141,27 +141,25 @@ def decimate(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return tuple(a.copy() for a in reducer.update(x, y))
 
 
-def title_room(widget: pg.PlotWidget) -> float:
-    """Pixels the title may take: the widget's width less the axes and bars beside the plot.
+def elided_title(widget: pg.PlotWidget, title: str) -> str:
+    """The title shortened with an ellipsis to fit the widget, less the axes and bars beside
+    the plot area.
 
-    Measured from the widget, not the plot area: a title wider than that area widens the
-    whole PlotItem past the widget's edge, which cut the title and the data's right side.
+    A title wider than the plot area is a minimum width for the whole PlotItem, which then
+    runs past the widget's right edge: that cut the title and the data's right side.
     """
     item = widget.getPlotItem()
     beside = max(item.width() - item.getViewBox().width(), 0.0)
-    return max(widget.width() - beside - 8, 40.0)
+    room = max(widget.width() - beside - 8, 40.0)
+    return QtGui.QFontMetricsF(widget.font()).elidedText(
+        title, QtCore.Qt.TextElideMode.ElideRight, room)
 
 
 def style_plot(widget: pg.PlotWidget, colours: PlotColours, title: str = "") -> None:
     """Theme and zoom for a training plot: the app's one plot-styling path (plot_style)."""
     widget.setBackground(colours.background)
-    theme = plot_theme(colours is DARK)
-    if title:
-        # A narrow plot shortens its title with an ellipsis rather than cutting it at the edge.
-        room = title_room(widget)
-        title = QtGui.QFontMetricsF(widget.font()).elidedText(
-            title, QtCore.Qt.TextElideMode.ElideRight, room)
-    style_plot_item(widget.getPlotItem(), theme, widget.font(), title=title or None)
+    style_plot_item(widget.getPlotItem(), plot_theme(colours is DARK), widget.font(),
+                    title=elided_title(widget, title) if title else None)
 
 
 class TrainingPlot(pg.PlotWidget):
@@ -212,13 +210,11 @@ class TrainingPlot(pg.PlotWidget):
         super().resizeEvent(event)
 
     def _fit_title(self, *_args, refit: bool = True) -> None:
-        """Elide the title to the width of the plot area it is centred over (when that changes)."""
+        """Elide the title to the room it has now (only when that changes what is shown)."""
         item = self.getPlotItem()
         if item is None or not self.title:  # being torn down, or untitled
             return
-        room = title_room(self)
-        shown = QtGui.QFontMetricsF(self.font()).elidedText(
-            self.title, QtCore.Qt.TextElideMode.ElideRight, room)
+        shown = elided_title(self, self.title)
         if shown != item.titleLabel.text:
             item.titleLabel.setText(shown)
             if refit:
