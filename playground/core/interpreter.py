@@ -76,6 +76,10 @@ class Env:
     max_elements: int = 10_000_000
     max_total_elements: int | None = None  # None: TOTAL_FACTOR times max_elements
     work_budget: int = WORK_BUDGET
+    # Work allowed for all statements run in this Env together (a session being loaded);
+    # None for no such limit. total_work counts what they have done so far.
+    total_work_budget: float | None = None
+    total_work: float = 0.0
     ledger: GraphLedger = field(default_factory=GraphLedger)
     restored: bool = False  # after a failed execute: was the state put back from a snapshot?
 
@@ -458,6 +462,14 @@ class _Executor:
     def spend(self, units: float) -> None:
         """Count work done by this line; refuse before the step that would pass the budget."""
         self.work += units
+        self.env.total_work += units
+        budget = self.env.total_work_budget
+        if budget is not None and self.env.total_work > budget:
+            raise Refused(
+                f"Replaying this session would do more than {int(budget):,} element operations "
+                "in all (about ten seconds here), so it is not loaded; a session from someone "
+                "else cannot freeze the window this way."
+            )
         if self.work > self.env.work_budget:
             raise Refused(
                 f"This line would do about {int(self.work):,} element operations; one line may "

@@ -27,6 +27,7 @@ MAX_DIMS = 64  # numpy (and so the value tables) cannot show more
 # time of one elementwise step). Measured here: b * 2 on 9M elements (27M units) took 19 ms and
 # a 1000x1000 matmul (1G multiply-adds, 28M units) 24 ms, so 400M units is about half a second.
 WORK_BUDGET = 400_000_000
+LOAD_WORK_BUDGET = 20 * WORK_BUDGET  # all statements of a session being opened, together
 MACS_PER_UNIT = 40
 
 ALLOWED = (

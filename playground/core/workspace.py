@@ -18,6 +18,7 @@ from playground.core import export, interpreter, statements
 from playground.core.events import Event
 from playground.core.explain import explain
 from playground.core.interpreter import ALLOWED, Env, Refused
+from playground.core.subset import LOAD_WORK_BUDGET
 
 DEFAULT_MAX_ELEMENTS = 10_000_000
 # The named tensors and their .grads together may hold this many times the per-allocation
@@ -334,14 +335,17 @@ class Workspace:
         self.last_result = None
         self._emit_log_changed()
 
-    def load(self, entries: list[str]) -> RunResult:
-        """Replace the log (a saved session); all or nothing."""
+    def load(self, entries: list[str], *, work_budget: float | None = LOAD_WORK_BUDGET
+             ) -> RunResult:
+        """Replace the log (a saved session); all or nothing, and within `work_budget`
+        element operations in all (a file from someone else cannot freeze the window)."""
         entries = [e for e in entries if e.strip()]
         if not entries or _normalised(entries[0]) != SEED_STATEMENT:
             entries = [SEED_STATEMENT, *entries]
-        state, failure = self._replay(entries)
+        state, failure = self._replay(entries, work_budget)
         if state is None or failure is not None:
             return self._finish(failure or RunResult(False, ""))
+        state.env.total_work_budget = None  # the cap was for opening; typed lines have their own
         self._keep_previous()
         self._state = state
         self._log = [interpreter.parse(e)[1] for e in entries]
@@ -355,7 +359,8 @@ class Workspace:
         previous, self._previous = self._previous, None
         if previous is None:
             return False
-        result = self.load(previous)  # keeps the log it replaces, so this is reversible
+        # keeps the log it replaces, so this is reversible; the user's own work is not capped
+        result = self.load(previous, work_budget=None)
         if not result.ok:  # only a torch upgrade could make a logged session fail
             self._previous = previous
         return result.ok
@@ -403,10 +408,12 @@ class Workspace:
         self._state = state
         self._log = list(entries)
 
-    def _replay(self, entries: list[str]) -> tuple[_State | None, RunResult | None]:
+    def _replay(self, entries: list[str], work_budget: float | None = None
+                ) -> tuple[_State | None, RunResult | None]:
         """Run `entries` from scratch into a fresh state; (None, why) on the first failure."""
         state = _State(Env(generator=torch.Generator(), max_elements=self.max_elements,
-                           max_total_elements=self.max_total_elements))
+                           max_total_elements=self.max_total_elements,
+                           total_work_budget=work_budget))
         for step, entry in enumerate(entries):
             try:
                 tree, text = interpreter.parse(entry)

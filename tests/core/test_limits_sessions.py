@@ -7,6 +7,7 @@ old file whole.
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 import subprocess
@@ -25,6 +26,7 @@ from playground.core.session import (
     read_session,
     write_session,
 )
+from playground.core.subset import LOAD_WORK_BUDGET, WORK_BUDGET
 from playground.core.workspace import Workspace
 
 
@@ -247,3 +249,22 @@ def test_a_save_on_a_full_disk_keeps_the_old_file(tmp_path: Path) -> None:
     assert path.read_bytes() == old
     assert read_session(path) == ["a = torch.ones(1)"]
     assert [p.name for p in tmp_path.iterdir()] == ["keep.json"]
+
+
+def test_a_session_cannot_make_the_load_run_for_minutes(tmp_path: Path) -> None:
+    # Each line is under the one-line budget (14 matmuls of 1000x1000), but 60 of them would
+    # take about half a minute to replay: the load stops at its own budget instead (20 lines'
+    # worth by default, about ten seconds here).
+    heavy = "; ".join(["d = c @ c"] * 14)
+    path = tmp_path / "slow.json"
+    write_session(path, ["torch.manual_seed(0)", "c = torch.ones(1000, 1000)"] + [heavy] * 60)
+    ws = Workspace()
+    assert inspect.signature(ws.load).parameters["work_budget"].default == LOAD_WORK_BUDGET
+    result = ws.load(read_session(path), work_budget=3 * WORK_BUDGET)  # quicker to test
+    assert not result.ok and "Replaying this session" in result.messages[0].text
+    assert ws.names == [] and len(ws.log) == 1
+    # Once opened, typed lines keep only their own budget: three more heavy lines pass the
+    # load's cap and still run.
+    assert ws.load(["c = torch.ones(1000, 1000)", heavy], work_budget=2 * WORK_BUDGET).ok
+    for _ in range(3):
+        assert ws.run(heavy).ok
