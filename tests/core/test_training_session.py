@@ -280,3 +280,17 @@ def test_round_trip_keeps_a_missing_grad_as_none() -> None:
 def test_malformed_plain_data_is_refused_clearly(bad) -> None:
     with pytest.raises(ValueError):
         TrainingSession.from_dict(bad)
+
+
+def test_landscape_is_the_setups_surface() -> None:
+    s = TrainingSession()
+    land = s.landscape(n=11)
+    assert land.start == (1.0, 1.0) and land.optimum == pytest.approx((1.0, 0.0))
+    assert land.ws[0] < 1.0 < land.ws[-1] and land.bs[0] < 0.0 < land.bs[-1]
+    x = torch.tensor([10.0, 5.0])
+    for i, j in [(0, 0), (5, 7), (10, 10)]:
+        w = torch.tensor([land.ws[i]], dtype=torch.float32)
+        b = torch.tensor([land.bs[j]], dtype=torch.float32)
+        assert land.losses[i, j] == pytest.approx(F.mse_loss(w * x + b, x).item(), rel=1e-6)
+    s.set_data(kind="custom", custom=())
+    assert s.landscape() is None

@@ -689,3 +689,26 @@ def test_pitfalls_and_export_are_above_the_fold_at_720p(playground_window):
         widget = child(lab, name)
         bottom = widget.mapTo(viewport, QtCore.QPoint(0, widget.height())).y()
         assert 0 <= bottom <= viewport.height(), f"{name} is below the fold"
+
+
+def test_a_lab_handed_a_loaded_session_draws_its_runs(qtbot):
+    from playground.core.training.session import TrainingSession
+
+    source = TrainingSession(speed=None)
+    source.update(epochs=30)
+    for lr in (0.001, 0.003):
+        source.set_lr(lr)
+        source.start()
+        assert source.wait(30)
+    loaded = TrainingSession.from_dict(source.to_dict())
+    lab = TrainingLab(loaded)
+    qtbot.addWidget(lab)
+    expected, w, b = torch_loop([0.003] * 30)
+    np.testing.assert_array_equal(loss_data(lab)[1], expected)
+    assert (readout(lab, "wLabel"), readout(lab, "bLabel")) == (w, b)
+    assert child(lab, "lrSpin").value() == 0.003  # the controls show the model's setup
+    assert child(lab, "epochsSpin").value() == 30
+    names = [label.text for _, label in child(lab, "lossPlot").getPlotItem().legend.items]
+    assert sorted(names) == ["SGD, lr 0.001", "SGD, lr 0.003"]
+    assert child(lab, "trainingLog", QtWidgets.QPlainTextEdit).toPlainText().endswith(
+        loaded.predictions()[0])

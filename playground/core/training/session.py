@@ -19,6 +19,7 @@ from playground.core.training.config import TrainConfig, check_lr
 from playground.core.training.datasets import DataSetup, notebook_dataset
 from playground.core.training.export import export_script
 from playground.core.training.history import RunHistory
+from playground.core.training.landscape import landscape_window, least_squares_fit, loss_landscape
 from playground.core.training.loop import PointEval, RunEnd, TrainControl, evaluate
 from playground.core.training.notebook import log_lines, predictions_text
 from playground.core.training.worker import TrainingWorker
@@ -129,6 +130,17 @@ class Run:
         except (KeyError, TypeError, ValueError) as exc:
             raise ValueError(f"a saved training run is malformed: {exc}") from exc
         return run
+
+
+@dataclass(frozen=True)
+class Landscape:
+    """The loss surface around the setup's start: losses[i_w, j_b] at ws x bs, and its marks."""
+
+    ws: np.ndarray
+    bs: np.ndarray
+    losses: np.ndarray
+    start: tuple[float, float]
+    optimum: tuple[float, float] | None  # the least-squares line; None if x has one value
 
 
 @dataclass(frozen=True)
@@ -371,6 +383,19 @@ class TrainingSession:
     def starting_point(self) -> PointEval:
         """Loss and gradients at the setup's initial w and b (ValueError if no data)."""
         return evaluate(self._config, self._config.w0, self._config.b0)
+
+    def landscape(self, n: int = 60) -> Landscape | None:
+        """The setup's loss surface, framing the start and the optimum; None without data."""
+        config = self._config
+        try:
+            config.dataset.validate()
+        except ValueError:
+            return None
+        start = (config.w0, config.b0)
+        optimum = least_squares_fit(config.dataset.x, config.dataset.y)
+        w_range, b_range = landscape_window(start, optimum)
+        ws, bs, losses = loss_landscape(config.dataset, config.loss, w_range, b_range, n)
+        return Landscape(ws, bs, losses, start, optimum)
 
     def readout(self) -> Readout | None:
         """The readouts' values and what they are; None when the setup has no valid data."""

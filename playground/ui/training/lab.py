@@ -21,7 +21,6 @@ from superqt.utils import QSignalDebouncer
 from playground.core import fileio
 from playground.core.training.config import TrainConfig
 from playground.core.training.history import RunHistory
-from playground.core.training.landscape import landscape_window, least_squares_fit, loss_landscape
 from playground.core.training.session import Run, TrainingSession
 from playground.core.training.worker import warm_up_in_background
 from playground.ui.training.controls import TrainingControls
@@ -522,17 +521,11 @@ class TrainingLab(QtWidgets.QWidget):
         """The loss surface for the setup's data and loss (debounced: it costs a few ms)."""
         if self.session.is_running():
             return
-        config = self.session.config
-        try:
-            config.dataset.validate()
-        except ValueError:
+        landscape = self.session.landscape()
+        if landscape is None:
             return
-        start = (config.w0, config.b0)
-        optimum = least_squares_fit(config.dataset.x, config.dataset.y)
-        w_range, b_range = landscape_window(start, optimum)
-        self.landscape_plot.set_landscape(
-            *loss_landscape(config.dataset, config.loss, w_range, b_range))
-        self.landscape_plot.set_marks(start, optimum)
+        self.landscape_plot.set_landscape(landscape.ws, landscape.bs, landscape.losses)
+        self.landscape_plot.set_marks(landscape.start, landscape.optimum)
 
     # ----- small helpers ------------------------------------------------------------------------
     def _status(self, text: str) -> None:
