@@ -54,13 +54,16 @@ TENSOR_BUTTONS = ["addButton", "mulButton", "powButton", "meanButton", "sumButto
 TENSOR_ACTIONS = ["actionUndo", "actionRedo", "actionUndo", "actionRedo", "actionNew",
                   "actionExample_notebook_backward", "actionExample_notebook_accumulation",
                   "actionRestoreSession"]
+VIEW_ACTIONS = ["actionZoomIn", "actionZoomOut", "actionZoomReset", "actionThemeDark",
+                "actionThemeLight"]  # rarer: each restyles the whole window
 
 
 class Walker:
     """Random actions on the window, found by objectName only."""
 
-    def __init__(self, window, qtbot, rng: random.Random) -> None:
+    def __init__(self, window, qtbot, rng: random.Random, export_dir) -> None:
         self.window, self.qtbot, self.rng = window, qtbot, rng
+        self.export_dir = export_dir
         self.training_runs = 0
         self.lines = {"ran": 0, "refused": 0}
 
@@ -153,13 +156,20 @@ class Walker:
                             QtWidgets.QCheckBox)
             box.setChecked(not box.isChecked())
         else:
-            self.find("epochsSpin", QtWidgets.QSpinBox).setValue(self.rng.randint(1, 30))
+            stop_early = self.rng.random() < 0.3
+            epochs = 100_000 if stop_early else self.rng.randint(1, 30)
+            self.find("epochsSpin", QtWidgets.QSpinBox).setValue(epochs)
             self.find("batchSizeSpin", QtWidgets.QSpinBox).setValue(self.rng.randint(0, 3))
             start = self.find("startButton", QtWidgets.QPushButton)
             if start.isEnabled():
                 with self.qtbot.waitSignal(lab.runFinished, timeout=30_000):
                     self.qtbot.mouseClick(start, LEFT)
+                    if stop_early:
+                        self.click("stopButton")
                 self.training_runs += 1
+                if self.rng.random() < 0.3:
+                    target = self.rng.choice([lab.export_script, lab.export_loss_csv])
+                    target(self.export_dir / "run.out")
 
     def step(self) -> None:
         roll = self.rng.random()
@@ -178,8 +188,10 @@ class Walker:
             self.pick_row()
         elif roll < 0.93:
             self.toggle()
-        else:
+        elif roll < 0.99:
             self.trigger(self.rng.choice(TENSOR_ACTIONS))
+        else:
+            self.trigger(self.rng.choice(VIEW_ACTIONS))
 
 
 def table_values(view: QtWidgets.QTableView) -> list[float]:
@@ -225,13 +237,13 @@ def assert_code_panel_replays_to_the_window(window) -> None:
             assert table_values(values_table) == pytest.approx(plain, nan_ok=True)
 
 
-def test_random_walk_over_both_labs(playground_window, qtbot, monkeypatch) -> None:
+def test_random_walk_over_both_labs(playground_window, qtbot, monkeypatch, tmp_path) -> None:
     escaped: list[BaseException] = []
     monkeypatch.setattr(sys, "excepthook", lambda kind, exc, tb: escaped.append(exc))
     monkeypatch.setattr(QtWidgets.QMessageBox, "warning", staticmethod(lambda *a, **k: None))
     window = playground_window()
     full_speed(window)
-    walker = Walker(window, qtbot, random.Random(SEED))
+    walker = Walker(window, qtbot, random.Random(SEED), tmp_path)
     compared = []
     for done in range(1, ACTIONS + 1):
         walker.step()
