@@ -15,15 +15,14 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from playground.core.training.config import TrainConfig
+from playground.core.training.decimate import PeakDecimator, decimate
+from playground.core.training.session import MAX_EARLIER_RUNS
 from playground.ui.widgets.number_text import short_text
 from playground.ui.widgets.plot_style import TidyAxis, plot_theme, style_plot_item
 
-MAX_EARLIER_RUNS = 5
-DEFAULT_EPOCHS = 100  # the notebook's; the x range before the first run
+DEFAULT_EPOCHS = TrainConfig.epochs  # the x range before the first run: the setup's default
 MAX_LR_MARKERS = 30
-# A live curve is drawn from at most 2 points per bucket: the loss plot is well under 2,000 px
-# wide even on a large screen, so this loses nothing visible.
-DISPLAY_BUCKETS = 1000
 
 
 @dataclass(frozen=True)
@@ -58,53 +57,6 @@ def live_pen(colour: tuple[int, ...]) -> QtGui.QPen:
     return pen
 
 
-class PeakDecimator:
-    """A run's curve reduced to (min, max) per bucket of epochs, extended as the run grows.
-
-    The bucket size is fixed from the run's length when it starts, so finished buckets are
-    computed once and only the partial last bucket is redone per update. Min and max are kept,
-    so spikes and the curve's y bounds survive the reduction exactly.
-    """
-
-    def __init__(self, target_buckets: int = DISPLAY_BUCKETS) -> None:
-        self.target = target_buckets
-        self.bucket = 1
-        self._x = np.empty(0)
-        self._y = np.empty(0)
-        self._done = 0  # finished buckets already in _x/_y
-
-    def reset(self, expected_length: int) -> None:
-        """Start over for a run of about `expected_length` points."""
-        self.bucket = max(1, -(-expected_length // self.target))
-        self._x = np.empty(2 * (self.target + 2))
-        self._y = np.empty_like(self._x)
-        self._done = 0
-
-    def update(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """The reduced (x, y) for the run so far; x, y are its full, append-only columns."""
-        b, n = self.bucket, len(x)
-        if b == 1:
-            return x, y
-        full = n // b
-        while full + 1 > len(self._x) // 2:  # the run outgrew its expected length
-            self._x = np.concatenate((self._x, np.empty_like(self._x)))
-            self._y = np.concatenate((self._y, np.empty_like(self._y)))
-        if full > self._done:
-            lo, hi = self._done * b, full * b
-            block = y[lo:hi].reshape(-1, b)
-            self._y[2 * self._done:2 * full:2] = block.min(axis=1)
-            self._y[2 * self._done + 1:2 * full:2] = block.max(axis=1)
-            self._x[2 * self._done:2 * full] = np.repeat(x[lo:hi:b], 2)
-            self._done = full
-        end = 2 * full
-        if n > full * b:  # the partial last bucket
-            tail = y[full * b:]
-            self._x[end:end + 2] = x[full * b]
-            self._y[end], self._y[end + 1] = tail.min(), tail.max()
-            end += 2
-        return self._x[:end], self._y[:end]
-
-
 class RunCurve(pg.PlotDataItem):
     """A run's curve whose getData() returns the full recorded data, not the on-screen reduction.
 
@@ -132,13 +84,6 @@ class RunCurve(pg.PlotDataItem):
 
     def getData(self):  # noqa: N802 (pyqtgraph API)
         return self._full if self._full[0] is not None else self.getOriginalDataset()
-
-
-def decimate(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """A finished run's (min, max)-per-bucket reduction, for overlays drawn many times."""
-    reducer = PeakDecimator()
-    reducer.reset(len(x))
-    return tuple(a.copy() for a in reducer.update(x, y))
 
 
 def elided_title(widget: pg.PlotWidget, title: str) -> str:

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from playground.ui.training.plots import PeakDecimator
+from playground.core.training.decimate import PeakDecimator
 
 
 @pytest.mark.parametrize("length,steps", [(10_000, [1, 7, 333, 4000, 10_000]),
