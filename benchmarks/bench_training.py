@@ -4,7 +4,7 @@ Trains the notebook's regression (SGD, lr 0.001, MSE) for 20,000 epochs three wa
   1. a plain torch loop (the same per-epoch work the core does: forward, loss, backward, step,
      zero_grad, and reading loss/w/b/grads as Python floats),
   2. the core's train() generator with no GUI (shows the generator's own overhead),
-  3. the TrainingLab, shown offscreen with every plot live,
+  3. the TrainingLab at "Full speed", shown offscreen with every plot live,
 while a 10 ms QTimer on the GUI thread measures how late the event loop runs (heartbeat).
 Prints a table and one JSON line. Run: `make bench` (QT_QPA_PLATFORM=offscreen).
 Targets (issue 3): lab >= 0.8x the plain loop's epochs/s, heartbeat p99 < 16 ms.
@@ -52,7 +52,8 @@ def plain_loop(epochs: int) -> float:
 
 def core_loop(epochs: int) -> float:
     """Epochs per second of the core's train() generator, consumed with no GUI."""
-    from playground.core.training import TrainConfig, TrainControl, train
+    from playground.core.training.config import TrainConfig
+    from playground.core.training.loop import TrainControl, train
 
     config = TrainConfig(epochs=epochs)
     began = time.perf_counter()
@@ -95,10 +96,12 @@ def lab_run(app: QtWidgets.QApplication, epochs: int,
     With show=False the lab does all its work but nothing is painted: the difference to a shown
     run is what painting the plots costs.
     """
+    from playground.core.training.session import TrainingSession
+    from playground.core.training.worker import warm_up_in_background
     from playground.ui.training.lab import TrainingLab
-    from playground.ui.training.worker import warm_up_in_background
 
-    lab = TrainingLab()
+    # Full speed: the Training Lab's speedCombo item "Full speed" (no pacing at all).
+    lab = TrainingLab(TrainingSession(speed=None))
     lab.resize(1280, 800)
     if show:
         lab.show()
