@@ -43,6 +43,7 @@ from playground.core.subset import (
     MODULE_ADVICE,
     MODULE_ALIASES,
     RANDOM,
+    SHAPE_BOUNDED,
     SHAPE_FACTORIES,
     TENSOR_ATTRS,
     TENSOR_METHODS,
@@ -712,10 +713,14 @@ class _Executor:
             return self.backward(owner, args, kwargs)
         if name in ("zero_", "requires_grad_", "retain_grad"):
             return self.in_place_method(owner, name, args, kwargs)
+        if name == "view" and len(_shape_args(args)) > MAX_DIMS:  # a view allocates nothing
+            raise Refused(f".view() would make a tensor with {len(_shape_args(args))} "
+                          f"dimensions; the playground works with at most {MAX_DIMS}.")
         if name not in _NO_ALLOCATION:
+            bound = None  # unknown kinds of call are always measured on the meta device
             if name in ("reshape", "view"):
                 bound = (owner.numel(), len(_shape_args(args)))
-            else:
+            elif name in SHAPE_BOUNDED:
                 bound = _bound([owner, *args, *kwargs.values()],
                                ast.MatMult() if name == "matmul" else None)
             self.preflight(f".{name}()", _method(name), [owner, *args], kwargs, bound,
@@ -781,8 +786,12 @@ class _Executor:
         else:
             op = ast.MatMult() if name == "matmul" else None
             macs = self.guard_operands([*args, *kwargs.values()], op)
-            self.preflight(f"torch.{name}", fn, args, kwargs,
-                           _bound([*args, *kwargs.values()], op), macs=macs)
+            bound = None
+            if name == "reshape" and args and isinstance(args[0], torch.Tensor):
+                bound = (args[0].numel(), len(_shape_args(args[1:])))
+            elif name in SHAPE_BOUNDED:
+                bound = _bound([*args, *kwargs.values()], op)
+            self.preflight(f"torch.{name}", fn, args, kwargs, bound, macs=macs)
         if name in RANDOM:
             kwargs["generator"] = self.env.generator  # the workspace's own RNG, never the global
         return fn(*args, **kwargs)

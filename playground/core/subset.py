@@ -63,6 +63,9 @@ TENSOR_METHODS = MATH | {
     "t", "reshape", "view", "detach", "clone", "retain_grad", "requires_grad_", "backward",
     "zero_", "item", "numel", "dim", "size", "float", "double",
 }  # fmt: skip
+# Results no bigger than their inputs broadcast together and with no more dimensions: the
+# interpreter may trust a bound from the shapes for these; anything else runs on meta first.
+SHAPE_BOUNDED = MATH | LIKE_FACTORIES | {"t", "detach", "clone", "float", "double"}
 TENSOR_ATTRS = frozenset(
     {"grad", "grad_fn", "requires_grad", "is_leaf", "shape", "dtype", "data", "T"}
 )

@@ -511,3 +511,31 @@ def test_facts_survive_a_tensor_numpy_cannot_show() -> None:
     facts = ws.facts("a")  # numpy stops at 64 dimensions; the view gets the values flat
     assert facts.shape == (1,) * 64 + (2, 3)
     assert facts.values.tolist() == [0.0, 1.0, 2.0, 3.0, 4.0, 5.0]
+
+
+@pytest.mark.parametrize(
+    ("extra", "source"),
+    [
+        ({"repeat"}, "a = x.repeat(5000, 5000)"),
+        ({"expand"}, "a = x.reshape(1, 2).expand(30000000, 2).sum()"),
+        ({"kron"}, "a = torch.kron(torch.ones(4000), torch.ones(4000))"),
+        ({"outer"}, "a = torch.outer(torch.ones(4000), torch.ones(4000))"),
+    ],
+)
+def test_a_call_the_guard_knows_nothing_about_is_measured_on_meta(monkeypatch, extra: set,
+                                                                  source: str) -> None:
+    # Were repeat, expand, kron or outer ever allowed, the size guard would still see their
+    # results: calls it has no shape rule for always run on the meta device first (an expanded
+    # view counts as big as it looks, which errs on the safe side).
+    from playground.core import interpreter
+
+    monkeypatch.setattr(interpreter, "TENSOR_METHODS", interpreter.TENSOR_METHODS | extra)
+    monkeypatch.setattr(interpreter, "TORCH_FUNCTIONS", interpreter.TORCH_FUNCTIONS | extra)
+    ws = Workspace()
+    assert ws.run("x = torch.ones(2)").ok
+    assert ws.run(source.replace("5000", "5").replace("4000", "4")
+                  .replace("30000000", "3")).ok  # small ones run
+    result = ws.run(source)
+    assert not result.ok
+    assert "elements; the limit is 10,000,000" in result.messages[0].text
+    assert ws.names == ["x", "a"]

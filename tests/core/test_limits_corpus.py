@@ -103,6 +103,8 @@ DIMS = [
     "a = x.reshape(" + "1, " * 63 + "2, 4)",
     "a = torch.randn(" + ", ".join(["1"] * 100) + ")",
     "a = x.sum().reshape(" + ", ".join(["1"] * 70) + ")",
+    "a = torch.reshape(x, [" + ", ".join(["1"] * 65) + ", 8])",
+    "a = x.view(" + ", ".join(["1"] * 65) + ", 2, 4)",
 ]
 # Reaching outside the subset: files, imports, dunders, other modules, other syntax.
 ESCAPES = [
