@@ -140,3 +140,47 @@ def test_dataset_name_cannot_inject_code() -> None:
     tree = ast.parse(export_script(evil))
     imported = [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
     assert imported == ["torch", "torch.nn.functional"]
+
+
+def test_scripts_of_runs_as_they_ended(tmp_path: Path) -> None:
+    """A stopped run with a live lr change, a diverged run and a failed run, exported through
+    the session: each script stops (or fails) where its run did and prints what it showed."""
+    from playground.core.training.session import TrainingSession
+
+    stopped = TrainingSession(speed=None)
+    stopped.update(epochs=100_000)
+    for _ in range(30):
+        stopped.step()
+    assert stopped.wait_paused(30)
+    stopped.set_lr(0.004)
+    for _ in range(25):
+        stopped.step()
+    assert stopped.wait_paused(30)
+    stopped.stop()
+    assert stopped.wait(30)
+
+    diverged = TrainingSession(TrainConfig(optimizer="Momentum", forget_zero_grad=True),
+                               speed=None)
+    diverged.start()
+    assert diverged.wait(30)
+    failed = TrainingSession(TrainConfig(optimizer="Manual", out_of_place_update=True),
+                             speed=None)
+    failed.start()
+    assert failed.wait(30)
+
+    runs = {"stopped": stopped.current, "diverged": diverged.current, "failed": failed.current}
+    assert [r.end.status for r in runs.values()] == ["stopped", "diverged", "error"]
+    assert runs["stopped"].lr_changes == [(30, 0.004)]
+    sources = {name: run.export_script() for name, run in runs.items()}
+    assert len(sources["stopped"]) < 5_000  # no per-epoch list of 100,000 rates
+    results = run_scripts(sources, tmp_path)
+    for name in ("stopped", "diverged"):
+        run, result = runs[name], results[name]
+        assert result.returncode == 0, result.stderr
+        records = [EpochRecord(int(e), loss, w, b, lr, None, None)
+                   for e, loss, w, b, lr, *_ in run.history.rows()]
+        check_matches(records, result.stdout)
+        assert sum(line.startswith("epoch ") for line in result.stdout.splitlines()) == len(
+            records)
+    assert results["failed"].returncode != 0
+    assert f"TypeError: {runs['failed'].end.reason}" in results["failed"].stderr
