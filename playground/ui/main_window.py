@@ -17,6 +17,7 @@ from playground.core.statements import DEFAULT_SESSION
 from playground.core.training.session import TrainingSession
 from playground.core.workspace import SEED_STATEMENT, Workspace
 from playground.paths import resources_dir
+from playground.ui.lessons.dock import LessonsDock
 from playground.ui.tensor.lab import TensorLab
 from playground.ui.training.lab import TrainingLab
 from playground.ui.widgets.theme import ThemeMode, apply_theme, is_dark
@@ -70,12 +71,14 @@ class MainWindow(QtWidgets.QMainWindow):
         self.tabs.setTabToolTip(0, "Build tensors, derive new ones and watch autograd fill .grad.")
         self.tabs.setTabToolTip(1, "Train the notebook's linear regression live on a worker thread.")
         self.setCentralWidget(self.tabs)
+        self.lessons_dock = LessonsDock(self, self._settings)  # beside the labs, on the right
 
         self._build_menus()
         self.statusBar().showMessage(f"Gradient Playground {__version__}: ready", 5000)
         self.workspace.changed.connect(self._sync_actions)
         self.tabs.currentChanged.connect(self._sync_actions)
         self._sync_actions()
+        self.lessons_dock.install()
         self._restore_settings()
         QtGui.QGuiApplication.styleHints().colorSchemeChanged.connect(self._on_system_scheme)
         install_wheel_guard()  # the wheel scrolls the page; it edits only a focused value widget
@@ -175,6 +178,7 @@ class MainWindow(QtWidgets.QMainWindow):
                      "Show the Tensor Lab.", "actionShowTensorLab")
         self._action(view_menu, "T&raining Lab", lambda: self.tabs.setCurrentIndex(1), "Ctrl+2",
                      "Show the Training Lab.", "actionShowTrainingLab")
+        view_menu.addAction(self.lessons_dock.toggleViewAction())
 
         help_menu = bar.addMenu("&Help")
         self._action(help_menu, "&Quick Tour", self._show_tour, "F1",

@@ -1,0 +1,1 @@
+"""The Lessons panel: guided, checkable steps over the Tensor and Training Labs."""
