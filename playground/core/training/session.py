@@ -44,10 +44,6 @@ class Run:
         return len(self.history)
 
     @property
-    def final_lr(self) -> float:
-        return self.lr_changes[-1][1] if self.lr_changes else self.first_lr
-
-    @property
     def first_lr(self) -> float:
         """The rate epoch 0 used (the config's, unless it was moved before epoch 0 ran)."""
         return float(self.history.column("lr")[0]) if len(self.history) else self.config.lr
@@ -74,7 +70,8 @@ class Run:
         if pitfalls:
             text += ", " + ", ".join(pitfalls)
         if self.end is not None and self.end.status in ("stopped", "diverged", "error"):
-            text += f", {self.end.status} after {self.epochs_done} epochs"
+            n = self.epochs_done
+            text += f", {self.end.status} after {n} epoch{'' if n == 1 else 's'}"
         return text
 
     def params_before_last(self) -> tuple[float, float]:
