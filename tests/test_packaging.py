@@ -38,5 +38,8 @@ def test_a_built_wheel_ships_resources_as_playground_resources(tmp_path: Path) -
     expected = {"playground/resources/icon.svg"} | {
         f"playground/resources/sessions/{p.name}"
         for p in (ROOT / "resources" / "sessions").glob("*.json")}
+    expected |= {f"playground/resources/lessons/{p.name}"
+                 for p in (ROOT / "resources" / "lessons").glob("*.json")}
+    expected |= {"playground/core/lessons.py", "playground/ui/lessons/panel.py"}
     assert expected <= files
     assert "playground/testing.py" in files and "playground/core/interpreter.py" in files
