@@ -116,14 +116,16 @@ def _first_text(result: RunResult, level: str) -> str:
 
 
 def _apply_training(step: Step, session: TrainingSession, full_speed: bool) -> None:
-    """The step's settings over the defaults (so every learner's run is the same), the data
-    kept as it is; then the speed, and a start if the step asks for one."""
+    """The step's settings over the defaults (so every learner's run is the same) and its data
+    kind if it names one; then the speed, and a start if the step asks for one."""
     assert step.training is not None
     if session.is_running():
         session.shutdown(2.0)
     defaults = TrainConfig()
     setup = {name: getattr(defaults, name) for name in TRAINING_SETTINGS}
     setup.update(step.training.settings)
+    if step.training.data is not None and session.data.kind != step.training.data:
+        session.set_data(kind=step.training.data)  # the learner's custom points are kept
     session.update(**setup)
     if full_speed:
         session.set_speed(None)

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from playground.core.interpreter import Refused, check, parse
+from playground.core.training.datasets import DATA_KINDS
 from playground.core.training.session import SPEEDS
 from playground.core.training.tables import LOSSES, OPTIMIZERS
 from playground.paths import resources_dir
@@ -38,6 +39,7 @@ TRAINING_SETTINGS: dict[str, type | tuple[type, ...]] = {
     "loss": str,
     "lr": (int, float),
     "epochs": int,
+    "batch_size": (int, type(None)),  # null: the full batch
     "w0": (int, float),
     "b0": (int, float),
     "forget_zero_grad": bool,
@@ -100,6 +102,7 @@ class TrainingStep:
     settings: dict[str, Any] = field(default_factory=dict)
     speed: float | None = None  # epochs per second; None: full speed
     speed_given: bool = False
+    data: str | None = None  # a DataSetup kind ("notebook", "noisy"); None keeps the data
     start: bool = False
     watch: str = ""
 
@@ -360,7 +363,7 @@ def _question(where: _Where, data: Any, path: str,
 def _training(where: _Where, data: Any, path: str) -> TrainingStep | None:
     if data is None:
         return None
-    t = where.object(data, path, ("settings", "speed", "start", "watch"))
+    t = where.object(data, path, ("settings", "data", "speed", "start", "watch"))
     settings = t.get("settings", {})
     where.object(settings, f"{path}.settings", tuple(TRAINING_SETTINGS))
     for key, value in settings.items():
@@ -377,6 +380,11 @@ def _training(where: _Where, data: Any, path: str) -> TrainingStep | None:
         where.fail(f"{path}.settings.lr", "must be > 0")
     if "epochs" in settings and not 1 <= settings["epochs"] <= 100_000:
         where.fail(f"{path}.settings.epochs", "must be between 1 and 100000")
+    if settings.get("batch_size") is not None and settings["batch_size"] < 1:
+        where.fail(f"{path}.settings.batch_size", "must be at least 1, or null for the full batch")
+    kinds = tuple(k for k in DATA_KINDS if k != "custom")  # custom points are the learner's
+    if "data" in t and t["data"] not in kinds:
+        where.fail(f"{path}.data", f"must be one of {', '.join(kinds)}")
     speed_given = "speed" in t
     speed = t.get("speed")
     if speed == "full":
@@ -391,6 +399,7 @@ def _training(where: _Where, data: Any, path: str) -> TrainingStep | None:
         settings=dict(settings),
         speed=None if speed is None else float(speed),
         speed_given=speed_given,
+        data=t.get("data"),
         start=start,
         watch=where.text(t, path, "watch", required=False),
     )

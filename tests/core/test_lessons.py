@@ -307,6 +307,22 @@ def test_the_regression_lessons_training_steps_set_the_session_up() -> None:
         session.shutdown(2.0)
 
 
+def test_a_training_step_trains_on_the_notebooks_points_whatever_the_learner_set() -> None:
+    lesson = BY_ID["06-linear-regression"]
+    session = TrainingSession()
+    session.set_data(kind="noisy", points=7)
+    session.update(batch_size=2, lr=0.5, forget_zero_grad=True)
+    try:
+        run_step(lesson, 4, Workspace(), session, full_speed=True)
+        assert session.wait(60)
+        assert session.data.kind == "notebook" and session.config.batch_size is None
+        assert session.current.end.status == "completed"
+        assert float(session.current.history.column("loss")[-1]) == pytest.approx(
+            _train("SGD", 0.001)[1], rel=1e-6)
+    finally:
+        session.shutdown(2.0)
+
+
 def test_a_training_step_keeps_its_pace_unless_told_full_speed() -> None:
     lesson = BY_ID["06-linear-regression"]
     session = TrainingSession(speed=None)
@@ -472,6 +488,9 @@ BAD_FILES: list[tuple[str, object, str]] = [
     ("epochs", _step(training={"settings": {"epochs": 0}}), "steps[0].training.settings.epochs"),
     ("speed", _step(training={"speed": 7}), "steps[0].training.speed: must be"),
     ("start", _step(training={"start": "yes"}), "steps[0].training.start: must be true or false"),
+    ("data", _step(training={"data": "custom"}), "steps[0].training.data: must be one of"),
+    ("batch size", _step(training={"settings": {"batch_size": 0}}),
+     "steps[0].training.settings.batch_size: must be at least 1"),
 ]
 
 
