@@ -195,3 +195,25 @@ def test_at_1280x720_the_open_panel_leaves_the_statement_line_in_view(qtbot, pla
                  "prevStepButton"):
         assert in_view(name), name
     assert dock.geometry().left() >= find(window, "labTabs").geometry().right()
+
+
+def test_a_step_can_bring_the_graph_tab_forward(qtbot, playground_window, settings_file):
+    window = playground_window(settings=_settings(settings_file))
+    tabs = find(window.tensor_lab, "tensorPlotTabs", QtWidgets.QTabWidget)
+    graph = tabs.findChild(QtWidgets.QWidget, "graphView")
+    if graph is None:  # until the graph view is a tab of its own, add one as the lab would
+        from playground.ui.graph.panel import GraphPanel
+
+        tabs.addTab(GraphPanel(window.workspace), "Graph")
+        graph = tabs.findChild(QtWidgets.QWidget, "graphView")
+    tabs.setCurrentIndex(0)
+    window.tabs.setCurrentIndex(1)
+    open_lessons(qtbot, window)
+    window.lessons_dock.panel.go_to("01-grad-fn-chain", 2)
+    click(qtbot, window, "runStepButton")
+    assert window.tabs.currentWidget() is window.tensor_lab
+    page = tabs.currentWidget()
+    assert page is graph or page.isAncestorOf(graph)
+    assert tensor_rows(window) == ["x", "y", "z", "w"]
+    assert "The grad_fn chain: step 3 of 4 · A chain of nodes" in \
+        find(window, "lessonStepTitle").text()

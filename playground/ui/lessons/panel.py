@@ -8,6 +8,8 @@ have run, is kept in the QSettings handed in (`lessons/progress`).
 
 from __future__ import annotations
 
+import html
+
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from playground.core.lesson_run import (
@@ -136,9 +138,7 @@ class LessonsPanel(QtWidgets.QWidget):
 
         self.step_title = QtWidgets.QLabel(objectName="lessonStepTitle")
         self.step_title.setWordWrap(True)
-        bold = self.step_title.font()
-        bold.setBold(True)
-        self.step_title.setFont(bold)
+        self.step_title.setTextFormat(QtCore.Qt.TextFormat.RichText)  # bold, yet zoom follows
         self.step_text = QtWidgets.QTextBrowser(objectName="lessonStepText")
         self.step_text.setOpenLinks(False)
         self.code_view = QtWidgets.QPlainTextEdit(objectName="lessonCode")
@@ -297,8 +297,8 @@ class LessonsPanel(QtWidgets.QWidget):
             self._update_buttons()
             return
         index = self.progress.step
-        self.step_title.setText(f"{lesson.title}: step {index + 1} of {len(lesson.steps)} · "
-                                f"{step.title}")
+        self.step_title.setText(f"<b>{html.escape(lesson.title)}: step {index + 1} of "
+                                f"{len(lesson.steps)} · {html.escape(step.title)}</b>")
         self.step_text.setMarkdown(step.text)
         self.code_view.setPlainText("\n".join(step.statements) or _training_code(step))
         self.code_view.setVisible(bool(step.statements or step.training))
