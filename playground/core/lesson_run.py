@@ -79,7 +79,12 @@ def run_step(
             break
     _judge(step, outcome)
     if step.training is not None and session is not None and outcome.ok:
-        _apply_training(step, session, full_speed)
+        try:
+            _apply_training(step, session, full_speed)
+        except (ValueError, RuntimeError) as exc:  # e.g. a run that would not stop in time
+            outcome.ok = False
+            outcome.message = f"The Training Lab could not be set up: {exc}"
+            return outcome
         outcome.started_run = step.training.start
     return outcome
 

@@ -25,6 +25,7 @@ from playground.core.lessons import (
     LESSONS_DIR,
     Lesson,
     LessonError,
+    lesson_from_data,
     load_lesson,
     load_lessons,
     parse_read,
@@ -319,6 +320,25 @@ def test_a_training_step_trains_on_the_notebooks_points_whatever_the_learner_set
         assert session.current.end.status == "completed"
         assert float(session.current.history.column("loss")[-1]) == pytest.approx(
             _train("SGD", 0.001)[1], rel=1e-6)
+    finally:
+        session.shutdown(2.0)
+
+
+def test_a_training_step_that_cannot_start_says_why() -> None:
+    step = {"title": "t", "text": "x", "training": {"settings": {"lr": 0.01}, "start": True}}
+    lesson = lesson_from_data(_lesson(steps=[step]), "10-train")
+    session = TrainingSession()
+    session.set_data(kind="custom", custom=())  # no points: nothing to train on
+    try:
+        outcome = run_step(lesson, 0, Workspace(), session)
+        assert not outcome.ok and not outcome.started_run
+        assert outcome.message == ("The Training Lab could not be set up: "
+                                   "dataset has no points; add at least one")
+        assert session.current is None and not session.is_running()
+        # the notebook's data, named by the regression lesson, makes the same session trainable
+        assert run_step(BY_ID["06-linear-regression"], 3, Workspace(), session,
+                        full_speed=True).ok
+        assert session.wait(60) and session.current.end.status == "completed"
     finally:
         session.shutdown(2.0)
 
