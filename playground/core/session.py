@@ -28,8 +28,8 @@ def read_session(path: str | Path) -> list[str]:
     return _read(path)["statements"]
 
 
-def _read_bytes(path: Path) -> bytes:
-    """At most MAX_SESSION_BYTES of a regular file, without ever blocking on a FIFO or device."""
+def _read_bytes(path: Path, limit: int = MAX_SESSION_BYTES) -> bytes:
+    """At most `limit` bytes of a regular file, without ever blocking on a FIFO or device."""
     try:
         info = os.stat(path)  # follows symlinks: a link to /dev/zero is judged by its target
     except OSError as exc:
@@ -37,9 +37,9 @@ def _read_bytes(path: Path) -> bytes:
     if not stat.S_ISREG(info.st_mode):
         kind = "a folder" if stat.S_ISDIR(info.st_mode) else "not a regular file"
         raise ValueError(f"Could not open {path}: it is {kind}.")
-    if info.st_size > MAX_SESSION_BYTES:
+    if info.st_size > limit:
         raise ValueError(f"Could not open {path}: it is {info.st_size:,} bytes; a session is at "
-                         f"most {MAX_SESSION_BYTES:,}.")
+                         f"most {limit:,}.")
     try:
         # O_NONBLOCK: if the file was swapped for a FIFO after the stat, open still returns.
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
@@ -48,9 +48,9 @@ def _read_bytes(path: Path) -> bytes:
     with os.fdopen(fd, "rb") as handle:
         if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
             raise ValueError(f"Could not open {path}: it is not a regular file.")
-        data = handle.read(MAX_SESSION_BYTES + 1)
-    if len(data) > MAX_SESSION_BYTES:
-        raise ValueError(f"Could not open {path}: it is over {MAX_SESSION_BYTES:,} bytes.")
+        data = handle.read(limit + 1)
+    if len(data) > limit:
+        raise ValueError(f"Could not open {path}: it is over {limit:,} bytes.")
     return data
 
 
