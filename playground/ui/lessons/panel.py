@@ -216,8 +216,13 @@ class LessonsPanel(QtWidgets.QWidget):
 
     def _fit_code_height(self) -> None:
         lines = max(1, self.code_view.document().blockCount())
-        height = QtGui.QFontMetrics(self.code_view.font()).lineSpacing()
-        self.code_view.setFixedHeight(min(lines, 8) * height + 12)
+        spacing = QtGui.QFontMetrics(self.code_view.font()).lineSpacing()
+        # Room for every line (up to 8) plus the frame, the document margin and a horizontal
+        # scroll bar for a long statement.
+        chrome = (2 * self.code_view.frameWidth()
+                  + 2 * int(self.code_view.document().documentMargin())
+                  + self.code_view.horizontalScrollBar().sizeHint().height())
+        self.code_view.setFixedHeight(min(lines, 8) * spacing + chrome + 4)
 
     # ----- list and steps ------------------------------------------------------------------
 
@@ -344,13 +349,8 @@ class LessonsPanel(QtWidgets.QWidget):
     # ----- outcomes and answers ---------------------------------------------------------------
 
     def _show_outcome(self, step: Step, outcome: StepOutcome) -> None:
+        # torch's message first: it is what the step is about; housekeeping last.
         parts: list[str] = []
-        if outcome.rebuilt:
-            parts.append("Set up the lesson's earlier steps first (Edit > Restore Previous "
-                         "Session brings back what you had).")
-        ran = sum(r.ok for r in outcome.results)
-        if step.statements:
-            parts.append(f"Ran {ran} of {len(step.statements)} statement(s) in the Tensor Lab.")
         if step.expect is not None:
             word = "error" if step.expect.level == "error" else "warning"
             if outcome.ok:
@@ -367,6 +367,13 @@ class LessonsPanel(QtWidgets.QWidget):
             parts.append(f"Set up the Training Lab{started}.")
             if step.training.watch:
                 parts.append(f"Watch: {step.training.watch}")
+        if step.statements:
+            ran = sum(r.ok for r in outcome.results)
+            parts.append(f"Ran {ran} of {len(step.statements)} statement(s) in the Tensor Lab.")
+        if outcome.rebuilt:
+            what = ("Started from a new workspace" if self.progress.step == 0
+                    else "Set up the lesson's earlier steps first")
+            parts.append(f"{what} (Edit > Restore Previous Session brings back what you had).")
         self.result_view.setPlainText("\n\n".join(parts))
 
     def _given_answer(self) -> str | None:
@@ -397,10 +404,15 @@ class LessonsPanel(QtWidgets.QWidget):
             return
         shown = format_value(actual)
         answer = self._pending
+        outcome_read = question.read.kind == "outcome"  # "runs" / "raises": what happened
+        subject = f"it {shown}" if outcome_read else f"{question.read_text} = {shown}"
         if answer is None:
-            verdict = f"torch's value: {question.read_text} = {shown}."
+            lead = "What happened" if outcome_read else "torch's value"
+            verdict = f"{lead}: {subject}."
         elif check_answer(question, answer, actual):
-            verdict = f"✓ Right: {question.read_text} = {shown}."
+            verdict = f"✓ Right: {subject}."
+        elif outcome_read:
+            verdict = f"✗ Not quite: you said {answer}; {subject}."
         else:
             verdict = f"✗ Not quite: you said {answer}; torch computed {shown}."
         self.verdict.setText(f"{verdict}\n{question.explanation}")
