@@ -164,6 +164,7 @@ class TrainingEvents:
         self.paused = Event()  # (bool): held between epochs, or running again
         self.runs_changed = Event()  # (): the earlier runs changed (a start kept one, or reset)
         self.speed_changed = Event()  # (epochs per second, or None for full speed)
+        self.replaced = Event()  # (): replace_with() put another session's whole state in place
 
 
 class TrainingSession:
@@ -449,6 +450,19 @@ class TrainingSession:
         if self.current is not None and self.current.epochs_done:
             return self.current.export_script()
         return export_script(self._config)
+
+    def replace_with(self, other: TrainingSession) -> None:
+        """Take over another session's setup, speed and runs (a session file was opened).
+
+        The model object stays the same, so every view and panel holding it follows along.
+        RuntimeError if a running loop does not stop in time (then nothing is replaced).
+        """
+        if not self.shutdown(5.0):
+            raise RuntimeError("the training run did not stop; try again in a moment")
+        self._config, self._data, self._speed = other._config, other._data, other._speed
+        self.current, self.earlier = other.current, list(other.earlier)[-MAX_EARLIER_RUNS:]
+        self._last_lr = self._config.lr
+        self.events.replaced.emit()
 
     # ----- plain data ---------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:

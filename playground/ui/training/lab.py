@@ -198,6 +198,7 @@ class TrainingLab(QtWidgets.QWidget):
         e.paused.connect(self._on_paused)
         e.runs_changed.connect(self._show_earlier)
         e.speed_changed.connect(self.controls.show_speed)
+        e.replaced.connect(self._on_replaced)
 
     # ----- public API ---------------------------------------------------------------------------
     def config(self) -> TrainConfig:
@@ -475,6 +476,24 @@ class TrainingLab(QtWidgets.QWidget):
             h = run.history
             self.loss_plot.add_earlier(run.label(), h.column("epoch").copy(),
                                        h.column("loss").copy())
+
+    def _on_replaced(self) -> None:
+        """An opened session file replaced the whole model: draw it as a new lab would."""
+        self._timer.stop()
+        for plot in (self.loss_plot, self.lr_plot):
+            plot.clear_current()
+        self.log.clear()
+        self.banner.hide()
+        self.message.hide()
+        self._setup_problem = False
+        self.readouts.set_progress(0, 1)
+        self.controls.show_setup(self.session.config, self.session.data)
+        self.controls.show_speed(self.session.speed)
+        self._show_earlier()
+        self._show_loaded_run()
+        self._update_enabled()
+        self._refresh_setup()
+        self._refresh_landscape()
 
     def _show_loaded_run(self) -> None:
         """A session handed over with a finished run (a loaded one): draw it as it ended."""
