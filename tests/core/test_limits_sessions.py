@@ -268,3 +268,33 @@ def test_a_session_cannot_make_the_load_run_for_minutes(tmp_path: Path) -> None:
     assert ws.load(["c = torch.ones(1000, 1000)", heavy], work_budget=2 * WORK_BUDGET).ok
     for _ in range(3):
         assert ws.run(heavy).ok
+
+
+def _read_whole_session(path: Path) -> None:
+    from playground.core.sessions import read_session_file  # what File > Open and --session use
+
+    read_session_file(path)
+
+
+@pytest.mark.parametrize(("name", "make"), [f for f in BAD_FILES if f[0] != "list"],
+                         ids=[n for n, _ in BAD_FILES if n != "list"])
+def test_the_whole_session_reader_refuses_them_too(tmp_path: Path, name: str,
+                                                   make: Callable[[Path], None]) -> None:
+    # A bare list of statements is a valid (oldest) session for this reader; the rest are not.
+    path = tmp_path / f"{name}.json"
+    make(path)
+    outcome: list[BaseException | None] = []
+
+    def target() -> None:
+        try:
+            _read_whole_session(path)
+            outcome.append(None)
+        except BaseException as exc:  # noqa: BLE001 (the test inspects whatever escaped)
+            outcome.append(exc)
+
+    thread = threading.Thread(target=target, daemon=True)
+    thread.start()
+    thread.join(10.0)
+    assert not thread.is_alive(), f"read_session_file({path.name}) blocked"
+    assert isinstance(outcome[0], ValueError), repr(outcome[0])
+    assert str(path) in str(outcome[0]) and "\n" not in str(outcome[0])
