@@ -151,10 +151,10 @@ def main(argv: list[str] | None = None) -> int:
 
 def _check_session(path: Path) -> None:
     """Read the session file before any window exists, so a bad one costs one line, not a GUI."""
-    from playground.core.session import read_session
+    from playground.core.sessions import read_session_file
 
     try:
-        read_session(path)
+        read_session_file(path)
     except ValueError as exc:
         raise UsageError(" ".join(str(exc).split())) from None
 

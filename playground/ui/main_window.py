@@ -12,12 +12,27 @@ from pathlib import Path
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from playground import __version__
-from playground.core.session import bundled_examples, read_session, write_session
+from playground.core import notebook_export
+from playground.core.session import bundled_examples
+from playground.core.sessions import (
+    SUFFIX,
+    SessionFile,
+    read_session_file,
+    session_document,
+    write_session_file,
+)
 from playground.core.statements import DEFAULT_SESSION
 from playground.core.training.session import TrainingSession
 from playground.core.workspace import SEED_STATEMENT, Workspace
 from playground.paths import resources_dir
 from playground.ui.lessons.dock import LessonsDock
+from playground.ui.session_io import (
+    Autosaver,
+    RecentSessions,
+    RestoreBanner,
+    default_autosave_dir,
+    orphaned_autosaves,
+)
 from playground.ui.tensor.lab import TensorLab
 from playground.ui.training.lab import TrainingLab
 from playground.ui.widgets.theme import ThemeMode, apply_theme, is_dark
@@ -42,7 +57,12 @@ class MainWindow(QtWidgets.QMainWindow):
         settings: QtCore.QSettings | None = None,
         *,
         load_default: bool = True,
+        restore_autosave: bool | None = None,
+        autosave_dir: str | Path | None = None,
     ) -> None:
+        """`restore_autosave`: what to do with a session a crash left behind: None offers it
+        in a banner (`autosaveBanner`), True restores it at once, False deletes it.
+        `autosave_dir`: where autosaves go (default: the user's data folder)."""
         super().__init__()
         self.setObjectName("mainWindow")
         self.setWindowTitle("Gradient Playground")
@@ -80,6 +100,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self._sync_actions()
         self.lessons_dock.install()
         self._restore_settings()
+        self._setup_autosave(autosave_dir, restore_autosave)
         QtGui.QGuiApplication.styleHints().colorSchemeChanged.connect(self._on_system_scheme)
         install_wheel_guard()  # the wheel scrolls the page; it edits only a focused value widget
 
@@ -115,7 +136,12 @@ class MainWindow(QtWidgets.QMainWindow):
                      "Start again from an empty workspace seeded with torch.manual_seed(0).",
                      "actionNew")
         self._action(file_menu, "&Open Session…", self._open_session_dialog, Key.StandardKey.Open,
-                     "Load a saved list of statements and replay it.", "actionOpen")
+                     "Open a saved session: both labs, the lab and the lesson step.",
+                     "actionOpen")
+        self.recent_menu = file_menu.addMenu("Open &Recent")
+        self.recent_menu.setObjectName("menuRecent")
+        self.recent_menu.setToolTipsVisible(True)
+        self.recent = RecentSessions(self.recent_menu, self._settings, self._open_recent)
         examples = file_menu.addMenu("Open &Example")
         examples.setObjectName("menuExamples")
         examples.setToolTipsVisible(True)
@@ -126,13 +152,19 @@ class MainWindow(QtWidgets.QMainWindow):
         examples.setEnabled(not examples.isEmpty())
         self.save_action = self._action(
             file_menu, "&Save Session…", self._save_session_dialog, Key.StandardKey.Save,
-            "Save the Tensor Lab's statement log as a JSON session you can reopen later.",
-            "actionSave")
+            "Save the whole session (both labs, their runs, the lab and the lesson step) as a "
+            f"{SUFFIX} file you can reopen later.", "actionSave")
         file_menu.addSeparator()
         self.export_action = self._action(
             file_menu, "&Export Python Script…", self._export_script_dialog, "Ctrl+E",
             "Save the lab on screen as a plain PyTorch script that prints the same values.",
             "actionExportScript")
+        self._action(file_menu, "Export Session as &Python…", self._export_python_dialog, None,
+                     "Save both labs as one plain PyTorch script: the statements with their "
+                     "grads, then the training loop.", "actionExportPy")
+        self._action(file_menu, "Export Session as &Notebook…", self._export_notebook_dialog,
+                     None, "Save both labs as a Jupyter notebook (.ipynb), a cell per step.",
+                     "actionExportNotebook")
         file_menu.addSeparator()
         self._action(file_menu, "&Quit", self.close, Key.StandardKey.Quit, "Close the window.",
                      "actionQuit")
@@ -200,7 +232,7 @@ class MainWindow(QtWidgets.QMainWindow):
         suffix = " (Tensor Lab)" if training else ""
         self.undo_action.setText(f"&Undo{suffix}")
         self.redo_action.setText(f"&Redo{suffix}")
-        self.save_action.setText(f"&Save Session{suffix}…")
+        self.save_action.setText("&Save Session…")  # a session holds both labs
         self.export_action.setText(
             "&Export Training Script…" if training else "&Export Python Script…")
         self.copy_action.setText("&Copy Training Script" if training else "&Copy Code")
@@ -232,26 +264,86 @@ class MainWindow(QtWidgets.QMainWindow):
             self.statusBar().showMessage("Tensor Lab: redone.", 4000)
 
     def open_session(self, path: str | Path) -> bool:
-        """Replace the workspace with a saved session; the old state stays if anything fails."""
+        """Replace the session with a saved one (both labs, the lab and lesson step); a bad
+        file or a statement torch refuses leaves everything as it was, with a message."""
         try:
-            statements = read_session(path)
+            state = read_session_file(path)
         except ValueError as exc:
-            self.statusBar().showMessage(str(exc), 10000)
+            self._show_problem(str(exc))
             return False
-        replaced = len(self.workspace.log) > 1
-        result = self.workspace.load(statements)
-        if not result.ok:
-            text = result.messages[0].text if result.messages else "unknown error"
-            self.statusBar().showMessage(f"Could not replay {path}: {text}", 10000)
+        if not self._apply_session(state, path):
             return False
-        self.tabs.setCurrentWidget(self.tensor_lab)
-        hint = " (Edit > Restore Previous Session brings back what you had)" if replaced else ""
-        self.statusBar().showMessage(f"Opened {path}{hint}", 8000)
+        self.recent.add(path)
         return True
 
-    def save_session(self, path: str | Path) -> None:
-        write_session(path, list(self.workspace.log))
-        self.statusBar().showMessage(f"Saved the Tensor Lab's session to {path}", 5000)
+    def _apply_session(self, state: SessionFile, path: str | Path, *, capped: bool = True
+                       ) -> bool:
+        # The statements are the only part that can still fail: replay them first, so a failure
+        # leaves both labs untouched; the Training Lab's part was fully checked when read.
+        replaced = len(self.workspace.log) > 1
+        # A file from elsewhere is held to the load's work budget; the learner's own autosave not.
+        result = (self.workspace.load(state.statements) if capped
+                  else self.workspace.load(state.statements, work_budget=None))
+        if not result.ok:
+            text = result.messages[0].text if result.messages else "unknown error"
+            self._show_problem(f"Could not replay {path}: {text}")
+            return False
+        if state.current is not None and state.current in self.workspace.names:
+            self.workspace.current = state.current
+        notes = []
+        if state.training is not None:
+            try:
+                self.training_session.replace_with(state.training)
+            except RuntimeError as exc:
+                notes.append(f"the Training Lab was kept: {exc}")
+        self.tabs.setCurrentWidget(self.training_lab if state.lab == "training"
+                                   else self.tensor_lab)
+        if state.lesson is not None and not self._set_lesson_position(state.lesson, state.step):
+            notes.append(f"lesson {state.lesson!r} is not in this build")
+        hint = " (Edit > Restore Previous Session brings back what you had)" if replaced else ""
+        extra = f" ({'; '.join(notes)})" if notes else ""
+        self.statusBar().showMessage(f"Opened {path}{extra}{hint}", 8000)
+        return True
+
+    def session_document(self) -> dict:
+        """The whole session as plain data, as Save writes it (autosave and tests use it)."""
+        lesson, step = self._lesson_position()
+        lab = "training" if self._training_shown() else "tensor"
+        return session_document(self.workspace.log, self.training_session,
+                                current=self.workspace.current, lab=lab, lesson=lesson, step=step)
+
+    def save_session(self, path: str | Path) -> bool:
+        """Save the whole session atomically; a failed write leaves the old file whole and the
+        session open and unchanged, and says why in the window."""
+        try:
+            write_session_file(path, self.session_document())
+        except (OSError, ValueError) as exc:
+            self._show_problem(_write_failure(path, exc))
+            return False
+        self.recent.add(path)
+        self.statusBar().showMessage(f"Saved the session to {path}", 5000)
+        return True
+
+    def _lesson_position(self) -> tuple[str | None, int | None]:
+        """The lesson and step open in the Lessons panel (None, None without one)."""
+        panel = getattr(getattr(self, "lessons_dock", None), "panel", None)
+        lesson = getattr(panel, "lesson", None)
+        if lesson is None:
+            return None, None
+        return lesson.id, int(panel.step_index)
+
+    def _set_lesson_position(self, lesson_id: str, step: int | None) -> bool:
+        panel = getattr(getattr(self, "lessons_dock", None), "panel", None)
+        lessons = {lesson.id: lesson for lesson in getattr(panel, "lessons", [])}
+        if lesson_id not in lessons:
+            return False
+        last = len(lessons[lesson_id].steps) - 1
+        panel.go_to(lesson_id, min(max(step or 0, 0), max(last, 0)))
+        return True
+
+    def _show_problem(self, text: str) -> None:
+        """A refusal or failure: one line in the status bar, kept long enough to read."""
+        self.statusBar().showMessage(" ".join(text.split()), 15000)
 
     def copy_code(self) -> None:
         """Copy the lab on screen as code: the statement log, or the training run's script."""
@@ -265,37 +357,147 @@ class MainWindow(QtWidgets.QMainWindow):
         QtWidgets.QApplication.clipboard().setText(text)
         self.statusBar().showMessage(f"{what} copied to the clipboard.", 3000)
 
-    def export_script(self, path: str | Path) -> None:
-        """Write the lab on screen as a plain script that prints the values the window shows."""
-        if self._training_shown():
-            self.training_lab.export_script(path)
-            self.statusBar().showMessage(f"Exported the training run to {path}", 5000)
-        else:
-            self.tensor_lab.save_script(path)
-            self.statusBar().showMessage(f"Exported the Tensor Lab's code to {path}", 5000)
+    def export_script(self, path: str | Path) -> bool:
+        """Write the lab on screen as a plain script that prints the values the window shows;
+        a failed write is reported in the window (False) and keeps any old file whole."""
+        try:
+            if self._training_shown():
+                self.training_lab.export_script(path)
+                done = f"Exported the training run to {path}"
+            else:
+                self.tensor_lab.save_script(path)
+                done = f"Exported the Tensor Lab's code to {path}"
+        except (OSError, ValueError) as exc:
+            self._show_problem(_write_failure(path, exc))
+            return False
+        self.statusBar().showMessage(done, 5000)
+        return True
+
+    def _lesson_note(self) -> notebook_export.LessonNote | None:
+        return notebook_export.lesson_note(*self._lesson_position())
+
+    def export_python(self, path: str | Path) -> bool:
+        """File > Export Session as Python: both labs as one plain script (False on failure)."""
+        try:
+            text = notebook_export.session_script(self.workspace, self.training_session,
+                                                  self._lesson_note())
+            notebook_export.write_script(path, text)
+        except (OSError, ValueError) as exc:
+            self._show_problem(_write_failure(path, exc))
+            return False
+        self.statusBar().showMessage(f"Exported the session as a script to {path}", 5000)
+        return True
+
+    def export_notebook(self, path: str | Path) -> bool:
+        """File > Export Session as Notebook: both labs as a .ipynb (False on failure)."""
+        try:
+            notebook = notebook_export.session_notebook(self.workspace, self.training_session,
+                                                        self._lesson_note())
+            notebook_export.write_notebook(path, notebook)
+        except (OSError, ValueError) as exc:
+            self._show_problem(_write_failure(path, exc))
+            return False
+        self.statusBar().showMessage(f"Exported the session as a notebook to {path}", 5000)
+        return True
 
     def _save_with_dialog(self, title: str, suggested: str, file_filter: str, write) -> None:
         path, _ = QtWidgets.QFileDialog.getSaveFileName(self, title, suggested, file_filter)
-        if path:
-            try:
-                write(path)
-            except OSError as exc:
-                QtWidgets.QMessageBox.warning(self, title, f"Could not save {path}: {exc}")
+        if path and not write(path):  # the writers report in the status bar; repeat it here
+            QtWidgets.QMessageBox.warning(self, title, self.statusBar().currentMessage())
 
     def _export_script_dialog(self) -> None:
         suggested = "training.py" if self._training_shown() else "session.py"
         self._save_with_dialog("Export Python Script", suggested, "Python scripts (*.py)",
                                self.export_script)
 
+    def _export_python_dialog(self) -> None:
+        self._save_with_dialog("Export Session as Python", "session.py", "Python scripts (*.py)",
+                               self.export_python)
+
+    def _export_notebook_dialog(self) -> None:
+        self._save_with_dialog("Export Session as Notebook", "session.ipynb",
+                               "Jupyter notebooks (*.ipynb)", self.export_notebook)
+
     def _open_session_dialog(self) -> None:
         path, _ = QtWidgets.QFileDialog.getOpenFileName(
-            self, "Open Session", "", "Gradient Playground sessions (*.json)")
+            self, "Open Session", "", f"Gradient Playground sessions (*{SUFFIX} *.json)")
         if path and not self.open_session(path):
             QtWidgets.QMessageBox.warning(self, "Open Session", self.statusBar().currentMessage())
 
     def _save_session_dialog(self) -> None:
-        self._save_with_dialog("Save Session", "session.json",
-                               "Gradient Playground sessions (*.json)", self.save_session)
+        def save(path: str) -> bool:
+            if not path.lower().endswith(".json"):
+                path += SUFFIX
+            return self.save_session(path)
+
+        self._save_with_dialog("Save Session", f"session{SUFFIX}",
+                               f"Gradient Playground sessions (*{SUFFIX} *.json)", save)
+
+    def _open_recent(self, path: str) -> None:
+        if not Path(path).exists():
+            self.recent.remove(path)
+            self._show_problem(f"{path} no longer exists; it was removed from Open Recent.")
+            return
+        self.open_session(path)
+
+    # ----- autosave and recovery ----------------------------------------------------------------
+    def _setup_autosave(self, directory: str | Path | None, restore: bool | None) -> None:
+        folder = Path(directory) if directory is not None else default_autosave_dir()
+        self.autosaver = Autosaver(folder, self.session_document, self)
+        self.autosaver.failed.connect(self._show_problem)
+        self.autosave_banner = RestoreBanner(self)
+        self.addToolBar(QtCore.Qt.ToolBarArea.TopToolBarArea, self.autosave_banner)
+        self.autosave_banner.restore_button.clicked.connect(self.restore_autosave)
+        self.autosave_banner.discard_button.clicked.connect(self.discard_autosave)
+        change = self.autosaver.schedule
+        self.workspace.changed.connect(change)
+        events = self.training_session.events
+        for event in (events.setup_changed, events.run_started, events.run_ended,
+                      events.runs_changed, events.speed_changed, events.replaced):
+            event.connect(change)
+        self.tabs.currentChanged.connect(change)
+        panel = self.lessons_dock.panel
+        for name in ("lessonList", "prevStepButton", "nextStepButton", "runStepButton"):
+            widget = panel.findChild(QtWidgets.QWidget, name)
+            signal = getattr(widget, "currentRowChanged", None) or getattr(widget, "clicked", None)
+            if signal is not None:
+                signal.connect(change)
+        self._orphans = orphaned_autosaves(folder)
+        if self._orphans:
+            if restore is None:
+                self.autosave_banner.offer(self._orphans[0])
+            elif restore:
+                self.restore_autosave()
+            else:
+                self.discard_autosave()
+
+    def restore_autosave(self) -> bool:
+        """Open the newest session a crash left (what the banner's Restore does); the other
+        leftovers are deleted once it has opened. False if there is none or it is bad."""
+        self.autosave_banner.hide()
+        if not self._orphans:
+            return False
+        path = self._orphans[0]
+        try:
+            state = read_session_file(path)
+        except ValueError as exc:
+            self._show_problem(str(exc))
+            return False
+        if not self._apply_session(state, path, capped=False):
+            return False
+        self.discard_autosave()
+        self.statusBar().showMessage("Restored the session autosaved before the last crash.",
+                                     8000)
+        self.autosaver.schedule()  # it now lives in this window's own autosave
+        return True
+
+    def discard_autosave(self) -> None:
+        """Delete the sessions a crash left (what the banner's Discard does)."""
+        self.autosave_banner.hide()
+        for path in self._orphans:
+            with contextlib.suppress(OSError):
+                path.unlink()
+        self._orphans = []
 
     # ----- view: zoom and theme ---------------------------------------------------------------
     @property
@@ -392,4 +594,14 @@ class MainWindow(QtWidgets.QMainWindow):
     def closeEvent(self, event: QtGui.QCloseEvent) -> None:  # noqa: N802 (Qt override)
         self.shutdown()
         self._save_settings()
+        self.autosaver.discard()  # a clean close: nothing to recover next time
         super().closeEvent(event)
+
+
+def _write_failure(path: str | Path, exc: Exception) -> str:
+    """One line for a failed save or export, saying that nothing was lost."""
+    if isinstance(exc, OSError):
+        why = exc.strerror or str(exc)
+        return (f"Could not save {path}: {why}. The session is still open and unchanged; "
+                f"any existing file there was left as it was.")
+    return str(exc)
