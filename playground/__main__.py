@@ -98,6 +98,11 @@ def has_display() -> bool:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of `gradient-playground` and `python -m playground`."""
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["export"]:  # `export SESSION --to py|ipynb -o OUT`: no window at all
+        from playground.export_cli import main as export_main
+
+        return export_main(argv[1:])
     try:
         args = parse_args(argv)
         if args.session is not None:
