@@ -680,6 +680,7 @@ def test_legend_says_what_each_run_really_was(qtbot, lab):
 
 def test_pitfalls_and_export_are_above_the_fold_at_720p(playground_window):
     window = playground_window()
+    window.set_zoom(0)  # 100 %, whatever zoom an earlier test left on the application font
     window.resize(1280, 720)
     window.tabs.setCurrentIndex(1)
     lab = window.training_lab
