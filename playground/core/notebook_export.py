@@ -66,13 +66,14 @@ def session_script(workspace: Workspace, training: TrainingSession | None,
                    note: LessonNote | None = None) -> str:
     """The session as one .py that plain `python` runs: the Tensor Lab's statements and prints,
     then the Training Lab's loop (if it was used)."""
-    lines = ['"""Exported from Gradient Playground: the Tensor Lab\'s statements, then the '
-             'Training Lab\'s run."""', ""]
+    with_training = training_in_use(training)
+    then = ", then the Training Lab's run" if with_training else ""
+    lines = [f'"""Exported from Gradient Playground: the Tensor Lab\'s statements{then}."""', ""]
     if note is not None:
         lines += [f"# Lesson: {note.lesson_title}, step {note.step_number}: {note.step_title}",
                   ""]
     lines += ["# ----- Tensor Lab -----", workspace.to_script().rstrip("\n")]
-    if training_in_use(training):
+    if with_training:
         assert training is not None
         lines += ["", "", f"# ----- Training Lab: {_run_label(training)} -----",
                   training.export_script().rstrip("\n")]
