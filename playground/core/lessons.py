@@ -276,6 +276,8 @@ def _join(path: str, key: str) -> str:
 def _step(where: _Where, data: Any, path: str, known: set[str]) -> Step:
     fields = ("title", "text", "statements", "show", "expect", "instead", "question", "training")
     step = where.object(data, path, fields)
+    title = where.text(step, path, "title")  # checked in the order an author reads them
+    text = where.text(step, path, "text")
     statements = step.get("statements", [])
     if not isinstance(statements, list) or not all(isinstance(s, str) for s in statements):
         where.fail(f"{path}.statements", "must be a list of strings")
@@ -298,8 +300,8 @@ def _step(where: _Where, data: Any, path: str, known: set[str]) -> Step:
         where.fail(path, "needs statements, training or show: Run step would do nothing")
     question = _question(where, step.get("question"), f"{path}.question", training)
     return Step(
-        title=where.text(step, path, "title"),
-        text=where.text(step, path, "text"),
+        title=title,
+        text=text,
         statements=tuple(statements),
         show=show,
         expect=expect,

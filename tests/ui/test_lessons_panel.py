@@ -4,6 +4,7 @@ and Training Labs show what torch computed; progress comes back in a new window.
 from __future__ import annotations
 
 import contextlib
+import json
 
 import pytest
 import torch
@@ -217,3 +218,39 @@ def test_a_step_can_bring_the_graph_tab_forward(qtbot, playground_window, settin
     assert tensor_rows(window) == ["x", "y", "z", "w"]
     assert "The grad_fn chain: step 3 of 4 · A chain of nodes" in \
         find(window, "lessonStepTitle").text()
+
+
+def test_a_bad_lesson_file_is_listed_by_name_and_the_good_ones_still_work(qtbot, tmp_path,
+                                                                         settings_file):
+    from playground.core.workspace import Workspace
+    from playground.ui.lessons.panel import LessonsPanel
+
+    good = {"format": 1, "title": "Ones", "summary": "s", "steps": [
+        {"title": "t", "text": "Make ones.", "statements": ["o = torch.ones(3)"],
+         "question": {"prompt": "o[2]?", "read": "o[2]", "explanation": "all ones"}}]}
+    (tmp_path / "01-good.json").write_text(json.dumps(good))
+    (tmp_path / "02-bad.json").write_text(json.dumps({**good, "steps": [{"title": "t"}]}))
+    ws = Workspace()
+    panel = LessonsPanel(ws, None, _settings(settings_file), folder=tmp_path)
+    qtbot.addWidget(panel)
+    panel.show()
+    errors = find(panel, "lessonLoadErrors", QtWidgets.QLabel)
+    assert errors.isVisible()
+    assert errors.text() == "02-bad.json: steps[0].text: must be a non-empty string"
+    assert find(panel, "lessonList").model().rowCount() == 1
+    qtbot.keyClicks(find(panel, "lessonAnswerEdit"), "1")
+    qtbot.keyClick(find(panel, "lessonAnswerEdit"), QtCore.Qt.Key.Key_Return)
+    assert ws.names == ["o"] and torch.equal(ws.tensor("o"), torch.ones(3))
+    assert find(panel, "lessonVerdict").text().startswith("✓ Right: o[2] = 1.")
+    assert not find(panel, "nextStepButton").isEnabled()  # the only step of the only lesson
+
+
+def test_with_no_lessons_the_panel_says_so_and_nothing_can_run(qtbot, tmp_path, settings_file):
+    from playground.core.workspace import Workspace
+    from playground.ui.lessons.panel import LessonsPanel
+
+    panel = LessonsPanel(Workspace(), None, _settings(settings_file), folder=tmp_path)
+    qtbot.addWidget(panel)
+    assert find(panel, "lessonStepTitle").text() == "No lessons found."
+    assert not any(find(panel, n).isEnabled()
+                   for n in ("runStepButton", "nextStepButton", "prevStepButton"))

@@ -9,6 +9,7 @@ have run, is kept in the QSettings handed in (`lessons/progress`).
 from __future__ import annotations
 
 import html
+from pathlib import Path
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
@@ -42,7 +43,7 @@ class LessonsPanel(QtWidgets.QWidget):
         workspace: Workspace,
         session: TrainingSession | None,
         settings: QtCore.QSettings,
-        lessons: list[Lesson] | None = None,
+        folder: Path | None = None,
         parent: QtWidgets.QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -50,11 +51,9 @@ class LessonsPanel(QtWidgets.QWidget):
         self._ws = workspace
         self._session = session
         self._settings = settings
-        errors: list[str] = []
-        if lessons is None:
-            lessons, errors = load_lessons()
-        self.lessons = lessons
-        self.progress = Progress.from_json(settings.value(SETTINGS_KEY), lessons)
+        # The shipped lessons unless told otherwise; a bad file is listed, never fatal.
+        self.lessons, errors = load_lessons(folder)
+        self.progress = Progress.from_json(settings.value(SETTINGS_KEY), self.lessons)
         self._outcome: StepOutcome | None = None  # of the step on screen, once it ran
         self._pending: str | None = None  # the answer given, waiting for the value to exist
         self._build(errors)
