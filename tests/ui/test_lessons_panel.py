@@ -139,6 +139,12 @@ def test_progress_and_the_open_panel_come_back_in_a_new_window(qtbot, playground
     assert current.startswith("Stopping the tracking") and "(1/3)" in current
     assert "torch.no_grad()" in step_text(again)  # the second step
     assert find(again, "prevStepButton").isEnabled()
+    dock = find(again, "lessonsDock", QtWidgets.QDockWidget)
+    close = dock.findChild(QtWidgets.QAbstractButton, "qt_dockwidget_closebutton")
+    qtbot.mouseClick(close, LEFT)  # closed from its title bar: remembered too
+    assert not dock.isVisible()
+    again.close()
+    assert not find(playground_window(settings=_settings(settings_file)), "lessonsDock").isVisible()
 
 
 def test_the_regression_lesson_sets_up_and_starts_the_training_lab(qtbot, playground_window,

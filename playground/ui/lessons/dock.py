@@ -71,6 +71,11 @@ class LessonsDock(QtWidgets.QDockWidget):
     def _remember_visible(self, checked: bool) -> None:
         self._settings.setValue(VISIBLE_KEY, bool(checked))
 
+    def closeEvent(self, event: QtGui.QCloseEvent) -> None:  # noqa: N802 (Qt API)
+        # The title bar's close button (closing the main window sends no close to its docks).
+        self._remember_visible(False)
+        super().closeEvent(event)
+
     def _show_view(self, view: str) -> None:
         window = self._window
         if view == "training":
