@@ -135,6 +135,7 @@ def test_progress_and_the_open_panel_come_back_in_a_new_window(qtbot, playground
 
     again = playground_window(settings=_settings(settings_file))
     assert find(again, "lessonsDock").isVisible()
+    assert again.lessons_dock.panel.position == ("04-stop-tracking", 1)
     current = find(again, "lessonList").currentIndex().data()
     assert current.startswith("Stopping the tracking") and "(1/3)" in current
     assert "torch.no_grad()" in step_text(again)  # the second step

@@ -79,6 +79,11 @@ class LessonsPanel(QtWidgets.QWidget):
         lesson = self.lesson
         return lesson.steps[self.progress.step] if lesson is not None else None
 
+    @property
+    def position(self) -> tuple[str | None, int]:
+        """(lesson id, step index) on screen: what a saved session keeps; `go_to` restores it."""
+        return self.progress.lesson, self.progress.step
+
     def go_to(self, lesson_id: str, step: int = 0) -> None:
         """Show step `step` of the lesson with id `lesson_id`."""
         index = self._index_of(lesson_id)
