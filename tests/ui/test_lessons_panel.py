@@ -261,3 +261,31 @@ def test_with_no_lessons_the_panel_says_so_and_nothing_can_run(qtbot, tmp_path, 
     assert find(panel, "lessonStepTitle").text() == "No lessons found."
     assert not any(find(panel, n).isEnabled()
                    for n in ("runStepButton", "nextStepButton", "prevStepButton"))
+
+
+def test_zoom_reaches_the_step_text_and_its_code(qtbot, playground_window, settings_file):
+    window = playground_window(settings=_settings(settings_file))
+    open_lessons(qtbot, window)
+    window.lessons_dock.panel.go_to("02-backward-scalar", 1)  # its text has code spans
+    window.set_zoom(3)
+    try:
+        text = find(window, "lessonStepText", QtWidgets.QTextBrowser)
+
+        def sizes() -> set[float]:
+            found = set()
+            block = text.document().begin()
+            while block.isValid():
+                it = block.begin()
+                while not it.atEnd():
+                    found.add(it.fragment().charFormat().font().pointSizeF())
+                    it += 1
+                block = block.next()
+            return found
+
+        expected = QtWidgets.QApplication.font().pointSizeF()
+        # Markdown's code spans get a whole point size: within half a point of the zoomed font.
+        qtbot.waitUntil(lambda: all(abs(size - expected) <= 0.5 for size in sizes()))
+        code = find(window, "lessonCode", QtWidgets.QPlainTextEdit)
+        assert code.font().pointSizeF() == pytest.approx(expected)
+    finally:
+        window.set_zoom(0)  # the application font is shared between tests

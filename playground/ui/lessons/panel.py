@@ -217,6 +217,9 @@ class LessonsPanel(QtWidgets.QWidget):
     def _apply_fonts(self) -> None:
         self.code_view.setFont(monospace_font(self.font()))
         self._fit_code_height()
+        step = self.step if hasattr(self, "progress") else None
+        if step is not None:  # Markdown's code spans keep the size they were made with
+            self.step_text.setMarkdown(step.text)
 
     def _fit_code_height(self) -> None:
         lines = max(1, self.code_view.document().blockCount())
