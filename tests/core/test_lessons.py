@@ -546,3 +546,20 @@ def test_adding_a_lesson_is_adding_a_file(tmp_path: Path) -> None:
     ws = Workspace()
     assert run_step(lesson, 0, ws, None).ok
     assert read_value(lesson.steps[0].question.read, ws, None) == torch.ones(2)[1].item()
+
+
+def test_lessons_and_their_runner_load_no_qt() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys\n"
+            "from playground.core.lessons import load_lessons\n"
+            "from playground.core.lesson_run import run_step\n"
+            "from playground.core.workspace import Workspace\n"
+            "lessons, errors = load_lessons()\n"
+            "assert run_step(lessons[0], 0, Workspace()).ok and not errors\n"
+            "print(sorted(m for m in sys.modules if m.startswith(('PySide6', 'shiboken6'))))\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
