@@ -327,10 +327,10 @@ class MainWindow(QtWidgets.QMainWindow):
     def _lesson_position(self) -> tuple[str | None, int | None]:
         """The lesson and step open in the Lessons panel (None, None without one)."""
         panel = getattr(getattr(self, "lessons_dock", None), "panel", None)
-        lesson = getattr(panel, "lesson", None)
+        lesson, step = getattr(panel, "position", (None, None))  # the panel's get/set pair
         if lesson is None:
             return None, None
-        return lesson.id, int(panel.step_index)
+        return str(lesson), int(step)
 
     def _set_lesson_position(self, lesson_id: str, step: int | None) -> bool:
         panel = getattr(getattr(self, "lessons_dock", None), "panel", None)
