@@ -26,6 +26,10 @@ def playground_window(qtbot, tmp_path_factory) -> Iterator[Callable[..., MainWin
 
     windows: list[MainWindow] = []
     settings_dir = tmp_path_factory.mktemp("playground-settings")
+    # Zoom and theme change application-wide state; put it back so tests stay independent.
+    app = QtWidgets.QApplication.instance()
+    saved_font, saved_palette = QtWidgets.QApplication.font(), QtWidgets.QApplication.palette()
+    saved_sheet = app.styleSheet() if app is not None else ""
 
     def factory(*, show: bool = True, **kwargs: Any) -> MainWindow:
         if "settings" not in kwargs:
@@ -50,6 +54,10 @@ def playground_window(qtbot, tmp_path_factory) -> Iterator[Callable[..., MainWin
         window.shutdown()
         window.close()
         window.deleteLater()
+    QtWidgets.QApplication.setFont(saved_font)
+    QtWidgets.QApplication.setPalette(saved_palette)
+    if app is not None:
+        app.setStyleSheet(saved_sheet)
     if still_running:
         pytest.fail(
             f"{len(still_running)} window(s) still had a training worker running at teardown; "
