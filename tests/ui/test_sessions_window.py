@@ -325,3 +325,22 @@ def test_a_running_windows_autosave_is_not_offered(playground_window, tmp_path) 
     (tmp_path / f"autosave-{os.getpid()}-99{SUFFIX}").write_text("{}", encoding="utf-8")
     window = playground_window(autosave_dir=tmp_path)
     assert not find(window, "autosaveBanner").isVisible()
+
+
+def test_opening_a_session_during_a_run_stops_it_and_shows_the_file(playground_window, qtbot,
+                                                                    tmp_path) -> None:
+    source = playground_window()
+    train(qtbot, source, lr=0.02, epochs=8)
+    path = tmp_path / f"done{SUFFIX}"
+    assert source.save_session(path)
+    window = playground_window()
+    lab = window.training_lab
+    lab.session.update(epochs=100_000)
+    lab.session.set_speed(1.0)  # slow: it is certainly still going when the file opens
+    click(qtbot, lab, "startButton")
+    assert lab.is_running()
+    assert window.open_session(path) is True
+    assert not lab.is_running()
+    assert snapshot(window)["document"]["training"] == snapshot(source)["document"]["training"]
+    np.testing.assert_array_equal(lab.loss_plot.current.getData()[1],
+                                  source.training_session.current.history.column("loss"))
