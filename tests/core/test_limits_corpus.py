@@ -94,6 +94,8 @@ WORK = [
     "; ".join(["a = x + 1"] * 101),
     "with torch.no_grad(): " + "; ".join(["a = x + 1"] * 101),
     "; ".join(["a = b.exp()"] * 60),
+    "; ".join(["a=b*2"] * 1500),  # the inputs, as typed there
+    "; ".join(["d=c@c"] * 1400),
 ]
 # Item 4: more than 64 dimensions.
 DIMS = [
