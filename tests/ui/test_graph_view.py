@@ -243,3 +243,87 @@ def test_graph_window_follows_the_workspace_and_lets_go_when_closed(qtbot, make_
     qtbot.waitUntil(lambda: not shiboken6.isValid(window))  # deleted on close
     assert ws.run("u = v + 1").ok  # a deleted panel still connected would raise here
     assert {i.data(1) for i in nodes(panel, "tensor")} >= {"u", "v"}
+
+
+# ----- in the main window ------------------------------------------------------------------------
+
+
+def show_graph_tab(window):
+    tabs = window.findChild(QtWidgets.QTabWidget, "tensorPlotTabs")
+    panel = window.findChild(QtWidgets.QWidget, "graphPanel")
+    assert tabs is not None and panel is not None
+    tabs.setCurrentWidget(panel)
+    return panel
+
+
+def test_graph_tab_is_on_screen_with_the_statement_line_at_1280x720(qtbot, playground_window):
+    window = playground_window()
+    window.resize(1280, 720)
+    panel = show_graph_tab(window)
+    view = window.findChild(QtWidgets.QGraphicsView, "graphView")
+    statement = window.findChild(QtWidgets.QLineEdit, "statementEdit")
+    qtbot.waitUntil(lambda: view.isVisible() and statement.isVisible())
+    frame = window.rect()
+    for widget in (view, statement, child(panel, "stepBackwardButton")):
+        top_left = widget.mapTo(window, QtCore.QPoint(0, 0))
+        assert frame.contains(top_left) and not widget.visibleRegion().isEmpty(), widget
+    assert view.height() >= 100
+
+
+def test_clicking_a_node_selects_the_tensor_in_the_lab(qtbot, playground_window):
+    window = playground_window()
+    window.resize(1280, 720)
+    panel = show_graph_tab(window)
+    qtbot.waitUntil(lambda: bool(nodes(panel, "tensor", "x")))
+    (x_item,) = nodes(panel, "tensor", "x")
+    click_node(qtbot, panel, x_item)
+    tensor_list = window.findChild(QtWidgets.QAbstractItemView, "tensorList")
+    qtbot.waitUntil(lambda: tensor_list.currentIndex().data().startswith("x"))
+    assert window.findChild(QtWidgets.QLabel, "gradFnLabel").text() == "None"
+
+
+def test_step_backward_is_one_logged_statement_that_undo_takes_back(qtbot, playground_window):
+    window = playground_window()
+    panel = show_graph_tab(window)
+    ws = window.workspace
+    step = child(panel, "stepBackwardButton", QtWidgets.QPushButton)
+    qtbot.mouseClick(step, LEFT)
+    assert ws.log[-1] == "w.backward()"
+    code = window.findChild(QtWidgets.QPlainTextEdit, "codeView").toPlainText()
+    assert "w.backward()" in code
+    x = ws.tensor("x").detach().clone().requires_grad_()
+    ((x + 10) ** 3).mean().backward()  # the default session's chain, in plain torch
+    assert torch.allclose(ws.tensor("x").grad, x.grad)
+    window.undo()
+    assert ws.tensor("x").grad is None
+    assert panel.player is None  # the recording no longer matches the workspace
+
+
+def test_failed_step_shows_torchs_text_in_the_lab(qtbot, playground_window):
+    window = playground_window()
+    panel = show_graph_tab(window)
+    run = window.tensor_lab.run_source
+    for line in ["a = torch.ones(3, requires_grad=True)", "b = a.exp()", "b += 1", "c = b.sum()"]:
+        assert run(line).ok
+    qtbot.mouseClick(child(panel, "stepBackwardButton", QtWidgets.QPushButton), LEFT)
+    message = window.findChild(QtWidgets.QLabel, "messageLabel").text()
+    assert "modified by an inplace operation" in message
+    (bad,) = [i for i in nodes(panel) if i.data(3) == "error"]
+    assert bad.data(1) == "ExpBackward0"
+
+
+def test_loss_graph_button_shows_w_and_b_with_their_grads(qtbot, playground_window):
+    window = playground_window()
+    window.tabs.setCurrentIndex(1)
+    button = window.findChild(QtWidgets.QPushButton, "lossGraphButton")
+    assert button is not None
+    qtbot.mouseClick(button, LEFT)
+    dialog = window.findChild(QtWidgets.QDialog, "lossGraphDialog")
+    assert dialog is not None and dialog.isVisible()
+    view = dialog.findChild(QtWidgets.QGraphicsView, "lossGraphView")
+    labels = {(i.data(0), i.data(1)) for i in view.scene().items() if i.data(0)}
+    assert {("tensor", "w"), ("tensor", "b"), ("function", "MulBackward0"),
+            ("function", "AddBackward0"), ("function", "MseLossBackward0")} <= labels
+    w_label = window.findChild(QtWidgets.QLabel, "wGradLabel").text()
+    (w_item,) = [i for i in view.scene().items() if i.data(0) == "tensor" and i.data(1) == "w"]
+    assert f"{float(w_label):.4g}" in w_item.toolTip()

@@ -17,6 +17,7 @@ from superqt.utils import signals_blocked
 from playground.core import fileio, statements
 from playground.core.autograd import hint_for, history_leaf
 from playground.core.workspace import Message, RunResult, Workspace
+from playground.ui.graph import GraphPanel
 from playground.ui.tensor.code_panel import CodePanel, monospace_font
 from playground.ui.tensor.create_form import TensorCreateForm
 from playground.ui.tensor.grad_history_plot import GradHistoryPlot
@@ -64,6 +65,7 @@ class TensorLab(QtWidgets.QWidget):
         if result.ok and result.assigned and self._ws.current != result.assigned[-1]:
             self._ws.current = result.assigned[-1]  # the tensor just made becomes current
         self._show_result(result)
+        self.graph_panel.show_failure(result)  # a failed backward points at its node
         if result.ok:
             self._status(f"Ran: {result.source}")
         else:
@@ -160,6 +162,9 @@ class TensorLab(QtWidgets.QWidget):
         self.plot_tabs.setDocumentMode(True)
         self.plot_tabs.addTab(self.grad_plot, "Grad history")
         self.plot_tabs.setTabToolTip(0, "The current leaf's .grad after every statement.")
+        self.graph_panel = GraphPanel(self._ws)  # the real autograd graph, backward stepped
+        self.plot_tabs.addTab(self.graph_panel, "Graph")
+        self.graph_panel.ran.connect(self._show_result)  # a stepped backward's messages
         self.code_panel = CodePanel()
         right = QtWidgets.QSplitter(
             QtCore.Qt.Orientation.Vertical, objectName="tensorRightSplitter"
