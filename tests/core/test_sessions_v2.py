@@ -347,3 +347,10 @@ def test_the_spoiled_documents_start_from_a_good_one(tmp_path: Path) -> None:
     spoil(lambda d: None)(path)
     state = read_session_file(path)
     assert state.training is not None and state.training.current.epochs_done == 5
+
+
+def test_a_byte_order_mark_is_accepted_in_version_2(tmp_path: Path) -> None:
+    path = tmp_path / f"bom{SUFFIX}"
+    doc = session_document(["a = torch.ones(2)"], None, lab="tensor")
+    path.write_bytes(b"\xef\xbb\xbf" + json.dumps(doc).encode("utf-8"))
+    assert read_session_file(path).statements == ["a = torch.ones(2)"]

@@ -344,3 +344,18 @@ def test_opening_a_session_during_a_run_stops_it_and_shows_the_file(playground_w
     assert snapshot(window)["document"]["training"] == snapshot(source)["document"]["training"]
     np.testing.assert_array_equal(lab.loss_plot.current.getData()[1],
                                   source.training_session.current.history.column("loss"))
+
+
+def test_an_autosave_that_cannot_be_written_is_said_once(playground_window, qtbot,
+                                                        tmp_path) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("x", encoding="utf-8")
+    window = playground_window(autosave_dir=blocker)  # its "folder" is a file
+    with qtbot.waitSignal(window.autosaver.failed, timeout=TIMEOUT_MS) as failed:
+        type_statement(qtbot, window, "f = torch.ones(2)")
+    assert str(blocker) in failed.args[0]
+    assert "Autosave" in window.statusBar().currentMessage()
+    assert "f" in window.workspace.names  # the work itself is untouched
+    fired = []
+    window.autosaver.failed.connect(fired.append)
+    assert window.autosaver.save_now() is False and fired == []  # not repeated
