@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from PySide6 import QtCore, QtWidgets
@@ -60,3 +61,13 @@ def show_loss_graph(parent: QtWidgets.QWidget, session: Any) -> LossGraphDialog:
     dialog.show()
     dialog.raise_()
     return dialog
+
+
+def loss_graph_button(parent: QtWidgets.QWidget,
+                      session_of: Callable[[], Any]) -> QtWidgets.QPushButton:
+    """The Training Lab's `lossGraphButton`: opens the loss graph of what the readouts show."""
+    button = QtWidgets.QPushButton("Loss graph", parent, objectName="lossGraphButton")
+    button.setToolTip("Show one epoch's loss as the real autograd graph: w and b as leaves "
+                      "with their gradients, MulBackward0, AddBackward0 and the loss's node.")
+    button.clicked.connect(lambda: show_loss_graph(parent, session_of()))
+    return button
