@@ -327,3 +327,12 @@ def test_loss_graph_button_shows_w_and_b_with_their_grads(qtbot, playground_wind
     w_label = window.findChild(QtWidgets.QLabel, "wGradLabel").text()
     (w_item,) = [i for i in view.scene().items() if i.data(0) == "tensor" and i.data(1) == "w"]
     assert f"{float(w_label):.4g}" in w_item.toolTip()
+
+
+def test_a_deleted_panel_lets_go_of_the_workspace(qtbot):
+    ws = Workspace()
+    panel = GraphPanel(ws)
+    panel.deleteLater()
+    qtbot.waitUntil(lambda: not shiboken6.isValid(panel))
+    assert ws.run("x = torch.ones(2, requires_grad=True)").ok  # must not raise
+    assert ws.run("y = x * 2").ok

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 
+import shiboken6
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from playground.core.autograd_graph import (
@@ -146,7 +147,17 @@ class GraphPanel(QtWidgets.QWidget):
 
     # ----- following the workspace ---------------------------------------------------------------
 
+    def _alive(self) -> bool:
+        """False once Qt deleted this panel while the workspace lives on: then let go of it."""
+        if shiboken6.isValid(self):
+            return True
+        self._ws.log_changed.disconnect(self._on_changed)
+        self._ws.current_changed.disconnect(self._on_current_changed)
+        return False
+
     def _on_changed(self) -> None:
+        if not self._alive():
+            return
         if not self._own_run:  # a statement from elsewhere: the recording no longer matches
             self._stop_playing()
             self._player = None
@@ -157,6 +168,8 @@ class GraphPanel(QtWidgets.QWidget):
             self._dirty = True
 
     def _on_current_changed(self) -> None:
+        if not self._alive():
+            return
         current = self._ws.current
         if current is not None and f"t:{current}" in self.view.items_by_key:
             self._show_position()
