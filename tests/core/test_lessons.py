@@ -52,6 +52,12 @@ def _chain() -> dict[str, torch.Tensor]:
     return {"x": x, "y": y, "z": z, "w": z.mean()}
 
 
+def _chain_backward() -> float:
+    chain = _chain()
+    chain["w"].backward()
+    return chain["x"].grad[0, 0].item()
+
+
 def _scalar_step2() -> float:
     x = first_randn(2, 4, requires_grad=True)
     (x + 2).mean().backward()
@@ -156,6 +162,7 @@ ANSWERS: dict[tuple[str, int], Callable[[], float | str]] = {
     ("01-grad-fn-chain", 1): lambda: _grad_fn(_chain()["y"]),
     ("01-grad-fn-chain", 2): lambda: str(_chain()["z"].is_leaf),
     ("01-grad-fn-chain", 3): lambda: _grad_fn(_chain()["w"]),
+    ("01-grad-fn-chain", 4): _chain_backward,
     ("02-backward-scalar", 0): lambda: str(first_randn(2, 4, requires_grad=True).grad),
     ("02-backward-scalar", 1): lambda: _accumulated(1),
     ("02-backward-scalar", 2): _scalar_step2,

@@ -223,7 +223,7 @@ def test_a_step_can_bring_the_graph_tab_forward(qtbot, playground_window, settin
     page = tabs.currentWidget()
     assert page is graph or page.isAncestorOf(graph)
     assert tensor_rows(window) == ["x", "y", "z", "w"]
-    assert "The grad_fn chain: step 3 of 4 · A chain of nodes" in \
+    assert "The grad_fn chain: step 3 of 5 · A chain of nodes" in \
         find(window, "lessonStepTitle").text()
 
 
