@@ -41,5 +41,8 @@ def test_a_built_wheel_ships_resources_as_playground_resources(tmp_path: Path) -
     expected |= {f"playground/resources/lessons/{p.name}"
                  for p in (ROOT / "resources" / "lessons").glob("*.json")}
     expected |= {"playground/core/lessons.py", "playground/ui/lessons/panel.py"}
+    # Every package of the source tree ships (a missing subpackage breaks `import playground.ui`).
+    expected |= {p.relative_to(ROOT).as_posix() for p in (ROOT / "playground").rglob("*.py")
+                 if "__pycache__" not in p.parts}
     assert expected <= files
     assert "playground/testing.py" in files and "playground/core/interpreter.py" in files
