@@ -112,7 +112,10 @@ class NodeItem(QtWidgets.QGraphicsRectItem):
         old = self.rect()
         w = max(width + 2 * PAD, old.width())
         h = height + 2 * PAD
-        self.setRect(-w / 2, -h / 2, w, h)
+        # Grow leftwards once laid out: edges meet a node on its right (gradient arrives there).
+        left = -w / 2 if old.isEmpty() else old.right() - w
+        self.prepareGeometryChange()
+        self.setRect(left, -h / 2, w, h)
         self.update()
 
     def size_hint(self) -> tuple[float, float]:

@@ -346,6 +346,7 @@ class GraphPanel(QtWidgets.QWidget):
                 self.view.reveal(step.key)
                 if (leaf := graph.leaf_of(step.key)) is not None:
                     states[leaf] = "step"
+                    self.view.reveal(leaf)  # the .grad that just grew
                 self.step_label.setText(f"{step.text()}   ({player.position}/{len(player.steps)})")
             else:
                 self.step_label.setText(

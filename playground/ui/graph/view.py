@@ -73,6 +73,8 @@ class GraphView(QtWidgets.QGraphicsView):
         item = self.items_by_key.get(key)
         if item is not None:
             item.set_lines(lines)
+            grown = item.sceneBoundingRect().adjusted(-30.0, -30.0, 30.0, 30.0)
+            self.scene().setSceneRect(self.scene().sceneRect().united(grown))
 
     def node_items(self) -> list[NodeItem]:
         """Every node item, in the core graph's order."""
