@@ -128,7 +128,7 @@ class TrainingLab(QtWidgets.QWidget):
         plots.addLayout(grid, 1)
         plots.addWidget(self.readouts)
         self.loss_graph_button = loss_graph_button(self, lambda: self.session)  # issue 10
-        self.readouts.layout().addWidget(self.loss_graph_button, 0, 8, 2, 1)
+        self.readouts.layout().addWidget(self.loss_graph_button, 1, 7)
 
         self.controls.run_layout.addWidget(self.readouts.progress, 4, 0, 1, 2)
         layout = QtWidgets.QHBoxLayout(self)

@@ -73,7 +73,7 @@ class Readouts(QtWidgets.QWidget):
         self.log_y_check.setObjectName("logYCheck")
         self.log_y_check.setToolTip(
             "Plot the loss on a log scale: a steady exponential decrease becomes a straight line.")
-        grid.addWidget(self.log_y_check, 0, 7, 2, 1)
+        grid.addWidget(self.log_y_check, 0, 7)  # row 1 of this column is left for a button
         self.caption = QtWidgets.QLabel()
         self.caption.setObjectName("readoutsCaption")
         self.caption.setWordWrap(True)
@@ -94,11 +94,14 @@ class Readouts(QtWidgets.QWidget):
         for label in (predictions_caption, self.predictions, self.predictions_note):
             label.setToolTip(tip)
         self.predictions_row = QtWidgets.QWidget()
-        row = QtWidgets.QHBoxLayout(self.predictions_row)
+        # The note goes under the tensor, so the row never sets the window's minimum width.
+        row = QtWidgets.QGridLayout(self.predictions_row)
         row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(predictions_caption)
-        row.addWidget(self.predictions)
-        row.addWidget(self.predictions_note, 1)
+        row.setVerticalSpacing(0)
+        row.addWidget(predictions_caption, 0, 0)
+        row.addWidget(self.predictions, 0, 1)
+        row.setColumnStretch(1, 1)
+        row.addWidget(self.predictions_note, 1, 0, 1, 2)
         grid.addWidget(self.predictions_row, 3, 0, 1, 8)
         self.predictions_row.hide()
         self.progress = QtWidgets.QProgressBar()
