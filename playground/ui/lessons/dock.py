@@ -55,7 +55,7 @@ class LessonsDock(QtWidgets.QDockWidget):
         self.corner_button = QtWidgets.QToolButton(objectName="lessonsToggleButton")
         self.corner_button.setDefaultAction(action)
         self.corner_button.setToolButtonStyle(QtCore.Qt.ToolButtonStyle.ToolButtonTextOnly)
-        self.corner_button.setMinimumWidth(self.corner_button.sizeHint().width() + 16)
+        # No minimum width: QTabWidget lays its corner out at the size hint (more is clipped).
 
     def install(self) -> None:
         """Dock on the right, put the toggle at the end of the lab tabs, restore visibility."""
