@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 HEADLESS_PLATFORMS = {"offscreen", "minimal", "vnc", "eglfs", "linuxfb"}
@@ -123,17 +124,18 @@ def main(argv: list[str] | None = None) -> int:
     app.setOrganizationName("GradientPlayground")
     app.setStyle("Fusion")
 
-    splash = None if args.screenshot is not None else _show_splash(app)
-    from playground.ui import MainWindow  # imports torch: about 1.5-2.5 s on a cold start
+    from playground.ui import MainWindow  # no torch yet: the window shows before it loads
     from playground.ui.widgets.theme import ThemeMode
 
-    settings = None
-    if args.screenshot is not None:
-        # Screenshots must not depend on (or change) the user's saved geometry and preferences.
-        tmp_settings = Path(QtCore.QDir.tempPath()) / "gradient-playground-screenshot.ini"
-        tmp_settings.unlink(missing_ok=True)
-        settings = QtCore.QSettings(str(tmp_settings), QtCore.QSettings.Format.IniFormat)
-    window = MainWindow(settings=settings)
+    if args.screenshot is None:
+        return _launch(app, MainWindow, ThemeMode, args)
+    # Screenshots must not depend on (or change) the user's saved geometry and preferences.
+    tmp_settings = Path(QtCore.QDir.tempPath()) / "gradient-playground-screenshot.ini"
+    tmp_settings.unlink(missing_ok=True)
+    settings = QtCore.QSettings(str(tmp_settings), QtCore.QSettings.Format.IniFormat)
+    # A screenshot offers no crashed session and autosaves into a throw-away folder.
+    scratch = tempfile.mkdtemp(prefix="gradient-playground-screenshot-")
+    window = MainWindow(settings=settings, autosave_dir=scratch)  # waits for everything anyway
     if args.theme:
         window.set_theme(ThemeMode(args.theme))
     if args.session is not None and not window.open_session(args.session):
@@ -143,15 +145,36 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.lab:
         window.tabs.setCurrentIndex(0 if args.lab == "tensor" else 1)
-    if args.screenshot is not None:
-        return _screenshot(app, window, args)
+    return _screenshot(app, window, args)
+
+
+def _launch(app, main_window_class, theme_mode, args: argparse.Namespace) -> int:
+    """Show the window at once, then load torch and the labs on a thread (`defer=True`); the
+    options that need the labs (--session, --lab, --demo) apply when they have filled in."""
+    window = main_window_class(defer=True)
+    if args.theme:
+        window.set_theme(theme_mode(args.theme))
     window.show()
-    if splash is not None:
-        splash.finish(window)
-    if args.demo:
-        window.tabs.setCurrentIndex(1)
-        window.training_lab.start()
-    return app.exec()
+    status = []
+
+    def labs_ready() -> None:
+        if args.theme:
+            window.set_theme(theme_mode(args.theme))
+        if args.session is not None and not window.open_session(args.session):
+            message = " ".join(window.statusBar().currentMessage().split())  # one line
+            sys.stderr.write(f"gradient-playground: error: {message}\n")
+            status.append(2)
+            window.close()
+            return
+        if args.lab:
+            window.tabs.setCurrentIndex(0 if args.lab == "tensor" else 1)
+        if args.demo:
+            window.tabs.setCurrentIndex(1)
+            window.training_lab.start()
+
+    window.labsReady.connect(labs_ready)
+    code = app.exec()
+    return status[0] if status else code
 
 
 def _check_session(path: Path) -> None:
@@ -162,40 +185,6 @@ def _check_session(path: Path) -> None:
         read_session_file(path)
     except ValueError as exc:
         raise UsageError(" ".join(str(exc).split())) from None
-
-
-def _show_splash(app):
-    """Something on screen at once while torch imports, instead of seconds of nothing."""
-    from PySide6 import QtCore, QtGui, QtWidgets
-
-    from playground.paths import resources_dir
-
-    ratio = app.devicePixelRatio()
-    pixmap = QtGui.QPixmap(int(440 * ratio), int(120 * ratio))
-    pixmap.setDevicePixelRatio(ratio)
-    pixmap.fill(QtGui.QColor("#2b2d31"))
-    painter = QtGui.QPainter(pixmap)
-    icon = resources_dir() / "icon.svg"
-    if icon.exists():
-        QtGui.QIcon(str(icon)).paint(painter, QtCore.QRect(24, 28, 64, 64))
-    painter.setPen(QtGui.QColor("#f0f0f0"))
-    font = app.font()
-    font.setPointSizeF(font.pointSizeF() * 1.5)
-    font.setBold(True)
-    painter.setFont(font)
-    painter.drawText(QtCore.QRect(108, 30, 320, 34), QtCore.Qt.AlignmentFlag.AlignLeft,
-                     "Gradient Playground")
-    font.setPointSizeF(app.font().pointSizeF())
-    font.setBold(False)
-    painter.setFont(font)
-    painter.setPen(QtGui.QColor("#b8bcc4"))
-    painter.drawText(QtCore.QRect(108, 66, 320, 24), QtCore.Qt.AlignmentFlag.AlignLeft,
-                     "Loading PyTorch…")
-    painter.end()
-    splash = QtWidgets.QSplashScreen(pixmap)
-    splash.show()
-    app.processEvents()
-    return splash
 
 
 def _screenshot(app, window, args: argparse.Namespace) -> int:

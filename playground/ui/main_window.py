@@ -7,49 +7,100 @@ goes through that workspace's one pipe (`run`, `undo`, `redo`, `reset`, `load`).
 from __future__ import annotations
 
 import contextlib
+import threading
 from pathlib import Path
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from playground import __version__
-from playground.core import notebook_export
-from playground.core.session import bundled_examples
-from playground.core.sessions import (
-    SUFFIX,
-    SessionFile,
-    read_session_file,
-    session_document,
-    write_session_file,
-)
-from playground.core.statements import DEFAULT_SESSION
-from playground.core.training.session import TrainingSession
-from playground.core.workspace import SEED_STATEMENT, Workspace
 from playground.paths import resources_dir
-from playground.ui.lessons.dock import LessonsDock
-from playground.ui.session_io import (
-    Autosaver,
-    RecentSessions,
-    RestoreBanner,
-    default_autosave_dir,
-    orphaned_autosaves,
-)
-from playground.ui.tensor.lab import TensorLab
-from playground.ui.training.lab import TrainingLab
 from playground.ui.widgets.theme import ThemeMode, apply_theme, is_dark
 from playground.ui.widgets.wheel_guard import install_wheel_guard
 from playground.ui.widgets.window_fit import place_window
 
-# The notebook's first cell, so the window opens on a grad_fn chain worth clicking.
-DEFAULT_STATEMENTS = DEFAULT_SESSION
+_loaded = threading.Lock()
+
+
+def load_lab_modules() -> None:
+    """Import torch and every module that needs it (seconds on a cold start), once.
+
+    They are module globals filled in here rather than imported at the top, so importing this
+    module costs no torch: the launcher shows the window first and calls this on a thread.
+    """
+    global notebook_export, bundled_examples, SUFFIX, SessionFile, read_session_file
+    global session_document, write_session_file, TrainingSession, SEED_STATEMENT, Workspace
+    global LessonsDock, Autosaver, RecentSessions, RestoreBanner, default_autosave_dir
+    global orphaned_autosaves, TensorLab, TrainingLab, DEFAULT_STATEMENTS
+    with _loaded:
+        if "TrainingLab" in globals():
+            return
+        from playground.core import notebook_export
+        from playground.core.session import bundled_examples
+        from playground.core.sessions import (
+            SUFFIX,
+            SessionFile,
+            read_session_file,
+            session_document,
+            write_session_file,
+        )
+        from playground.core.statements import DEFAULT_SESSION
+        from playground.core.training.session import TrainingSession
+        from playground.core.workspace import SEED_STATEMENT, Workspace
+        from playground.ui.lessons.dock import LessonsDock
+        from playground.ui.session_io import (
+            Autosaver,
+            RecentSessions,
+            RestoreBanner,
+            default_autosave_dir,
+            orphaned_autosaves,
+        )
+        from playground.ui.tensor.lab import TensorLab
+
+        # The notebook's first cell, so the window opens on a grad_fn chain worth clicking.
+        DEFAULT_STATEMENTS = DEFAULT_SESSION
+        from playground.ui.training.lab import TrainingLab  # last: the "loaded" marker
+
+
+def __getattr__(name: str):
+    """`main_window.Workspace` and friends from outside still work: they load on first use."""
+    if name.startswith("__"):
+        raise AttributeError(name)
+    load_lab_modules()
+    try:
+        return globals()[name]
+    except KeyError:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+
+
 ICON_PATH = resources_dir() / "icon.svg"
 ZOOM_STEP = 1.15
 ZOOM_LIMITS = (-4, 8)
+
+
+class _LabsLoader(QtCore.QObject):
+    """Runs `load_lab_modules` on a plain thread and reports on the GUI thread when done."""
+
+    finished = QtCore.Signal(str)  # "" once loaded, else what went wrong
+    started = False
+
+    def start(self) -> None:
+        threading.Thread(target=self._run, name="load-labs", daemon=True).start()
+
+    def _run(self) -> None:
+        try:
+            load_lab_modules()
+            error = ""
+        except Exception as exc:  # noqa: BLE001 (shown in the window, never a silent hang)
+            error = f"{type(exc).__name__}: {exc}"
+        with contextlib.suppress(RuntimeError):  # the window may be gone already
+            self.finished.emit(error)
 
 
 class MainWindow(QtWidgets.QMainWindow):
     """Gradient Playground's window; `MainWindow()` opens the default state."""
 
     _base_point_size: float | None = None
+    labsReady = QtCore.Signal()  # the labs exist: at once, or once a deferred load is done
 
     def __init__(
         self,
@@ -59,10 +110,13 @@ class MainWindow(QtWidgets.QMainWindow):
         load_default: bool = True,
         restore_autosave: bool | None = None,
         autosave_dir: str | Path | None = None,
+        defer: bool = False,
     ) -> None:
         """`restore_autosave`: what to do with a session a crash left behind: None offers it
         in a banner (`autosaveBanner`), True restores it at once, False deletes it.
-        `autosave_dir`: where autosaves go (default: the user's data folder)."""
+        `autosave_dir`: where autosaves go (default: the user's data folder).
+        `defer` (the launcher's): return at once with "Loading PyTorch…" in the lab tabs; torch
+        and the labs load on a thread and fill in later (`labs_ready`, `labsReady`)."""
         super().__init__()
         self.setObjectName("mainWindow")
         self.setWindowTitle("Gradient Playground")
@@ -74,7 +128,78 @@ class MainWindow(QtWidgets.QMainWindow):
             MainWindow._base_point_size = QtWidgets.QApplication.font().pointSizeF()
         self._zoom = 0
         self._theme = ThemeMode.SYSTEM
+        self.tabs = QtWidgets.QTabWidget()
+        self.tabs.setObjectName("labTabs")
+        self.tabs.setDocumentMode(True)
+        self.setCentralWidget(self.tabs)
+        self.labs_ready = False
+        self._closed = False
+        build = (workspace, load_default, restore_autosave, autosave_dir)
+        if defer:
+            self._load_in_background(build)
+        else:
+            self._build_labs(*build)
 
+    def _load_in_background(self, build: tuple) -> None:
+        """The frame now (tabs saying so, Quit, saved geometry and theme); the labs later."""
+        for title in ("Tensor Lab", "Training Lab"):
+            page = QtWidgets.QLabel("Loading PyTorch…")
+            page.setObjectName("labsLoading")
+            page.setAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
+            self.tabs.addTab(page, title)
+        # Menus whose actions need the labs stay disabled until the labs exist.
+        file_menu = self.menuBar().addMenu("&File")
+        quit_action = file_menu.addAction("&Quit", self.close)
+        quit_action.setShortcut(QtGui.QKeySequence.StandardKey.Quit)
+        self._loading_menus = [file_menu]
+        for title in ("&Edit", "&View", "&Help"):
+            menu = self.menuBar().addMenu(title)
+            menu.setEnabled(False)
+            self._loading_menus.append(menu)
+        self.statusBar().showMessage("Loading PyTorch…")
+        geometry = self._settings.value("window/geometry")
+        place_window(self, geometry if isinstance(geometry, (QtCore.QByteArray, bytes)) else None)
+        with contextlib.suppress(ValueError):
+            apply_theme(ThemeMode(str(self._settings.value("view/theme", "system"))))
+        self._pending_build = build
+        self._loader = _LabsLoader(self)
+        self._loader.finished.connect(self._labs_loaded, QtCore.Qt.ConnectionType.QueuedConnection)
+
+    def showEvent(self, event: QtGui.QShowEvent) -> None:  # noqa: N802 (Qt override)
+        super().showEvent(event)
+        loader = getattr(self, "_loader", None)
+        if loader is not None and not self.labs_ready and not loader.started:
+            # After the first paint is queued: torch's import must not delay the window itself.
+            loader.started = True
+            QtCore.QTimer.singleShot(0, loader.start)
+
+    @QtCore.Slot(str)
+    def _labs_loaded(self, error: str) -> None:
+        if self._closed:
+            return
+        if error:
+            for index in range(self.tabs.count()):
+                self.tabs.widget(index).setText(f"Could not load PyTorch:\n{error}")
+            self._show_problem(f"Could not load PyTorch: {error}")
+            return
+        for menu in self._loading_menus:
+            menu.deleteLater()
+        self.menuBar().clear()
+        while self.tabs.count():
+            page = self.tabs.widget(0)
+            self.tabs.removeTab(0)
+            page.deleteLater()
+        self._build_labs(*self._pending_build)
+
+    def _build_labs(
+        self,
+        workspace: Workspace | None,
+        load_default: bool,
+        restore_autosave: bool | None,
+        autosave_dir: str | Path | None,
+    ) -> None:
+        """Both labs, the menus, settings and autosave: everything that needs torch."""
+        load_lab_modules()
         self.workspace = workspace or Workspace()
         if load_default and workspace is None:
             for statement in DEFAULT_STATEMENTS:
@@ -83,14 +208,10 @@ class MainWindow(QtWidgets.QMainWindow):
         self.tensor_lab = TensorLab(self.workspace)
         self.training_session = TrainingSession()
         self.training_lab = TrainingLab(self.training_session)
-        self.tabs = QtWidgets.QTabWidget()
-        self.tabs.setObjectName("labTabs")
-        self.tabs.setDocumentMode(True)
         self.tabs.addTab(self.tensor_lab, "Tensor Lab")
         self.tabs.addTab(self.training_lab, "Training Lab")
         self.tabs.setTabToolTip(0, "Build tensors, derive new ones and watch autograd fill .grad.")
         self.tabs.setTabToolTip(1, "Train the notebook's linear regression live on a worker thread.")
-        self.setCentralWidget(self.tabs)
         self.lessons_dock = LessonsDock(self, self._settings)  # beside the labs, on the right
 
         self._build_menus()
@@ -103,6 +224,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self._setup_autosave(autosave_dir, restore_autosave)
         QtGui.QGuiApplication.styleHints().colorSchemeChanged.connect(self._on_system_scheme)
         install_wheel_guard()  # the wheel scrolls the page; it edits only a focused value widget
+        self.labs_ready = True
+        self.labsReady.emit()
 
     # ----- menus -------------------------------------------------------------------------
     def _action(
@@ -523,8 +646,10 @@ class MainWindow(QtWidgets.QMainWindow):
     def set_theme(self, mode: ThemeMode) -> None:
         """Switch between the system's scheme and a forced light or dark one."""
         self._theme = ThemeMode(mode)
-        self.theme_actions[self._theme].setChecked(True)
         apply_theme(self._theme)
+        if not hasattr(self, "theme_actions"):  # deferred: the labs take it once built
+            return
+        self.theme_actions[self._theme].setChecked(True)
         dark = is_dark(self._theme)
         self.tensor_lab.set_dark(dark)
         self.training_lab.set_dark(dark)
@@ -561,7 +686,8 @@ class MainWindow(QtWidgets.QMainWindow):
     def _restore_settings(self) -> None:
         geometry = self._settings.value("window/geometry")
         saved = geometry if isinstance(geometry, (QtCore.QByteArray, bytes)) else None
-        place_window(self, saved)  # fits the screen; a remembered size only if it still fits
+        if not self.isVisible():  # a deferred window was placed before it was shown
+            place_window(self, saved)  # fits the screen; a remembered size only if it fits
         try:
             zoom = int(self._settings.value("view/zoom", 0))
         except (TypeError, ValueError):
@@ -592,6 +718,10 @@ class MainWindow(QtWidgets.QMainWindow):
         return self.training_lab.shutdown(timeout_ms)
 
     def closeEvent(self, event: QtGui.QCloseEvent) -> None:  # noqa: N802 (Qt override)
+        self._closed = True
+        if not self.labs_ready:  # closed while torch was still loading: nothing else to stop
+            super().closeEvent(event)
+            return
         self.shutdown()
         self._save_settings()
         self.autosaver.discard()  # a clean close: nothing to recover next time
