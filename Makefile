@@ -25,8 +25,7 @@ test: setup
 	$(VENV)/bin/ruff check .
 
 bench: setup
-	QT_QPA_PLATFORM=offscreen $(PY) benchmarks/bench_training.py
-	QT_QPA_PLATFORM=offscreen $(PY) benchmarks/bench_tensor_lab.py
+	QT_QPA_PLATFORM=offscreen $(PY) benchmarks/run_all.py
 
 screenshot: setup
 	$(PY) -m playground --session resources/sessions/notebook_accumulation.json \

@@ -5,8 +5,9 @@ Measures, on a TensorLab shown offscreen (painting included, via processEvents):
      of them with a .grad of the same size), median over every row clicked several times;
   2. a statement making a 1000x1000 tensor (and 3000x3000, and 9M 1-D) with the inspector
      refreshed, against torch alone making the same tensor: the lab's overhead beyond torch.
-Prints a table and one JSON line. Run: `QT_QPA_PLATFORM=offscreen python
-benchmarks/bench_tensor_lab.py`. Targets (issue 9): selection < 20 ms, overhead <= 50 ms.
+Prints a table, one JSON line and the FIGURES line run_all.py collects. Run:
+`QT_QPA_PLATFORM=offscreen python benchmarks/bench_tensor_lab.py`. Targets: selection < 20 ms
+(issue 9), a 1000x1000 statement with the inspector refreshed <= 50 ms beyond torch (issue 12).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import time
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import torch  # noqa: E402
+from common import at_most, emit  # noqa: E402
 from PySide6 import QtCore, QtWidgets  # noqa: E402
 
 BIG = 9_000_000
@@ -145,6 +147,14 @@ def main() -> None:
     for name, median, worst, cpu, target in rows:
         print(f"{name:56} {median:9.1f} {worst:7.1f} {cpu:7.1f} {target:6.0f}")
     print(json.dumps({k: round(v, 2) for k, v in results.items()}))
+    emit([
+        at_most("Tensor Lab: t = torch.ones(1000, 1000), inspector refreshed, beyond torch",
+                results["statement_1000x1000_overhead_median_ms"], "ms", 50),
+        at_most("Tensor Lab: t = torch.ones(3000, 3000), beyond torch",
+                results["statement_3000x3000_overhead_median_ms"], "ms", 50),
+        at_most("Tensor Lab: select a row among three 3000x3000 tensors",
+                results["select_3000x3000_median_ms"], "ms", 20),
+    ])
     lab.close()
     QtCore.QCoreApplication.processEvents()
 

@@ -1,0 +1,120 @@
+"""Start-up benchmark: process start to main window shown, against the import floor, paired.
+
+Each repeat starts two child processes one after the other (QT_QPA_PLATFORM=offscreen):
+  floor    `python -c "import torch, PySide6.QtWidgets, pyqtgraph"`: exec to the imports done;
+  launch   `python -m playground`'s main() with a probe: exec to the main window's first paint
+           (not a splash), then to the labs filled in, with a 10 ms heartbeat on the GUI thread
+           between the two (does anything freeze while torch loads and the labs are built?).
+Times are taken with time.monotonic(), which is system-wide on Linux, from just before the
+child is started. The figure is the median of the paired ratios launch / floor.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+from common import at_most, emit, figure
+
+PROBE = r"""
+import json, sys, time
+from PySide6 import QtCore, QtWidgets
+app = QtWidgets.QApplication(sys.argv[:1])
+out = {}
+late = []
+last = [0.0]
+
+def tick():
+    now = time.monotonic()
+    late.append(max(0.0, (now - last[0]) * 1000 - 10))
+    last[0] = now
+
+beat = QtCore.QTimer()
+beat.setTimerType(QtCore.Qt.TimerType.PreciseTimer)
+beat.setInterval(10)
+beat.timeout.connect(tick)
+
+class Watch(QtCore.QObject):
+    def eventFilter(self, obj, event):
+        if (event.type() == QtCore.QEvent.Type.Paint and obj.objectName() == "mainWindow"
+                and "shown" not in out):
+            out["shown"] = time.monotonic()
+            out["torch_at_shown"] = "torch" in sys.modules
+            last[0] = time.monotonic()
+            beat.start()
+        return False
+
+watch = Watch()
+app.installEventFilter(watch)
+
+def poll():
+    wins = [w for w in app.topLevelWidgets() if w.objectName() == "mainWindow"]
+    if wins and wins[0].labs_ready:
+        out["ready"] = time.monotonic()
+        beat.stop()
+        out["late_max"] = max(late, default=0.0)
+        out["late_ticks"] = len(late)
+        wins[0].close()
+    else:
+        QtCore.QTimer.singleShot(2, poll)
+
+QtCore.QTimer.singleShot(0, poll)
+from playground.__main__ import main
+main([])
+print("PROBE " + json.dumps(out), flush=True)
+"""
+
+
+def child(args: list[str], env: dict[str, str]) -> tuple[float, str]:
+    began = time.monotonic()
+    done = subprocess.run([sys.executable, *args], env=env, capture_output=True, text=True,
+                          timeout=300, check=True)
+    return began, done.stdout
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args(argv)
+    folder = tempfile.mkdtemp(prefix="bench-startup-")
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_CONFIG_HOME": folder,
+           "XDG_DATA_HOME": folder}
+    child(["-c", "import torch, PySide6.QtWidgets, pyqtgraph"], env)  # warm the file cache
+    ratios, shown, floors, ready, stalls = [], [], [], [], []
+    for _ in range(args.repeat):
+        began, out = child(["-c", "import time, torch, PySide6.QtWidgets, pyqtgraph; "
+                                  "print('DONE', time.monotonic())"], env)
+        floor = float(out.split("DONE")[1]) - began
+        began, out = child(["-c", PROBE], env)
+        probe = json.loads(out.split("PROBE ", 1)[1])
+        assert probe["torch_at_shown"] is False, "torch was imported before the window showed"
+        to_shown, to_ready = probe["shown"] - began, probe["ready"] - began
+        floors.append(floor)
+        shown.append(to_shown)
+        ready.append(to_ready)
+        stalls.append(probe["late_max"])
+        ratios.append(to_shown / floor)
+        print(f"  floor {floor:6.2f} s   window shown {to_shown:6.2f} s ({to_shown / floor:.2f}x)"
+              f"   labs filled in {to_ready:6.2f} s   worst GUI stall meanwhile "
+              f"{probe['late_max']:.0f} ms", flush=True)
+    ratio = statistics.median(ratios)
+    emit([
+        at_most("start-up: window shown / import floor (median of paired)", ratio, "x", 0.6),
+        figure("start-up: window shown", statistics.median(shown), "s", "", None),
+        figure("start-up: import floor (torch, QtWidgets, pyqtgraph)", statistics.median(floors),
+               "s", "", None),
+        figure("start-up: labs filled in", statistics.median(ready), "s", "", None),
+        figure("start-up: worst GUI stall while the labs load", statistics.median(stalls), "ms",
+               "", None),
+    ])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
