@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 from PySide6 import QtCore, QtGui, QtWidgets
@@ -182,14 +183,15 @@ class MainWindow(QtWidgets.QMainWindow):
                 self.tabs.widget(index).setText(f"Could not load PyTorch:\n{error}")
             self._show_problem(f"Could not load PyTorch: {error}")
             return
-        for menu in self._loading_menus:
-            menu.deleteLater()
-        self.menuBar().clear()
-        while self.tabs.count():
-            page = self.tabs.widget(0)
-            self.tabs.removeTab(0)
-            page.deleteLater()
-        self._build_labs(*self._pending_build)
+        self._stages = self._build_stages(*self._pending_build)
+        self._next_stage()
+
+    def _next_stage(self) -> None:
+        # One stage per event-loop turn, so the window repaints and answers between them.
+        if self._closed:
+            return
+        if next(self._stages, None) is not None:
+            QtCore.QTimer.singleShot(0, self._next_stage)
 
     def _build_labs(
         self,
@@ -199,6 +201,17 @@ class MainWindow(QtWidgets.QMainWindow):
         autosave_dir: str | Path | None,
     ) -> None:
         """Both labs, the menus, settings and autosave: everything that needs torch."""
+        for _stage in self._build_stages(workspace, load_default, restore_autosave, autosave_dir):
+            pass
+
+    def _build_stages(
+        self,
+        workspace: Workspace | None,
+        load_default: bool,
+        restore_autosave: bool | None,
+        autosave_dir: str | Path | None,
+    ) -> Iterator[str]:
+        """`_build_labs` in steps: a deferred window runs one per event-loop turn."""
         load_lab_modules()
         self.workspace = workspace or Workspace()
         if load_default and workspace is None:
@@ -206,12 +219,17 @@ class MainWindow(QtWidgets.QMainWindow):
                 self.workspace.run(statement)
 
         self.tensor_lab = TensorLab(self.workspace)
+        self._put_lab(0, self.tensor_lab, "Tensor Lab")
+        self.tabs.setTabToolTip(0, "Build tensors, derive new ones and watch autograd fill .grad.")
+        yield "tensor lab"
         self.training_session = TrainingSession()
         self.training_lab = TrainingLab(self.training_session)
-        self.tabs.addTab(self.tensor_lab, "Tensor Lab")
-        self.tabs.addTab(self.training_lab, "Training Lab")
-        self.tabs.setTabToolTip(0, "Build tensors, derive new ones and watch autograd fill .grad.")
+        self._put_lab(1, self.training_lab, "Training Lab")
         self.tabs.setTabToolTip(1, "Train the notebook's linear regression live on a worker thread.")
+        yield "training lab"
+        for menu in getattr(self, "_loading_menus", ()):
+            menu.deleteLater()
+        self.menuBar().clear()
         self.lessons_dock = LessonsDock(self, self._settings)  # beside the labs, on the right
 
         self._build_menus()
@@ -226,6 +244,16 @@ class MainWindow(QtWidgets.QMainWindow):
         install_wheel_guard()  # the wheel scrolls the page; it edits only a focused value widget
         self.labs_ready = True
         self.labsReady.emit()
+
+    def _put_lab(self, index: int, lab: QtWidgets.QWidget, title: str) -> None:
+        """Tab `index` becomes `lab`, replacing a deferred window's "Loading PyTorch…" page."""
+        placeholder = self.tabs.widget(index)
+        current = self.tabs.currentIndex()
+        self.tabs.insertTab(index, lab, title)
+        if placeholder is not None:
+            self.tabs.removeTab(index + 1)
+            placeholder.deleteLater()
+            self.tabs.setCurrentIndex(current)
 
     # ----- menus -------------------------------------------------------------------------
     def _action(
@@ -578,6 +606,8 @@ class MainWindow(QtWidgets.QMainWindow):
         for event in (events.setup_changed, events.run_started, events.run_ended,
                       events.runs_changed, events.speed_changed, events.replaced):
             event.connect(change)
+        events.records_arrived.connect(
+            lambda run, _first: self.autosaver.schedule_during_run(run.epochs_done))
         self.tabs.currentChanged.connect(change)
         panel = self.lessons_dock.panel
         for name in ("lessonList", "prevStepButton", "nextStepButton", "runStepButton"):

@@ -359,3 +359,27 @@ def test_an_autosave_that_cannot_be_written_is_said_once(playground_window, qtbo
     fired = []
     window.autosaver.failed.connect(fired.append)
     assert window.autosaver.save_now() is False and fired == []  # not repeated
+
+
+def test_a_long_run_is_autosaved_while_it_trains(playground_window, qtbot, tmp_path,
+                                                 monkeypatch) -> None:
+    from playground.ui import session_io
+
+    monkeypatch.setattr(session_io, "RUN_INTERVAL_MS", 300)  # instead of 15 s
+    window = playground_window(autosave_dir=tmp_path)
+    lab = window.training_lab
+    lab.session.update(epochs=100_000)
+    lab.session.set_speed(30.0)
+    done = []
+    window.autosaver.saved.connect(
+        lambda path: done.append(read_session_file(path).training.current.epochs_done))
+    click(qtbot, lab, "startButton")
+    try:
+        # The start's own change is saved once; then records keep the run saved as it grows
+        # (a debounce alone would wait for the end, since records never stop arriving).
+        qtbot.waitUntil(lambda: len(done) >= 3, timeout=TIMEOUT_MS)
+        assert lab.is_running()
+        assert done[2] > done[1] > 0 and done[2] < 100_000
+    finally:
+        with qtbot.waitSignal(lab.runFinished, timeout=TIMEOUT_MS):
+            click(qtbot, lab, "stopButton")
