@@ -128,6 +128,9 @@ BAD_STATEMENT_FILES = [
     ("dims-65", ["a = torch.zeros(" + ", ".join(["1"] * 65) + ")"]),
     ("runtime-error", ["a = torch.ones(2)", "b = a @ torch.ones(3)"]),
     ("dunder", ["a = torch.ones(2).__class__"]),
+    ("not-a-name", ["1x = torch.ones(2)"]),
+    ("huge-tensor", ["a = torch.ones(100000, 100000)"]),
+    ("size-as-tensor", ["a = torch.arange(torch.tensor(30000000))"]),
 ]
 
 
