@@ -7,6 +7,7 @@ goes through that workspace's one pipe (`run`, `undo`, `redo`, `reset`, `load`).
 from __future__ import annotations
 
 import contextlib
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -89,12 +90,37 @@ class _LabsLoader(QtCore.QObject):
 
     def _run(self) -> None:
         try:
+            _preload_torch_libraries()
             load_lab_modules()
             error = ""
         except Exception as exc:  # noqa: BLE001 (shown in the window, never a silent hang)
             error = f"{type(exc).__name__}: {exc}"
         with contextlib.suppress(RuntimeError):  # the window may be gone already
             self.finished.emit(error)
+
+
+def _preload_torch_libraries() -> None:
+    """dlopen torch's big shared libraries through a ctypes call, which releases the GIL.
+
+    Imported the usual way, their loading (libtorch_cpu.so is hundreds of MB to relocate)
+    holds the GIL for 0.2-0.5 s and the window cannot even repaint meanwhile; loaded first like
+    this, `import torch` finds them in memory. Linux only; any failure just skips the head start.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+    import importlib.util
+    import os
+
+    with contextlib.suppress(Exception):
+        spec = importlib.util.find_spec("torch")  # finds the package without importing it
+        folder = Path(spec.origin).parent / "lib"
+        dlopen = ctypes.CDLL(None).dlopen
+        dlopen.restype = ctypes.c_void_p
+        dlopen.argtypes = [ctypes.c_char_p, ctypes.c_int]
+        for name in ("libc10.so", "libtorch_cpu.so", "libtorch.so", "libtorch_python.so"):
+            if (folder / name).exists():
+                dlopen(str(folder / name).encode(), os.RTLD_NOW)
 
 
 class MainWindow(QtWidgets.QMainWindow):
@@ -166,11 +192,18 @@ class MainWindow(QtWidgets.QMainWindow):
         self._loader = _LabsLoader(self)
         self._loader.finished.connect(self._labs_loaded, QtCore.Qt.ConnectionType.QueuedConnection)
 
+    def paintEvent(self, event: QtGui.QPaintEvent) -> None:  # noqa: N802 (Qt override)
+        super().paintEvent(event)
+        self._start_loading()  # after the first paint: torch's import must not delay the window
+
     def showEvent(self, event: QtGui.QShowEvent) -> None:  # noqa: N802 (Qt override)
         super().showEvent(event)
+        if getattr(self, "_loader", None) is not None:
+            QtCore.QTimer.singleShot(500, self._start_loading)  # in case no paint comes (minimized)
+
+    def _start_loading(self) -> None:
         loader = getattr(self, "_loader", None)
-        if loader is not None and not self.labs_ready and not loader.started:
-            # After the first paint is queued: torch's import must not delay the window itself.
+        if loader is not None and not loader.started:
             loader.started = True
             QtCore.QTimer.singleShot(0, loader.start)
 
@@ -187,11 +220,12 @@ class MainWindow(QtWidgets.QMainWindow):
         self._next_stage()
 
     def _next_stage(self) -> None:
-        # One stage per event-loop turn, so the window repaints and answers between them.
+        # One stage per event-loop turn, so the window repaints and answers between them (a
+        # 0 ms timer would run before the paint and the overdue timers; 20 ms lets them in).
         if self._closed:
             return
         if next(self._stages, None) is not None:
-            QtCore.QTimer.singleShot(0, self._next_stage)
+            QtCore.QTimer.singleShot(20, self._next_stage)
 
     def _build_labs(
         self,
