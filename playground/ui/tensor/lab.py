@@ -173,6 +173,9 @@ class TensorLab(QtWidgets.QWidget):
         right.addWidget(self.code_panel)
         right.setSizes([360, 360])
         right.setChildrenCollapsible(False)
+        self._right = right
+        # The graph needs height more than the code does: it gets two thirds while it is shown.
+        self.plot_tabs.currentChanged.connect(self._share_right_column)
 
         columns = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal, objectName="tensorSplitter")
         for widget in (left, middle, right):
@@ -197,6 +200,14 @@ class TensorLab(QtWidgets.QWidget):
         self.copy_code_button = self.code_panel.copy_button
         self.save_code_button = self.code_panel.save_button
         self.code_view = self.code_panel.code_view
+
+    def _share_right_column(self, index: int) -> None:
+        total = sum(self._right.sizes())
+        if total <= 0:
+            return
+        graph = self.plot_tabs.widget(index) is self.graph_panel
+        top = round(total * (2 / 3 if graph else 1 / 2))
+        self._right.setSizes([top, total - top])
 
     def showEvent(self, event: QtGui.QShowEvent) -> None:  # noqa: N802 (Qt API)
         super().showEvent(event)
