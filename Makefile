@@ -28,9 +28,7 @@ bench: setup
 	QT_QPA_PLATFORM=offscreen $(PY) benchmarks/run_all.py
 
 screenshot: setup
-	$(PY) -m playground --session resources/sessions/notebook_accumulation.json \
-		--screenshot docs/screenshot-tensor-lab.png
-	$(PY) -m playground --lab training --demo --screenshot docs/screenshot-training-lab.png
+	QT_QPA_PLATFORM=offscreen $(PY) docs/screenshots.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info
