@@ -234,7 +234,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--epochs", type=int, default=10_000, help="notebook-data epochs")
     parser.add_argument("--noisy-epochs", type=int, default=30)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--switch-interval", type=float, default=None, metavar="S",
+                        help="sys.setswitchinterval(S) first (an experiment; Python's is 0.005)")
     args = parser.parse_args(argv)
+    if args.switch_interval:
+        sys.setswitchinterval(args.switch_interval)
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(sys.argv[:1])
     app.setStyle("Fusion")
     torch.set_num_threads(1)  # what the lab's worker uses (DESIGN.md section 3): a fair loop
