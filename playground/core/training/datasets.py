@@ -102,6 +102,9 @@ class DataSetup:
             raise ValueError(f"the noisy line needs 1 to {MAX_NOISY_POINTS} points")
         if not (math.isfinite(self.noise) and self.noise >= 0):
             raise ValueError("the noise sigma must be a finite number >= 0")
+        # Checked here, not only at Start: a NaN point would otherwise sit in the setup.
+        if not all(math.isfinite(v) for point in self.custom for v in point):
+            raise ValueError("the custom points must be finite numbers")
 
     def dataset(self, seed: int) -> Dataset:
         """The points a run with this setup (and seed, for the noise) trains on."""

@@ -55,8 +55,12 @@ class LandscapePlot(TrainingPlot):
         positive = losses[losses > 0]
         floor = float(positive.min()) if positive.size else 1e-12
         image = np.log10(np.maximum(losses, floor))
+        # Data far beyond float32 makes losses inf or NaN: level on the finite ones and paint
+        # the rest as the worst (pyqtgraph refuses an infinite colour-bar range).
+        finite = image[np.isfinite(image)]
+        lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+        image = np.where(np.isfinite(image), image, hi)
         self.image.setImage(image, autoLevels=False)
-        lo, hi = float(image.min()), float(image.max())
         self.colour_bar.setLevels((lo, hi if hi > lo else lo + 1.0))
         dw = (ws[-1] - ws[0]) / max(len(ws) - 1, 1)
         db = (bs[-1] - bs[0]) / max(len(bs) - 1, 1)
