@@ -6,7 +6,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip
 
-.PHONY: run test lint bench screenshot setup sysdeps clean
+.PHONY: run test lint bench fuzz screenshot setup sysdeps clean
 
 setup: $(VENV)/.installed
 
@@ -23,6 +23,15 @@ run: setup
 test: setup
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest
 	$(VENV)/bin/ruff check .
+
+# The fuzzed window at 50,000 actions (CI runs 2,000); FUZZ_ACTIONS and FUZZ_SEED override.
+FUZZ_ACTIONS ?= 50000
+FUZZ_SEED    ?= 1126
+fuzz: setup
+	QT_QPA_PLATFORM=offscreen PLAYGROUND_FUZZ_ACTIONS=$(FUZZ_ACTIONS) PLAYGROUND_FUZZ_SEED=$(FUZZ_SEED) \
+		PLAYGROUND_FUZZ_CHECK_EVERY=1000 PLAYGROUND_FUZZ_SCRIPT_CHECKS=10 \
+		$(PY) -m pytest -p no:cacheprovider -s -o faulthandler_timeout=0 \
+		tests/ui/test_fuzz_window.py::test_fuzzed_window
 
 bench: setup
 	QT_QPA_PLATFORM=offscreen $(PY) benchmarks/run_all.py
