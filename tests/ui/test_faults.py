@@ -91,6 +91,9 @@ def test_closing_mid_training_and_mid_step_through_50_times(qtbot, tmp_path, qt_
         window = start_busy_window(qtbot, tmp_path, n)
         lab = window.training_lab
         assert lab.is_running(), n
+        player = window.findChild(QtWidgets.QWidget, "graphPanel").player
+        assert player is not None and not player.done, f"close {n}: not mid-step-through"
+        assert child(window, "playBackwardButton").text() == "Pause"  # still playing
         window.close()  # joins the worker with a bounded wait; must neither hang nor abort
         assert not lab.is_running(), f"close {n}: the worker is still running"
         assert not window.training_session.is_running(), n
