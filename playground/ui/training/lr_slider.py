@@ -76,8 +76,8 @@ class LearningRateControl(QtWidgets.QWidget):
 
     @QtCore.Slot(float)
     def _on_spin(self, lr: float) -> None:
+        self.lrChanged.emit(float(lr))  # the running loop first: the slider is only a mirror
         self._mirror_to_slider(lr)
-        self.lrChanged.emit(float(lr))
 
     @QtCore.Slot(float)
     def _on_slider(self, log_lr: float) -> None:
