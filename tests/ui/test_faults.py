@@ -324,3 +324,19 @@ def test_autosave_taken_mid_training_and_mid_step_through_restores(playground_wi
     run = restored.training_session.current
     assert run is not None and run.epochs_done >= 10
     assert not orphan.exists()  # restored once: the next start does not offer it again
+
+
+def test_float64_beyond_float32_is_painted_as_itself_not_inf(playground_window, qtbot):
+    """Found by the fuzzer: painting 1e300 in float32's spelling overflowed to "inf" (and raised
+    numpy's overflow warning inside a Qt override)."""
+    from playground.testing import type_statement
+
+    window = playground_window()
+    type_statement(qtbot, window, "h = torch.tensor([1e300, -1e300, 0.5], dtype=torch.float64)")
+    assert window.workspace.last_result.ok, child(window, "messageLabel").text()
+    window.set_zoom(2)  # re-measuring the columns reads the painted texts too
+    model = child(window, "valuesTable", QtWidgets.QTableView).model()
+    painted = [model.index(0, c).data(QtCore.Qt.ItemDataRole.UserRole + 1) for c in range(3)]
+    assert [float(t) for t in painted] == [1e300, -1e300, 0.5]
+    assert same(cells(window, "valuesTable"), torch.tensor([1e300, -1e300, 0.5],
+                                                           dtype=torch.float64))

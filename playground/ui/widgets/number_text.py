@@ -3,6 +3,7 @@ short for the eye (the fewest digits that still identify the float32)."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -18,9 +19,14 @@ def exact_text(value: Any) -> str:
     return repr(float(value))
 
 
+FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
 def short_text(value: Any) -> str:
     """What a person reads: numpy's shortest text for the element's own dtype."""
     if isinstance(value, float):
+        if abs(value) > FLOAT32_MAX and math.isfinite(value):
+            return repr(float(value))  # a float64 beyond float32's range: never show it as inf
         return str(np.float32(value))
     return str(value)
 
