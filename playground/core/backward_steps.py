@@ -131,7 +131,9 @@ def record_backward(root_tensor: torch.Tensor, run: Callable[[], Any],
             leaf = getattr(fn, "variable", None) if name == "AccumulateGrad" else None
             handles.append(fn.register_prehook(on_pre(key, name, leaf)))
             handles.append(fn.register_hook(on_post(key)))
-            if isinstance(leaf, torch.Tensor):
+            # A leaf switched to requires_grad=False after the graph was built keeps its
+            # AccumulateGrad node, but torch refuses a hook on it (and accumulates nothing).
+            if isinstance(leaf, torch.Tensor) and leaf.requires_grad:
                 handles.append(leaf.register_post_accumulate_grad_hook(on_accumulated(key)))
         result = run()
     finally:

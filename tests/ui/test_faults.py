@@ -340,3 +340,27 @@ def test_float64_beyond_float32_is_painted_as_itself_not_inf(playground_window, 
     assert [float(t) for t in painted] == [1e300, -1e300, 0.5]
     assert same(cells(window, "valuesTable"), torch.tensor([1e300, -1e300, 0.5],
                                                            dtype=torch.float64))
+
+
+def test_step_backward_after_a_leaf_stopped_requiring_grad(playground_window, qtbot):
+    """Found by the fuzzer: Step backward raised "cannot register a hook on a tensor that
+    doesn't require gradient" (escaping to sys.excepthook) once a leaf of the graph had been
+    switched to requires_grad=False; plain torch runs that backward and leaves the leaf's grad
+    None."""
+    from playground.testing import type_statement
+
+    window = playground_window()
+    for line in ["p = torch.ones(2, requires_grad=True)", "q = (p * 2).sum()",
+                 "p.requires_grad_(False)", "q = q * 1"]:
+        type_statement(qtbot, window, line)
+        assert window.workspace.last_result.ok, line
+    plain_p = torch.ones(2, requires_grad=True)
+    plain_q = (plain_p * 2).sum()
+    plain_p.requires_grad_(False)
+    (plain_q * 1).backward()
+    show_graph_tab(window)
+    qtbot.mouseClick(child(window, "stepBackwardButton", QtWidgets.QPushButton), LEFT)
+    assert window.workspace.log[-1] == "q.backward()"
+    player = window.findChild(QtWidgets.QWidget, "graphPanel").player
+    assert player is not None and "AccumulateGrad" in [s.name for s in player.steps]
+    assert window.workspace.facts("p").grad is None and plain_p.grad is None

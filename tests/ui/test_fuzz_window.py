@@ -27,6 +27,7 @@ import subprocess
 import sys
 import textwrap
 import time
+import traceback
 from pathlib import Path
 
 import numpy as np
@@ -197,10 +198,12 @@ class Escapes:
 
     def __init__(self) -> None:
         self.exceptions: list[BaseException] = []
+        self.tracebacks: list[str] = []
         self.qt_messages: list[str] = []
 
     def excepthook(self, kind, exc, tb) -> None:
         self.exceptions.append(exc)
+        self.tracebacks.append("".join(traceback.format_exception(kind, exc, tb)))
 
     def qt_handler(self, mode, context, message: str) -> None:
         bad = mode in (QtCore.QtMsgType.QtCriticalMsg, QtCore.QtMsgType.QtFatalMsg)
@@ -208,7 +211,8 @@ class Escapes:
             self.qt_messages.append(f"{mode.name}: {message}")
 
     def check(self, where: str) -> None:
-        assert not self.exceptions, f"{where}: exception escaped: {self.exceptions[0]!r}"
+        assert not self.exceptions, \
+            f"{where}: exception escaped: {self.exceptions[0]!r}\n{self.tracebacks[0]}"
         assert not self.qt_messages, f"{where}: Qt said {self.qt_messages[0]}"
 
 
