@@ -24,11 +24,7 @@ from playground.ui.tensor.grad_history_plot import GradHistoryPlot
 from playground.ui.tensor.inspector import TensorInspector
 from playground.ui.tensor.statement_edit import StatementEdit
 from playground.ui.tensor.table_model import TensorListModel
-
-_MESSAGE_COLOURS = {  # (light theme, dark theme)
-    "error": ("#c62828", "#ff6b6b"),
-    "warning": ("#9a5b00", "#ffb74d"),
-}
+from playground.ui.widgets.messages import inline_message_style, show_status
 
 
 class TensorLab(QtWidgets.QWidget):
@@ -558,17 +554,9 @@ class TensorLab(QtWidgets.QWidget):
             self.message_label.setStyleSheet("")
             self.message_label.setVisible(False)
             return
-        colour = _MESSAGE_COLOURS[level][1 if self._dark else 0]
-        tint = QtGui.QColor(colour)
-        tint.setAlpha(28)
         self.message_label.setStyleSheet(
-            f"QLabel#messageLabel {{ color: {colour}; border-left: 3px solid {colour};"
-            f" background-color: rgba({tint.red()}, {tint.green()}, {tint.blue()}, {tint.alpha()});"
-            f" padding: 4px 6px; }}"
-        )
+            inline_message_style("messageLabel", level, self._dark))
         self.message_label.setVisible(True)
 
     def _status(self, text: str) -> None:
-        window = self.window()
-        if isinstance(window, QtWidgets.QMainWindow) and window is not self:
-            window.statusBar().showMessage(text, 5000)
+        show_status(self, text, 5000)

@@ -29,6 +29,7 @@ from playground.ui.training.data_plot import DataPlot
 from playground.ui.training.landscape import LandscapePlot
 from playground.ui.training.plots import LossPlot, LrPlot
 from playground.ui.training.readouts import DivergenceBanner, MessageBox, Readouts, TrainingLog
+from playground.ui.widgets.messages import show_status
 
 # Every GUI-thread millisecond (Python, and PySide's C++ calls too) holds the GIL the worker
 # needs, so a live run gets a budget: the redraw interval stretches until redrawing takes at most
@@ -551,9 +552,7 @@ class TrainingLab(QtWidgets.QWidget):
 
     # ----- small helpers ------------------------------------------------------------------------
     def _status(self, text: str) -> None:
-        window = self.window()
-        if isinstance(window, QtWidgets.QMainWindow):
-            window.statusBar().showMessage(text, 8000)
+        show_status(self, text, 8000)
 
     def _ask_path(self, caption: str, name: str, filters: str) -> str:
         path, _ = QtWidgets.QFileDialog.getSaveFileName(self, caption, name, filters)

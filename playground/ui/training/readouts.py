@@ -13,6 +13,7 @@ import html
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from playground.core.training.session import Readout
+from playground.ui.widgets.messages import strip_palette
 from playground.ui.widgets.number_text import ExactNumberLabel
 
 LOG_MAX_LINES = 20_000  # the window keeps the newest lines; Copy takes the whole log
@@ -30,8 +31,6 @@ READOUTS = (
 )
 
 # (background, text) for light and dark themes.
-_WARNING = {False: ("#fff3cd", "#5c4500"), True: ("#4a3b0b", "#ffe69c")}
-_ERROR = {False: ("#f8d7da", "#6e1a22"), True: ("#5a1d24", "#f5c2c7")}
 
 
 def _fixed_digits_font() -> QtGui.QFont:
@@ -195,7 +194,7 @@ class TrainingLog(QtWidgets.QWidget):
 class _Notice(QtWidgets.QFrame):
     """A coloured strip with a wrapped message and a dismiss button."""
 
-    colours = _WARNING
+    level = "warning"
 
     def __init__(self, object_name: str, label_name: str) -> None:
         super().__init__()
@@ -219,14 +218,7 @@ class _Notice(QtWidgets.QFrame):
         self.hide()
 
     def set_dark(self, dark: bool) -> None:
-        background, text = self.colours[dark]
-        palette = self.palette()
-        for role in (QtGui.QPalette.ColorRole.Window, QtGui.QPalette.ColorRole.Base):
-            palette.setColor(role, QtGui.QColor(background))
-        for role in (QtGui.QPalette.ColorRole.WindowText, QtGui.QPalette.ColorRole.Text,
-                     QtGui.QPalette.ColorRole.ButtonText):
-            palette.setColor(role, QtGui.QColor(text))
-        self.setPalette(palette)
+        self.setPalette(strip_palette(self.palette(), self.level, dark))
 
     def _set(self, headline: str, detail: str) -> None:
         body = f"<b>{html.escape(headline)}</b>"
@@ -254,7 +246,7 @@ class DivergenceBanner(_Notice):
 class MessageBox(_Notice):
     """Errors from the worker (torch's own text and what it means), kept visible in the window."""
 
-    colours = _ERROR
+    level = "error"
 
     def __init__(self) -> None:
         super().__init__("trainingMessage", "trainingMessageLabel")
