@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 import torch
 
@@ -138,9 +136,7 @@ def test_refused_and_nothing_executed(ws: Workspace, source: str) -> None:
     calls = []
     ws.changed.connect(lambda: calls.append(1))
 
-    start = time.perf_counter()
-    result = ws.run(source)
-    assert time.perf_counter() - start < 5  # refused quickly, not computed
+    result = ws.run(source)  # (speed lives in benchmarks; the memory test bounds the peak)
 
     assert not result.ok
     assert len(result.messages) == 1
