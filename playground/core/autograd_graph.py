@@ -148,6 +148,8 @@ def _few(t: torch.Tensor) -> str:
     t = t.detach()
     if t.dim() == 0:
         return _num(t.item())
+    if t.numel() == 0:  # e.g. shape (0, 3): there is no first row to index
+        return "[]"
     row = t[(0,) * (t.dim() - 1)] if t.dim() > 1 else t
     head = [_num(v) for v in row[:FEW_VALUES].tolist()]
     more = ", ..." if t.numel() > len(head) else ""

@@ -364,3 +364,21 @@ def test_step_backward_after_a_leaf_stopped_requiring_grad(playground_window, qt
     player = window.findChild(QtWidgets.QWidget, "graphPanel").player
     assert player is not None and "AccumulateGrad" in [s.name for s in player.steps]
     assert window.workspace.facts("p").grad is None and plain_p.grad is None
+
+
+@pytest.mark.parametrize("shape", ["0, 3", "2, 0, 4", "0"])
+def test_empty_tensors_on_the_graph_tab(playground_window, qtbot, shape):
+    """Found by the fuzzer: an empty tensor with more than one dimension raised IndexError while
+    the Graph tab drew its node (every later statement failed to refresh the graph)."""
+    from playground.testing import type_statement
+
+    window = playground_window()
+    show_graph_tab(window)
+    type_statement(qtbot, window, f"e = torch.zeros({shape}, requires_grad=True)")
+    assert window.workspace.last_result.ok
+    type_statement(qtbot, window, "s = e.sum()")
+    assert window.workspace.current == "s"
+    view = child(window, "graphView", QtWidgets.QGraphicsView)
+    labels = {item.data(1) for item in view.scene().items() if item.data(0) == "tensor"}
+    assert {"e", "s"} <= labels
+    assert cells(window, "valuesTable") == [0.0]

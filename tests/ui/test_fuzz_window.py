@@ -683,6 +683,9 @@ def test_fuzzed_window(playground_window, qtbot, monkeypatch, tmp_path) -> None:
         walker.finish_run(stop=True)
     finally:
         QtCore.qInstallMessageHandler(previous)
+        for window_ in QtWidgets.QApplication.topLevelWidgets():
+            if hasattr(window_, "shutdown"):  # a failed walk must not also leak its run
+                window_.shutdown()
     escapes.check("end of the walk")
     # The walk did real work everywhere: lines ran and were refused, runs ended, files were used.
     assert walker.lines["ran"] > ACTIONS // 25 and walker.lines["refused"] > ACTIONS // 50
