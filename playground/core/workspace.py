@@ -92,7 +92,9 @@ class GradRecord:
     def __post_init__(self) -> None:
         if self.grad is not None:  # derive the summary from the copy
             object.__setattr__(self, "shape", tuple(self.grad.shape))
-            object.__setattr__(self, "mean", float(np.mean(self.grad)) if self.grad.size else 0.0)
+            with np.errstate(invalid="ignore", over="ignore"):  # inf and -inf: NaN, as torch
+                mean = float(np.mean(self.grad)) if self.grad.size else 0.0
+            object.__setattr__(self, "mean", mean)
 
     @classmethod
     def of(cls, step: int, grad: torch.Tensor | None) -> GradRecord:

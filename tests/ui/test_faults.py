@@ -382,3 +382,21 @@ def test_empty_tensors_on_the_graph_tab(playground_window, qtbot, shape):
     labels = {item.data(1) for item in view.scene().items() if item.data(0) == "tensor"}
     assert {"e", "s"} <= labels
     assert cells(window, "valuesTable") == [0.0]
+
+
+def test_a_grad_holding_inf_and_minus_inf(playground_window, qtbot):
+    """Found by the fuzzer: recording a .grad of [inf, -inf] for Grad history let numpy's
+    "invalid value" warning escape from Backward; its mean is NaN, as torch's is."""
+    from playground.testing import click, select_tensor, type_statement
+
+    window = playground_window()
+    type_statement(qtbot, window, "a = torch.tensor([1.0, -1.0], requires_grad=True)")
+    type_statement(qtbot, window, "b = (a * torch.tensor([1e39, -1e39])).sum()")
+    click(qtbot, window, "backwardButton")
+    assert window.workspace.log[-1] == "b.backward()"
+    plain = torch.tensor([1.0, -1.0], requires_grad=True)
+    (plain * torch.tensor([1e39, -1e39])).sum().backward()
+    select_tensor(qtbot, window, "a")
+    assert same(cells(window, "gradTable"), plain.grad)
+    record = window.workspace.grad_history("a")[-1]
+    assert math.isnan(record.mean) and math.isnan(plain.grad.mean().item())
