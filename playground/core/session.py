@@ -67,10 +67,8 @@ def _json_depth(value: object) -> int:
     return deepest
 
 
-def _read(path: str | Path) -> dict:
-    """The whole session document, checked to hold a list of statements."""
-    path = Path(path)
-    data = _read_bytes(path)
+def parse_json(path: Path, data: bytes) -> object:
+    """UTF-8 (a BOM allowed) JSON of a session file, depth-capped; ValueError names the file."""
     try:
         text = data.decode("utf-8-sig")  # a byte-order mark from some editors is fine
     except UnicodeDecodeError as exc:
@@ -78,7 +76,7 @@ def _read(path: str | Path) -> dict:
     too_deep = ValueError(f"Could not read {path}: its JSON is nested more than "
                           f"{MAX_JSON_DEPTH} levels deep.")
     try:
-        doc = json.loads(text)  # json's C parser stops at the recursion limit with RecursionError
+        doc = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ValueError(f"Could not read {path}: {exc}") from None
     except RecursionError:
@@ -87,6 +85,13 @@ def _read(path: str | Path) -> dict:
         raise ValueError(f"Could not read {path}: {exc or type(exc).__name__}") from None
     if _json_depth(doc) > MAX_JSON_DEPTH:
         raise too_deep
+    return doc
+
+
+def _read(path: str | Path) -> dict:
+    """The whole session document, checked to hold a list of statements."""
+    path = Path(path)
+    doc = parse_json(path, _read_bytes(path))
     if not isinstance(doc, dict) or doc.get("format") != SESSION_FORMAT:
         raise ValueError(f"{path} is not a Gradient Playground session file.")
     _check_version(path, doc.get("version"))

@@ -22,12 +22,11 @@ from typing import Any
 
 from playground.core import fileio
 from playground.core.session import (
-    MAX_JSON_DEPTH,
     MAX_SESSION_BYTES,
     MAX_SESSION_STATEMENTS,
     SESSION_FORMAT,
-    _json_depth,
     _read_bytes,
+    parse_json,
 )
 from playground.core.training.config import check_lr
 from playground.core.training.datasets import notebook_dataset
@@ -131,22 +130,7 @@ def _format(doc: dict[str, Any]) -> str:
 
 # ----- checks -------------------------------------------------------------------------------------
 def _parse(path: Path, data: bytes) -> object:
-    try:
-        text = data.decode("utf-8-sig")  # a byte-order mark from some editors is fine
-    except UnicodeDecodeError as exc:
-        raise ValueError(f"Could not read {path}: it is not UTF-8 text ({exc.reason}).") from None
-    too_deep = ValueError(f"Could not read {path}: its JSON is nested more than "
-                          f"{MAX_JSON_DEPTH} levels deep.")
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"Could not read {path}: {exc}") from None
-    except RecursionError:  # json's C parser stops at the recursion limit
-        raise too_deep from None
-    except (ValueError, MemoryError) as exc:  # e.g. a 5,000-digit number
-        raise ValueError(f"Could not read {path}: {exc or type(exc).__name__}") from None
-    if _json_depth(doc) > MAX_JSON_DEPTH:
-        raise too_deep
+    doc = parse_json(path, data)
     if (isinstance(doc, list) or (isinstance(doc, dict) and doc.get("version") == 1)) and \
             len(data) > MAX_SESSION_BYTES:
         raise ValueError(f"Could not open {path}: it is {len(data):,} bytes; a statement-only "
