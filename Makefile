@@ -31,7 +31,7 @@ fuzz: setup
 	QT_QPA_PLATFORM=offscreen PLAYGROUND_FUZZ_ACTIONS=$(FUZZ_ACTIONS) PLAYGROUND_FUZZ_SEED=$(FUZZ_SEED) \
 		PLAYGROUND_FUZZ_CHECK_EVERY=1000 PLAYGROUND_FUZZ_SCRIPT_CHECKS=10 \
 		$(PY) -m pytest -p no:cacheprovider -s -o faulthandler_timeout=0 \
-		tests/ui/test_fuzz_window.py::test_fuzzed_window
+		tests/ui/window/test_fuzz_window.py::test_fuzzed_window
 
 bench: setup
 	QT_QPA_PLATFORM=offscreen $(PY) benchmarks/run_all.py

@@ -29,8 +29,8 @@ import torch  # noqa: E402
 from common import at_most, emit, figure  # noqa: E402
 from PySide6 import QtGui, QtWidgets  # noqa: E402
 
-from playground.core.autograd_graph import build_graph  # noqa: E402
-from playground.core.graph_layout import layered_layout  # noqa: E402
+from playground.core.graph.build import build_graph  # noqa: E402
+from playground.core.graph.layout import layered_layout  # noqa: E402
 from playground.ui.graph.view import GraphView  # noqa: E402
 
 TARGET_S = 0.2

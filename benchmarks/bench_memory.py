@@ -84,7 +84,7 @@ def training_cycles(app: QtWidgets.QApplication, cycles: int) -> tuple[float, in
 
 
 def statements(app: QtWidgets.QApplication, count: int) -> tuple[float, int, int]:
-    from playground.core.workspace import Workspace
+    from playground.core.tensorlab.workspace import Workspace
     from playground.ui.tensor.lab import TensorLab
 
     lab = TensorLab(Workspace())
@@ -113,7 +113,7 @@ def statements(app: QtWidgets.QApplication, count: int) -> tuple[float, int, int
 
 
 def backward_clicks(app: QtWidgets.QApplication, clicks: int) -> tuple[float, int, int]:
-    from playground.core.workspace import Workspace
+    from playground.core.tensorlab.workspace import Workspace
     from playground.ui.tensor.lab import TensorLab
 
     lab = TensorLab(Workspace())

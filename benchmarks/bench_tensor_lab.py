@@ -30,7 +30,7 @@ BIG = 9_000_000
 
 
 def make_lab():
-    from playground.core.workspace import Workspace
+    from playground.core.tensorlab.workspace import Workspace
     from playground.ui.tensor.lab import TensorLab
 
     lab = TensorLab(Workspace())

@@ -179,7 +179,7 @@ def _launch(app, main_window_class, theme_mode, args: argparse.Namespace) -> int
 
 def _check_session(path: Path) -> None:
     """Read the session file before any window exists, so a bad one costs one line, not a GUI."""
-    from playground.core.sessions import read_session_file
+    from playground.core.files.session_file import read_session_file
 
     try:
         read_session_file(path)
@@ -203,12 +203,12 @@ def _screenshot(app, window, args: argparse.Namespace) -> int:
         loop.exec()
     for _ in range(5):  # let layouts and plots settle before grabbing
         app.processEvents()
-    from playground.core import fileio
+    from playground.core.files import atomic
 
     image = window.grab()
     window.close()
     try:
-        with fileio.atomic_path(args.screenshot) as tmp:
+        with atomic.atomic_path(args.screenshot) as tmp:
             if not image.save(str(tmp), "PNG"):
                 raise OSError("the image could not be encoded")
     except OSError as exc:

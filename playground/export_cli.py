@@ -38,9 +38,9 @@ def export_text(session: Path, to: str) -> str:
     """The file's contents; ValueError (naming the session) if it cannot be opened or replayed."""
     import nbformat
 
-    from playground.core import notebook_export
-    from playground.core.sessions import read_session_file
-    from playground.core.workspace import Workspace
+    from playground.core.export import whole_session
+    from playground.core.files.session_file import read_session_file
+    from playground.core.tensorlab.workspace import Workspace
 
     state = read_session_file(session)
     workspace = Workspace()
@@ -48,20 +48,20 @@ def export_text(session: Path, to: str) -> str:
     if not result.ok:
         why = result.messages[0].text if result.messages else "unknown error"
         raise ValueError(f"Could not replay {session}: {why}")
-    note = notebook_export.lesson_note(state.lesson, state.step)
+    note = whole_session.lesson_note(state.lesson, state.step)
     if to == "py":
-        return notebook_export.session_script(workspace, state.training, note)
-    notebook = notebook_export.session_notebook(workspace, state.training, note)
+        return whole_session.session_script(workspace, state.training, note)
+    notebook = whole_session.session_notebook(workspace, state.training, note)
     nbformat.validate(notebook)
     return nbformat.writes(notebook)
 
 
 def _write(path: Path, text: str) -> None:
-    from playground.core import fileio
+    from playground.core.files import atomic
 
     if path.is_dir():
         raise ValueError(f"{path} is a folder; give a file name with -o")
     try:
-        fileio.write_text(path, text)
+        atomic.write_text(path, text)
     except OSError as exc:
         raise ValueError(f"could not write {path}: {exc.strerror or exc}") from None

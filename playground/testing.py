@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from playground.ui.main_window import MainWindow
+    from playground.ui.window.main_window import MainWindow
 
 
 @pytest.fixture
@@ -22,7 +22,7 @@ def playground_window(qtbot, tmp_path_factory) -> Iterator[Callable[..., MainWin
     """Factory: `window = playground_window()` opens the default state, shown offscreen."""
     from PySide6 import QtCore, QtWidgets
 
-    from playground.ui.main_window import MainWindow
+    from playground.ui.window.main_window import MainWindow
 
     windows: list[MainWindow] = []
     settings_dir = tmp_path_factory.mktemp("playground-settings")

@@ -8,7 +8,7 @@ import sys
 import zipfile
 from pathlib import Path
 
-from playground.core.session import SESSIONS_DIR, read_session
+from playground.core.files.statement_log import SESSIONS_DIR, read_session
 from playground.paths import resources_dir
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -40,9 +40,9 @@ def test_a_built_wheel_ships_resources_as_playground_resources(tmp_path: Path) -
         for p in (ROOT / "resources" / "sessions").glob("*.json")}
     expected |= {f"playground/resources/lessons/{p.name}"
                  for p in (ROOT / "resources" / "lessons").glob("*.json")}
-    expected |= {"playground/core/lessons.py", "playground/ui/lessons/panel.py"}
+    expected |= {"playground/core/lessons/format.py", "playground/ui/lessons/panel.py"}
     # Every package of the source tree ships (a missing subpackage breaks `import playground.ui`).
     expected |= {p.relative_to(ROOT).as_posix() for p in (ROOT / "playground").rglob("*.py")
                  if "__pycache__" not in p.parts}
     assert expected <= files
-    assert "playground/testing.py" in files and "playground/core/interpreter.py" in files
+    assert "playground/testing.py" in files and "playground/core/language/interpreter.py" in files

@@ -131,8 +131,8 @@ def test_lab_option_applies_once_the_labs_exist(tmp_path: Path) -> None:
 
 
 def test_importing_the_window_module_loads_no_torch() -> None:
-    code = ("import sys, playground.ui.main_window, playground.__main__; "
-            "print(sorted(m for m in ('torch', 'pyqtgraph', 'playground.core.workspace') "
+    code = ("import sys, playground.ui.window.main_window, playground.__main__; "
+            "print(sorted(m for m in ('torch', 'pyqtgraph', 'playground.core.tensorlab.workspace') "
             "if m in sys.modules))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=120, check=True,

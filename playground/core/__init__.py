@@ -4,9 +4,15 @@ The two labs' models: `Workspace` (the Tensor Lab's statement pipe) and `Trainin
 Training Lab's setup, runs and worker). Everything else is imported from its own module.
 """
 
+from playground.core.tensorlab.workspace import (
+    GradRecord,
+    Message,
+    RunResult,
+    TensorFacts,
+    Workspace,
+)
 from playground.core.training.config import TrainConfig
 from playground.core.training.session import TrainingSession
-from playground.core.workspace import GradRecord, Message, RunResult, TensorFacts, Workspace
 
 __all__ = [
     "GradRecord",

@@ -1,5 +1,5 @@
 """Qt views of the core models: the main window and one widget per lab."""
 
-from playground.ui.main_window import MainWindow
+from playground.ui.window.main_window import MainWindow
 
 __all__ = ["MainWindow"]

@@ -10,8 +10,8 @@ QT_PREFIXES = ("PySide6", "shiboken6", "PyQt", "pyqtgraph", "superqt")
 CHECK = f"""
 import sys
 import playground.core
-import playground.core.workspace, playground.core.interpreter
-import playground.core.explain, playground.core.export
+import playground.core.tensorlab.workspace, playground.core.language.interpreter
+import playground.core.language.explain, playground.core.export.tensorlab_script
 ws = playground.core.Workspace()
 ws.run("x = torch.ones(2, requires_grad=True)")
 loaded = sorted(m for m in sys.modules if m.startswith({QT_PREFIXES!r}))

@@ -14,6 +14,7 @@
 Its public names are importable from here; submodules import each other directly.
 """
 
+from playground.core.export.training_script import export_script
 from playground.core.training.config import TrainConfig
 from playground.core.training.datasets import (
     Dataset,
@@ -22,7 +23,6 @@ from playground.core.training.datasets import (
     noisy_line,
     notebook_dataset,
 )
-from playground.core.training.export import export_script
 from playground.core.training.landscape import landscape_window, least_squares_fit, loss_landscape
 from playground.core.training.loop import (
     OUT_OF_PLACE_EXPLANATION,

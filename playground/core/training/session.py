@@ -15,13 +15,13 @@ from typing import Any
 import numpy as np
 
 from playground.core.events import Event
+from playground.core.export.training_script import export_script
 from playground.core.training.config import TrainConfig, check_lr
 from playground.core.training.datasets import DataSetup, notebook_dataset
-from playground.core.training.export import export_script
 from playground.core.training.history import RunHistory
 from playground.core.training.landscape import landscape_window, least_squares_fit, loss_landscape
 from playground.core.training.loop import PointEval, RunEnd, TrainControl, evaluate
-from playground.core.training.notebook import log_lines, predictions_text
+from playground.core.training.notebook_log import log_lines, predictions_text
 from playground.core.training.worker import TrainingWorker
 
 MAX_EARLIER_RUNS = 5

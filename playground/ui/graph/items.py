@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from playground.core.autograd_graph import GraphNode
+from playground.core.graph.build import GraphNode
 
 KIND, LABEL, KEY, STATE, FREED = 0, 1, 2, 3, 4
 PAD = 6.0

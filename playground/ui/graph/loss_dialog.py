@@ -7,8 +7,8 @@ from typing import Any
 
 from PySide6 import QtCore, QtWidgets
 
-from playground.core.autograd_graph import AutogradGraph
-from playground.core.loss_graph import session_loss_graph
+from playground.core.graph.build import AutogradGraph
+from playground.core.graph.loss_graph import session_loss_graph
 from playground.ui.graph.view import GraphView
 
 

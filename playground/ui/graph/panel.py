@@ -12,13 +12,13 @@ import dataclasses
 import shiboken6
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from playground.core.autograd_graph import (
+from playground.core.graph.build import (
     AutogradGraph,
     build_workspace_graph,
     locate_error,
 )
-from playground.core.backward_steps import BackwardPlayer, record_workspace_backward
-from playground.core.workspace import RunResult, Workspace
+from playground.core.graph.recording import BackwardPlayer, record_workspace_backward
+from playground.core.tensorlab.workspace import RunResult, Workspace
 from playground.ui.graph.items import node_lines
 from playground.ui.graph.view import GraphView
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from playground.core.autograd_graph import AutogradGraph
-from playground.core.graph_layout import layered_layout
+from playground.core.graph.build import AutogradGraph
+from playground.core.graph.layout import layered_layout
 from playground.ui.graph.items import KIND, LABEL, EdgeItem, NodeItem, Palette
 
 MIN_SCALE, MAX_SCALE = 0.05, 4.0

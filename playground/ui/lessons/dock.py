@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from playground.core.lesson_run import StepOutcome
+from playground.core.lessons.runner import StepOutcome
 from playground.ui.lessons.panel import LessonsPanel
 
 if TYPE_CHECKING:
-    from playground.ui.main_window import MainWindow
+    from playground.ui.window.main_window import MainWindow
 
 VISIBLE_KEY = "lessons/visible"
 DOCK_WIDTH = 330  # enough for a step's text at the default font; the lab keeps the rest

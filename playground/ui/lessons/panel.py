@@ -1,6 +1,6 @@
 """The Lessons panel: pick a lesson, read a step, predict, Run step, compare with torch.
 
-A thin view over the lesson data (core/lessons.py) and the runner (core/lesson_run.py): Run step
+A thin view over the lesson data (core/lessons/format.py) and the runner (core/lessons/runner.py): Run step
 sends the step's statements through `Workspace.run` and its setup through the TrainingSession,
 so the labs update as if the learner had clicked. Where the learner is, and which steps they
 have run, is kept in the QSettings handed in (`lessons/progress`).
@@ -13,7 +13,8 @@ from pathlib import Path
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from playground.core.lesson_run import (
+from playground.core.lessons.format import Lesson, Step, load_lessons
+from playground.core.lessons.runner import (
     NotReady,
     Progress,
     StepOutcome,
@@ -22,9 +23,8 @@ from playground.core.lesson_run import (
     read_value,
     run_step,
 )
-from playground.core.lessons import Lesson, Step, load_lessons
+from playground.core.tensorlab.workspace import Workspace
 from playground.core.training.session import Run, TrainingSession
-from playground.core.workspace import Workspace
 from playground.ui.tensor.code_panel import monospace_font
 
 SETTINGS_KEY = "lessons/progress"

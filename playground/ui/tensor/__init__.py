@@ -1,1 +1,1 @@
-"""The Tensor Lab's views: a thin Qt layer over `playground.core.workspace.Workspace`."""
+"""The Tensor Lab's views: a thin Qt layer over `playground.core.tensorlab.workspace.Workspace`."""

@@ -9,7 +9,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
-from playground.core.workspace import GradRecord
+from playground.core.tensorlab.workspace import GradRecord
 from playground.ui.widgets.plot_style import plain_numbers
 
 MAX_ELEMENT_CURVES = 8

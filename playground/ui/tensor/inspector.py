@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6 import QtCore, QtGui, QtWidgets
 from superqt.utils import signals_blocked
 
-from playground.core.workspace import TensorFacts
+from playground.core.tensorlab.workspace import TensorFacts
 from playground.ui.tensor.table_model import ArrayTableModel, ShortNumberDelegate
 
 _CELL_PADDING = 10  # px around a cell's text: the delegate's margins plus a little air

@@ -1,6 +1,6 @@
 """The Tensor Lab: a thin view over a Workspace where every click becomes one PyTorch statement.
 
-All state lives in the workspace; every action is a statement from `core/statements.py` sent
+All state lives in the workspace; every action is a statement from `core/tensorlab/statements.py` sent
 through `run_source` (DESIGN.md section 1), so buttons, typed lines and menus agree. The view
 follows the workspace's two events: `log_changed` re-renders everything from metadata plus the
 current tensor's values; `current_changed` re-renders only what depends on the current tensor.
@@ -14,9 +14,10 @@ import shiboken6
 from PySide6 import QtCore, QtGui, QtWidgets
 from superqt.utils import signals_blocked
 
-from playground.core import fileio, statements
-from playground.core.autograd import hint_for, history_leaf
-from playground.core.workspace import Message, RunResult, Workspace
+from playground.core.files import atomic
+from playground.core.tensorlab import statements
+from playground.core.tensorlab.hints import hint_for, history_leaf
+from playground.core.tensorlab.workspace import Message, RunResult, Workspace
 from playground.ui.graph import GraphPanel
 from playground.ui.tensor.code_panel import CodePanel, monospace_font
 from playground.ui.tensor.create_form import TensorCreateForm
@@ -90,7 +91,7 @@ class TensorLab(QtWidgets.QWidget):
 
         Atomic: a failed save leaves any old file whole; OSError says why it failed.
         """
-        fileio.write_text(path, self._ws.to_script())
+        atomic.write_text(path, self._ws.to_script())
         self._status(f"Saved {path}")
 
     def set_dark(self, dark: bool) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from playground.core.workspace import TensorSummary
+from playground.core.tensorlab.workspace import TensorSummary
 from playground.ui.widgets.number_text import exact_text, short_text
 
 _Display = QtCore.Qt.ItemDataRole.DisplayRole

@@ -18,7 +18,7 @@ import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 from superqt.utils import QSignalDebouncer
 
-from playground.core import fileio
+from playground.core.files import atomic
 from playground.core.training.config import TrainConfig
 from playground.core.training.history import RunHistory
 from playground.core.training.session import Run, TrainingSession
@@ -257,14 +257,14 @@ class TrainingLab(QtWidgets.QWidget):
 
     def export_script(self, path: str | Path) -> None:
         """Write script_text() to a .py file (atomically: a failed save keeps the old file)."""
-        fileio.write_text(path, self.script_text())
+        atomic.write_text(path, self.script_text())
 
     def export_loss_png(self, path: str | Path) -> None:
         """Save the loss plot as a PNG with pyqtgraph's ImageExporter."""
         import pyqtgraph.exporters  # imported on demand: only exports need it
 
         exporter = pyqtgraph.exporters.ImageExporter(self.loss_plot.getPlotItem())
-        with fileio.atomic_path(path) as tmp:  # the old PNG stays whole if this fails
+        with atomic.atomic_path(path) as tmp:  # the old PNG stays whole if this fails
             exporter.export(str(tmp))
             if tmp.stat().st_size == 0:  # the exporter does not report a failed write
                 raise OSError(f"the image could not be written to {path}")
@@ -280,7 +280,7 @@ class TrainingLab(QtWidgets.QWidget):
                 writer.writerow([int(epoch), repr(float(loss)), repr(float(lr)),
                                  repr(float(w)), repr(float(b))])
 
-        fileio.write_with(path, write, newline="")  # atomic, like every file the app writes
+        atomic.write_with(path, write, newline="")  # atomic, like every file the app writes
 
     def copy_log(self) -> None:
         """Put the whole notebook-style log on the clipboard."""

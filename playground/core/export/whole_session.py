@@ -1,0 +1,195 @@
+"""A whole session as a plain script or a Jupyter notebook (nbformat) that reproduces it.
+
+Both hold the Tensor Lab's statement log followed by prints of every tensor and leaf grad (the
+same lines `Workspace.to_script()` ends with), then, when the Training Lab holds anything beyond
+its untouched defaults, the training loop `TrainingSession.export_script()` writes for the run on
+screen (it prints each epoch's loss). The notebook groups the statements into cells that end at
+each backward or grad reset, with a short Markdown note before each, and the lesson step that was
+open as Markdown at the top. Nothing here runs the code: statements are read with `ast` only.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+from nbformat import v4
+
+from playground.core.export import tensorlab_script
+from playground.core.files import atomic
+from playground.core.lessons.format import load_lessons
+from playground.core.tensorlab.workspace import Workspace
+from playground.core.training.config import TrainConfig
+from playground.core.training.datasets import DataSetup
+from playground.core.training.session import TrainingSession
+
+# Calls after which the notebook starts a new cell: each is a step a learner would look at.
+_CELL_ENDERS = {"backward", "zero_", "zero_grad"}
+
+
+@dataclass(frozen=True)
+class LessonNote:
+    """The lesson step that was open, as text for the export (title and explanation)."""
+
+    lesson_title: str
+    step_number: int  # 1-based, as the panel shows it
+    step_title: str
+    text: str
+
+
+def lesson_note(lesson_id: str | None, step: int | None) -> LessonNote | None:
+    """The shipped lesson step with this id and index; None if there is none (or no lesson)."""
+    if lesson_id is None:
+        return None
+    lessons, _errors = load_lessons()
+    for lesson in lessons:
+        if lesson.id == lesson_id:
+            index = min(max(step or 0, 0), len(lesson.steps) - 1)
+            if index < 0:
+                return None
+            chosen = lesson.steps[index]
+            return LessonNote(lesson.title, index + 1, chosen.title, chosen.text)
+    return None
+
+
+def training_in_use(training: TrainingSession | None) -> bool:
+    """True when the Training Lab holds a run or a setup changed from the defaults."""
+    if training is None:
+        return False
+    return bool(training.current is not None or training.earlier
+                or training.config != TrainConfig() or training.data != DataSetup())
+
+
+def session_script(workspace: Workspace, training: TrainingSession | None,
+                   note: LessonNote | None = None) -> str:
+    """The session as one .py that plain `python` runs: the Tensor Lab's statements and prints,
+    then the Training Lab's loop (if it was used)."""
+    with_training = training_in_use(training)
+    then = ", then the Training Lab's run" if with_training else ""
+    lines = [f'"""Exported from Gradient Playground: the Tensor Lab\'s statements{then}."""', ""]
+    if note is not None:
+        lines += [f"# Lesson: {note.lesson_title}, step {note.step_number}: {note.step_title}",
+                  ""]
+    lines += ["# ----- Tensor Lab -----", workspace.to_script().rstrip("\n")]
+    if with_training:
+        assert training is not None
+        lines += ["", "", f"# ----- Training Lab: {_run_label(training)} -----",
+                  training.export_script().rstrip("\n")]
+    return "\n".join(lines) + "\n"
+
+
+def session_notebook(workspace: Workspace, training: TrainingSession | None,
+                     note: LessonNote | None = None) -> nbformat.NotebookNode:
+    """The session as a notebook: Markdown notes, statement cells, a print cell, the loop."""
+    cells = [v4.new_markdown_cell(
+        "# Gradient Playground session\n\nRun the cells in order: they rebuild the Tensor Lab's "
+        "tensors with the same statements, then print every tensor and every leaf's `.grad`.")]
+    if note is not None:
+        cells.append(v4.new_markdown_cell(
+            f"## Lesson: {note.lesson_title}\n\n**Step {note.step_number}: {note.step_title}**"
+            f"\n\n{note.text}"))
+    groups = statement_groups(workspace.log)
+    for index, group in enumerate(groups):
+        source = "\n".join(group)
+        if index == 0:
+            source = "import torch\n\n" + source
+        cells.append(v4.new_markdown_cell(describe(group)))
+        cells.append(v4.new_code_cell(source))
+    prints = tensorlab_script.script([], workspace.names, workspace.leaves_with_grad()).split("\n", 3)[3]
+    if prints.strip():
+        cells.append(v4.new_markdown_cell("What the Tensor Lab shows: each tensor, and the "
+                                          "`.grad` of each leaf that has one."))
+        cells.append(v4.new_code_cell(prints.rstrip("\n")))
+    if training_in_use(training):
+        assert training is not None
+        cells.append(v4.new_markdown_cell(
+            f"## Training Lab\n\nThe run on screen ({_run_label(training)}) as a plain torch "
+            "loop: it prints each epoch's loss, then the final predictions, loss, w and b."))
+        cells.append(v4.new_code_cell(training.export_script().rstrip("\n")))
+    notebook = v4.new_notebook(cells=cells)
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                       "language": "python"}
+    notebook.metadata["language_info"] = {"name": "python"}
+    return notebook
+
+
+def write_script(path: str | Path, text: str) -> None:
+    """Atomic: a failed write keeps the old file (OSError says why)."""
+    atomic.write_text(path, text)
+
+
+def write_notebook(path: str | Path, notebook: nbformat.NotebookNode) -> None:
+    """Validate against the nbformat schema, then write atomically."""
+    nbformat.validate(notebook)
+    atomic.write_text(path, nbformat.writes(notebook))
+
+
+def statement_groups(log: Iterable[str]) -> list[list[str]]:
+    """The log split into cells, each ending after a backward or a grad reset."""
+    groups: list[list[str]] = [[]]
+    for entry in log:
+        groups[-1].append(entry)
+        if _calls(entry) & _CELL_ENDERS:
+            groups.append([])
+    return [g for g in groups if g]
+
+
+def describe(group: list[str]) -> str:
+    """A one-line Markdown note on what a cell of statements does."""
+    names: list[str] = []
+    calls: set[str] = set()
+    for entry in group:
+        names += [n for n in _assigned(entry) if n not in names]
+        calls |= _calls(entry)
+    parts = []
+    if names:
+        parts.append("Build " + ", ".join(f"`{n}`" for n in names))
+    if "backward" in calls:
+        parts.append("call `backward()`: autograd fills `.grad` of the leaves it reaches")
+    if calls & {"zero_", "zero_grad"}:
+        parts.append("reset the gradients to zero")
+    if "manual_seed" in calls and not parts:
+        parts.append("Seed the random numbers, so `randn` gives the same values as in the window")
+    text = "; then ".join(parts) if parts else "Run the next statements"
+    return text[0].upper() + text[1:] + "."
+
+
+def _tree(entry: str) -> ast.AST | None:
+    try:
+        return ast.parse(entry)  # parsed to read names, never compiled or run
+    except SyntaxError:
+        return None
+
+
+def _assigned(entry: str) -> list[str]:
+    tree = _tree(entry)
+    if tree is None:
+        return []
+    names = []
+    for node in ast.walk(tree):
+        targets = node.targets if isinstance(node, ast.Assign) else (
+            [node.target] if isinstance(node, ast.AugAssign) else [])
+        names += [t.id for t in targets if isinstance(t, ast.Name)]
+    return names
+
+
+def _calls(entry: str) -> set[str]:
+    tree = _tree(entry)
+    if tree is None:
+        return set()
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            found.add(node.func.attr)
+    return found
+
+
+def _run_label(training: TrainingSession) -> str:
+    run = training.current
+    if run is not None and run.epochs_done:
+        return run.label()
+    config = training.config
+    return f"the setup, {config.optimizer}, lr {config.lr:g}, {config.epochs} epochs (not run)"

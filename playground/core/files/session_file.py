@@ -1,0 +1,232 @@
+"""Whole sessions on disk: both labs and where the learner was (format version 2, no pickle).
+
+A version-2 file (`*.gradplay.json`) holds the Tensor Lab's statement log and selected tensor,
+the Training Lab's model as `TrainingSession.to_dict()` gives it (setup, custom points, current
+and earlier runs), which lab was on screen and the lesson step open. Version-1 files (the log
+only, as `core/files/statement_log.py` writes them) and a bare JSON list of statements still open.
+
+Reading builds on `core/files/statement_log.py`'s guarded reader (regular files only, never blocking, a size
+cap, a depth cap) and checks every field before anything is applied, so a bad file is refused
+with one line naming it and the caller's state is never half replaced.
+"""
+
+from __future__ import annotations
+
+import json
+import keyword
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from playground.core.files import atomic
+from playground.core.files.statement_log import (
+    MAX_SESSION_BYTES,
+    MAX_SESSION_STATEMENTS,
+    SESSION_FORMAT,
+    _read_bytes,
+    parse_json,
+)
+from playground.core.training.config import check_lr
+from playground.core.training.datasets import notebook_dataset
+from playground.core.training.session import Run, TrainingSession
+
+VERSION = 2  # the format this module writes; it reads 1 and 2
+SUFFIX = ".gradplay.json"
+# Runs make a file bigger than a statement log: 50 MB holds about 350,000 epochs of records.
+MAX_FILE_BYTES = 50_000_000
+MAX_RECORDS = 400_000  # per run, for the same reason
+LABS = ("tensor", "training")
+MAX_STEP = 10_000
+_LESSON_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,79}")
+_KNOWN_KEYS = {"format", "version", "title", "summary", "statements", "current", "training",
+               "view"}
+_RUN_STATUSES = ("completed", "stopped", "diverged", "error")
+
+
+@dataclass
+class SessionFile:
+    """A session as read from (or about to be written to) disk; every field already checked."""
+
+    statements: list[str]
+    training: TrainingSession | None = None  # None: the file has no Training Lab (version 1)
+    current: str | None = None  # the selected tensor
+    lab: str | None = None  # "tensor" or "training"; None: leave the window's choice
+    lesson: str | None = None  # a lesson id; None: no lesson was open
+    step: int | None = None
+    version: int = VERSION
+
+
+def read_session_file(path: str | Path) -> SessionFile:
+    """Read and check a session file of any supported version; ValueError (one line, naming
+    the file) for anything wrong with it."""
+    path = Path(path)
+    doc = _parse(path, _read_bytes(path, MAX_FILE_BYTES))
+    if isinstance(doc, list):  # the oldest form: a bare list of statements
+        return SessionFile(_statements(path, doc), version=1)
+    if not isinstance(doc, dict) or doc.get("format") != SESSION_FORMAT:
+        raise ValueError(f"{path} is not a Gradient Playground session file.")
+    version = doc.get("version")
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise ValueError(f"{path} has no valid format version (found {_short(version)}); "
+                         f"this build reads versions 1 and {VERSION}.")
+    if version not in (1, VERSION):
+        newer = " (made by a newer Gradient Playground?)" if version > VERSION else ""
+        raise ValueError(f"{path} is session format version {version}{newer}; this build "
+                         f"reads versions 1 and {VERSION}.")
+    statements = _statements(path, doc.get("statements"))
+    if version == 1:
+        return SessionFile(statements, version=1)
+    unknown = sorted(set(doc) - _KNOWN_KEYS)
+    if unknown:
+        raise ValueError(f"{path} has fields this build does not know: "
+                         f"{_short(', '.join(unknown))}.")
+    current = doc.get("current")
+    if current is not None and not (isinstance(current, str) and current.isidentifier()
+                                    and not keyword.iskeyword(current)):
+        raise ValueError(f"{path}: the selected tensor {_short(current)} is not a Python name.")
+    lab, lesson, step = _view(path, doc.get("view", {}))
+    training = None if doc.get("training") is None else _training(path, doc["training"])
+    return SessionFile(statements, training, current, lab, lesson, step)
+
+
+def session_document(statements: list[str], training: TrainingSession | None, *,
+                     current: str | None = None, lab: str | None = None,
+                     lesson: str | None = None, step: int | None = None) -> dict[str, Any]:
+    """The version-2 document for the given state (plain data, JSON-ready)."""
+    return {
+        "format": SESSION_FORMAT,
+        "version": VERSION,
+        "statements": list(statements),
+        "current": current,
+        "view": {"lab": lab, "lesson": lesson, "step": step},
+        "training": None if training is None else training.to_dict(),
+    }
+
+
+def write_session_file(path: str | Path, doc: dict[str, Any]) -> None:
+    """Write a document atomically (the old file stays whole if this fails); OSError says why
+    the disk refused, ValueError that the session is too big to be opened again."""
+    text = _format(doc)
+    if len(text.encode("utf-8")) > MAX_FILE_BYTES:
+        raise ValueError(f"Could not save {path}: the session's training runs make it over "
+                         f"{MAX_FILE_BYTES:,} bytes, more than a session file may hold. "
+                         f"Reset the Training Lab's runs (or train fewer epochs) and save again.")
+    atomic.write_text(path, text)
+
+
+def _format(doc: dict[str, Any]) -> str:
+    # Statements one per line so a person can read and diff them; the runs' records compact.
+    parts = []
+    for key, value in doc.items():
+        if key == "statements" and value:
+            text = "[\n" + ",\n".join(f"    {json.dumps(s)}" for s in value) + "\n  ]"
+        else:
+            text = json.dumps(value, separators=(", ", ": "))  # inf loss stays Infinity
+        parts.append(f"  {json.dumps(key)}: {text}")
+    return "{\n" + ",\n".join(parts) + "\n}\n"
+
+
+# ----- checks -------------------------------------------------------------------------------------
+def _parse(path: Path, data: bytes) -> object:
+    doc = parse_json(path, data)
+    if (isinstance(doc, list) or (isinstance(doc, dict) and doc.get("version") == 1)) and \
+            len(data) > MAX_SESSION_BYTES:
+        raise ValueError(f"Could not open {path}: it is {len(data):,} bytes; a statement-only "
+                         f"session is at most {MAX_SESSION_BYTES:,}.")
+    return doc
+
+
+def _statements(path: Path, value: object) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(s, str) for s in value):
+        raise ValueError(f"{path} has no list of statements.")
+    if len(value) > MAX_SESSION_STATEMENTS:
+        raise ValueError(f"{path} has {len(value):,} statements; a session holds at most "
+                         f"{MAX_SESSION_STATEMENTS:,}.")
+    return value
+
+
+def _view(path: Path, view: object) -> tuple[str | None, str | None, int | None]:
+    if not isinstance(view, dict) or set(view) - {"lab", "lesson", "step"}:
+        raise ValueError(f"{path}: \"view\" must be a mapping of lab, lesson and step.")
+    lab, lesson, step = view.get("lab"), view.get("lesson"), view.get("step")
+    if lab is not None and lab not in LABS:
+        raise ValueError(f"{path}: the lab {_short(lab)} is not one of {', '.join(LABS)}.")
+    if lesson is not None and not (isinstance(lesson, str) and _LESSON_ID.fullmatch(lesson)):
+        raise ValueError(f"{path}: the lesson {_short(lesson)} is not a lesson name.")
+    if step is not None and (isinstance(step, bool) or not isinstance(step, int)
+                             or not 0 <= step <= MAX_STEP):
+        raise ValueError(f"{path}: the lesson step {_short(step)} is not a step number.")
+    if step is not None and lesson is None:
+        raise ValueError(f"{path}: a lesson step is given without its lesson.")
+    return lab, lesson, step
+
+
+def _training(path: Path, data: object) -> TrainingSession:
+    """The Training Lab's model, rebuilt and checked as the lab itself would accept it."""
+    try:
+        if not isinstance(data, dict):
+            raise ValueError("it is not a mapping")
+        for run in [data.get("current"), *_as_list(data.get("earlier", []))]:
+            if run is not None:
+                _check_run_shape(run)
+        session = TrainingSession.from_dict(data)
+        # The setup may lack points (the learner deleted them all); every other setting must
+        # be one the controls could have made.
+        session.config.replace(dataset=notebook_dataset()).validate()
+        _finite_points(session.config.dataset.x + session.config.dataset.y)
+        _finite_points(tuple(v for point in session.data.custom for v in point))
+        runs = [r for r in (session.current, *session.earlier) if r is not None]
+        for run in runs:
+            _check_run(run)
+    except (ValueError, TypeError, KeyError, AttributeError, OverflowError, IndexError) as exc:
+        reason = " ".join(str(exc).split()) or type(exc).__name__
+        raise ValueError(f"{path}: its Training Lab is malformed ({_clip(reason)}).") from None
+    return session
+
+
+def _as_list(value: object) -> list:
+    if not isinstance(value, list):
+        raise ValueError("\"earlier\" must be a list of runs")
+    return value
+
+
+def _check_run_shape(run: object) -> None:
+    if not isinstance(run, dict):
+        raise ValueError("a run must be a mapping")
+    records = run.get("records")
+    if not isinstance(records, list) or len(records) > MAX_RECORDS:
+        raise ValueError(f"a run's records must be a list of at most {MAX_RECORDS:,} rows")
+    if not all(isinstance(row, list) and len(row) == 7 for row in records):
+        raise ValueError("every record must be a row of 7 numbers")
+    if not all(v is None or (isinstance(v, (int, float)) and not isinstance(v, bool))
+               for row in records for v in row):
+        raise ValueError("record values must be numbers")
+    if not isinstance(run.get("lr_changes", []), list):
+        raise ValueError("a run's lr_changes must be a list")
+
+
+def _check_run(run: Run) -> None:
+    run.config.validate()
+    if run.end is not None and run.end.status not in _RUN_STATUSES:
+        raise ValueError(f"unknown run status {_short(run.end.status)}")
+    for _epoch, lr in run.lr_changes:
+        check_lr(lr)
+
+
+def _finite_points(values: tuple[float, ...]) -> None:
+    if not all(math.isfinite(v) for v in values):
+        raise ValueError("the data points must be finite numbers")
+
+
+def _short(value: object) -> str:
+    try:
+        text = json.dumps(value) if value is not None else "none"
+    except (TypeError, ValueError):
+        text = type(value).__name__
+    return _clip(text, 24)
+
+
+def _clip(text: str, n: int = 160) -> str:
+    return text if len(text) <= n else text[: n - 3] + "..."

@@ -1,0 +1,491 @@
+"""The Tensor Lab's model: named tensors plus the ordered log of statements that built them.
+
+Every change goes through `Workspace.run(source)`: the GUI's buttons, typed lines, undo/redo
+(replaying the log) and sessions all use this one pipe (DESIGN.md section 1).
+"""
+
+from __future__ import annotations
+
+import ast
+import warnings
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+import torch
+
+from playground.core.events import Event
+from playground.core.export import tensorlab_script
+from playground.core.language import interpreter
+from playground.core.language.explain import explain
+from playground.core.language.grammar import LOAD_WORK_BUDGET
+from playground.core.language.interpreter import ALLOWED, Env, Refused
+from playground.core.tensorlab import statements
+
+DEFAULT_MAX_ELEMENTS = 10_000_000
+# The named tensors and their .grads together may hold this many times the per-allocation
+# limit: thirty 9-million-element tensors would otherwise take a gigabyte, one at a time.
+TOTAL_ELEMENTS_FACTOR = 5
+SEED_STATEMENT = "torch.manual_seed(0)"
+
+
+@dataclass(frozen=True)
+class Message:
+    """Something to tell the learner: torch's (or our) text plus a plain-language explanation."""
+
+    level: Literal["error", "warning"]
+    text: str
+    explanation: str = ""
+
+
+@dataclass(frozen=True)
+class TensorSummary:
+    """What the list, hints and enabling need about one tensor: metadata only, no value copies."""
+
+    name: str
+    shape: tuple[int, ...]
+    dtype: str  # e.g. "float32"
+    requires_grad: bool
+    is_leaf: bool
+    retains_grad: bool
+    grad_fn: str | None  # class name such as "AddBackward0", or None
+    has_grad: bool  # .grad is not None (read only where torch does not warn)
+
+
+@dataclass(frozen=True)
+class TensorFacts:
+    """Plain copies of what the views show about one named tensor (no live tensors)."""
+
+    name: str
+    shape: tuple[int, ...]
+    dtype: str  # e.g. "float32"
+    requires_grad: bool
+    is_leaf: bool
+    retains_grad: bool
+    grad_fn: str | None  # class name such as "AddBackward0", or None
+    values: np.ndarray  # a numpy copy of the values
+    grad: np.ndarray | None  # a numpy copy of .grad, or None
+
+    @property
+    def has_grad(self) -> bool:
+        """.grad is not None (the same question TensorSummary answers)."""
+        return self.grad is not None
+
+
+# A grad history record keeps a full copy of .grad up to this many elements; above it only the
+# shape and mean, so clicking Backward on a 10-million-element leaf does not grow memory by
+# 40 MB a click.
+HISTORY_FULL_ELEMENTS = 10_000
+
+
+@dataclass(frozen=True)
+class GradRecord:
+    """A leaf's .grad right after the log entry `step` changed it.
+
+    `shape` is None when .grad was set to None. `grad` is a copy of .grad, or None when .grad
+    was None or too big to keep (over HISTORY_FULL_ELEMENTS); `mean` is always there.
+    """
+
+    step: int
+    grad: np.ndarray | None
+    shape: tuple[int, ...] | None = None
+    mean: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.grad is not None:  # derive the summary from the copy
+            object.__setattr__(self, "shape", tuple(self.grad.shape))
+            with np.errstate(invalid="ignore", over="ignore"):  # inf and -inf: NaN, as torch
+                mean = float(np.mean(self.grad)) if self.grad.size else 0.0
+            object.__setattr__(self, "mean", mean)
+
+    @classmethod
+    def of(cls, step: int, grad: torch.Tensor | None) -> GradRecord:
+        """Record `grad` (a leaf's .grad, or None), copying it only when it is small."""
+        if grad is None:
+            return cls(step, None)
+        if grad.numel() <= HISTORY_FULL_ELEMENTS:
+            return cls(step, _numpy(grad))
+        mean = float(grad.detach().double().mean())
+        return cls(step, None, tuple(grad.shape), mean)
+
+    @property
+    def is_none(self) -> bool:
+        """True when the step left .grad as None."""
+        return self.shape is None
+
+
+@dataclass
+class RunResult:
+    """What running one log entry did."""
+
+    ok: bool
+    source: str  # the normalised code that was (or would have been) logged
+    messages: list[Message] = field(default_factory=list)
+    assigned: list[str] = field(default_factory=list)  # names bound, in order
+    output: str | None = None  # repr of an expression statement's value, if not None
+
+
+_GradKey = tuple[object, int]  # (the .grad object or None, its _version)
+
+
+def _grad_key(tensor: torch.Tensor) -> _GradKey:
+    grad = tensor.grad
+    return (grad, -1 if grad is None else grad._version)
+
+
+def _numpy(tensor: torch.Tensor, copy: bool = True) -> np.ndarray:
+    flat = tensor.dim() > 64  # numpy's limit: show such a tensor flattened rather than fail
+    array = (tensor.detach().reshape(-1) if flat else tensor.detach()).cpu().numpy()
+    if copy:
+        return array.copy()
+    array.flags.writeable = False  # a window onto the live tensor: nobody writes through it
+    return array
+
+
+def _grad_tracked(tensor: torch.Tensor) -> bool:
+    # Only leaves accumulate .grad; reading it on them never warns.
+    return tensor.is_leaf and (tensor.requires_grad or tensor.grad is not None)
+
+
+@dataclass
+class _State:
+    """Everything replaying the log rebuilds: tensors, RNG, and grad history."""
+
+    env: Env
+    history: dict[str, list[GradRecord]] = field(default_factory=dict)
+    seen: dict[str, _GradKey] = field(default_factory=dict)
+    # The tensor each history belongs to: history follows the tensor, not the name.
+    owners: dict[str, torch.Tensor] = field(default_factory=dict)
+    printed: list[str] = field(default_factory=list)  # what the log's print(...) calls wrote
+
+    def record_grads(self, step: int) -> None:
+        """Append a GradRecord for every tracked leaf whose .grad changed during `step`."""
+        for name, tensor in self.env.tensors.items():
+            if self.owners.get(name) is not tensor:  # the name was (re)bound: a new history
+                self.owners[name] = tensor
+                self.history.pop(name, None)
+                self.seen.pop(name, None)
+            if not _grad_tracked(tensor):
+                continue
+            key = _grad_key(tensor)
+            before = self.seen.get(name, (None, -1))
+            if key[0] is before[0] and key[1] == before[1]:
+                continue
+            self.seen[name] = key
+            self.history.setdefault(name, []).append(GradRecord.of(step, tensor.grad))
+
+
+class Workspace:
+    """Named tensors built by a log of statements; every change is `run(source)` (one pipe)."""
+
+    def __init__(self, max_elements: int = DEFAULT_MAX_ELEMENTS) -> None:
+        self.max_elements = max_elements
+        # log_changed: tensors, grads or the log changed; current_changed: only the focus moved.
+        # `changed` follows either one (for listeners that do not care which).
+        self.log_changed = Event()
+        self.current_changed = Event()
+        self.changed = Event()
+        self.last_result: RunResult | None = None
+        self._log: list[str] = []
+        self._state: _State
+        self._redo: list[str] = []
+        self._previous: list[str] | None = None  # the log New or a load last replaced
+        self._current: str | None = None
+        self._set_log([SEED_STATEMENT])
+
+    # -- reading --
+
+    @property
+    def log(self) -> list[str]:
+        """A copy of the entries; log[0] is always the seed statement."""
+        return list(self._log)
+
+    @property
+    def names(self) -> list[str]:
+        """Names bound to tensors, in the order they were first bound."""
+        return list(self._state.env.tensors)
+
+    @property
+    def current(self) -> str | None:
+        """The tensor the views focus on (the last one assigned, or the one picked)."""
+        return self._current
+
+    @current.setter
+    def current(self, name: str | None) -> None:
+        if name is not None and name not in self._state.env.tensors:
+            raise KeyError(f"No tensor named {name!r}")
+        if name != self._current:
+            self._current = name
+            self.current_changed.emit()
+            self.changed.emit()
+
+    def tensor(self, name: str) -> torch.Tensor:
+        """The live tensor (for the core and tests; views should prefer `facts`)."""
+        return self._state.env.tensors[name]
+
+    def facts(self, name: str, *, copy: bool = True) -> TensorFacts:
+        """One tensor's values and autograd flags for the views: plain copies, or with
+        `copy=False` read-only numpy views of the live memory, valid until the next
+        `log_changed` (a 9-million-element tensor is then shown without copying 36 MB)."""
+        t = self.tensor(name)
+        grad = t.grad if (t.is_leaf or t.retains_grad) else None  # non-leaf .grad would warn
+        return TensorFacts(
+            name=name,
+            shape=tuple(t.shape),
+            dtype=str(t.dtype).removeprefix("torch."),
+            requires_grad=t.requires_grad,
+            is_leaf=t.is_leaf,
+            retains_grad=t.retains_grad,
+            grad_fn=None if t.grad_fn is None else type(t.grad_fn).__name__,
+            values=_numpy(t, copy),
+            grad=None if grad is None else _numpy(grad, copy),
+        )
+
+    def summary(self, name: str) -> TensorSummary:
+        """Metadata of one tensor (cheap at any size: nothing is copied)."""
+        t = self.tensor(name)
+        grad = t.grad if (t.is_leaf or t.retains_grad) else None  # non-leaf .grad would warn
+        return TensorSummary(
+            name=name,
+            shape=tuple(t.shape),
+            dtype=str(t.dtype).removeprefix("torch."),
+            requires_grad=t.requires_grad,
+            is_leaf=t.is_leaf,
+            retains_grad=t.retains_grad,
+            grad_fn=None if t.grad_fn is None else type(t.grad_fn).__name__,
+            has_grad=grad is not None,
+        )
+
+    def summaries(self) -> list[TensorSummary]:
+        """Every named tensor's metadata, in list order."""
+        return [self.summary(n) for n in self._state.env.tensors]
+
+    def grad_history(self, name: str) -> list[GradRecord]:
+        """The leaf's .grad after each log entry that changed it (a staircase when accumulating)."""
+        return list(self._state.history.get(name, []))
+
+    def leaves_with_grad(self) -> list[str]:
+        """Leaves whose .grad is not None (what Zero grads and the export touch)."""
+        return [n for n, t in self._state.env.tensors.items() if t.is_leaf and t.grad is not None]
+
+    @property
+    def can_undo(self) -> bool:
+        """True when there is an entry after the seed to undo."""
+        return len(self._log) > 1
+
+    @property
+    def can_redo(self) -> bool:
+        """True when an undone entry is waiting to be redone."""
+        return bool(self._redo)
+
+    # -- changing --
+
+    def run(self, source: str, *, no_grad: bool = False) -> RunResult:
+        """Check and run `source` as one log entry; on failure nothing changes at all."""
+        result = self._run(source, no_grad=no_grad)
+        if result.ok:
+            self._redo.clear()
+        return result
+
+    def _run(self, source: str, *, no_grad: bool = False, emit: bool = True) -> RunResult:
+        text = source.strip()
+        try:
+            tree, text = interpreter.parse(source, no_grad=no_grad)
+            interpreter.check(tree, self._state.env.tensors, self.max_elements)
+        except Refused as exc:
+            # Detected before anything ran: no replay needed.
+            return self._finish(RunResult(False, text, [Message("error", str(exc), ALLOWED)]))
+        step = len(self._log)
+        outcome, messages = _execute(self._state, tree, step)
+        if outcome is None:
+            # The interpreter put the state back from its snapshot; only when tensor data had
+            # changed in place before the failure must the log be replayed.
+            if not self._state.env.restored:
+                self._set_log(self._log)
+            return self._finish(RunResult(False, text, messages))
+        self._log.append(text)
+        if outcome.assigned:
+            self._current = outcome.assigned[-1]
+        output = "\n".join(outcome.outputs) if outcome.outputs else None
+        result = RunResult(True, text, messages, list(outcome.assigned), output)
+        return self._finish(result, emit=emit)
+
+    @property
+    def max_total_elements(self) -> int:
+        """What all named tensors and their .grads may hold together."""
+        return TOTAL_ELEMENTS_FACTOR * self.max_elements
+
+    def _finish(self, result: RunResult, emit: bool = False) -> RunResult:
+        self.last_result = result
+        if emit:
+            self._emit_log_changed()
+        return result
+
+    def _emit_log_changed(self) -> None:
+        self.log_changed.emit()
+        self.changed.emit()
+
+    @property
+    def can_restore(self) -> bool:
+        """True when New or a load replaced a session that restore_previous() can bring back."""
+        return self._previous is not None
+
+    def reset(self) -> None:
+        """File > New: back to only the seed entry (the old log is kept for restore_previous)."""
+        self._keep_previous()
+        self._set_log([SEED_STATEMENT])
+        self._redo.clear()
+        self._current = None
+        self.last_result = None
+        self._emit_log_changed()
+
+    def load(self, entries: list[str], *, work_budget: float | None = LOAD_WORK_BUDGET
+             ) -> RunResult:
+        """Replace the log (a saved session); all or nothing, and within `work_budget`
+        element operations in all (a file from someone else cannot freeze the window)."""
+        entries = [e for e in entries if e.strip()]
+        if not entries or _normalised(entries[0]) != SEED_STATEMENT:
+            entries = [SEED_STATEMENT, *entries]
+        state, failure = self._replay(entries, work_budget)
+        if state is None or failure is not None:
+            return self._finish(failure or RunResult(False, ""))
+        state.env.total_work_budget = None  # the cap was for opening; typed lines have their own
+        self._keep_previous()
+        self._state = state
+        self._log = [interpreter.parse(e)[1] for e in entries]
+        self._redo.clear()
+        names = self.names
+        self._current = names[-1] if names else None
+        return self._finish(RunResult(True, "\n".join(self._log), assigned=names), emit=True)
+
+    def restore_previous(self) -> bool:
+        """Bring back the session New or a load replaced; the replacing one can come back too."""
+        previous, self._previous = self._previous, None
+        if previous is None:
+            return False
+        # keeps the log it replaces, so this is reversible; the user's own work is not capped
+        result = self.load(previous, work_budget=None)
+        if not result.ok:  # only a torch upgrade could make a logged session fail
+            self._previous = previous
+        return result.ok
+
+    def _keep_previous(self) -> None:
+        # A session of only the seed is not worth restoring over a real one.
+        if len(self._log) > 1:
+            self._previous = list(self._log)
+
+    def undo(self) -> bool:
+        """Drop the last entry (onto the redo stack) and replay the rest."""
+        if not self.can_undo:
+            return False
+        self._redo.append(self._log[-1])
+        self._set_log(self._log[:-1])
+        self._keep_current()
+        self.last_result = None  # its output belonged to the entry just undone
+        self._emit_log_changed()
+        return True
+
+    def redo(self) -> bool:
+        """Re-run the last undone entry."""
+        if not self._redo:
+            return False
+        entry = self._redo.pop()
+        current = self._current
+        result = self._run(entry, emit=False)  # emit once below, with can_redo already updated
+        if not result.ok:
+            self._redo.append(entry)
+            return False
+        self._current = current
+        self._keep_current()
+        self._emit_log_changed()
+        return True
+
+    def _keep_current(self) -> None:
+        names = self.names
+        if self._current not in names:
+            self._current = names[-1] if names else None
+
+    def _set_log(self, entries: list[str]) -> None:
+        state, failure = self._replay(entries)
+        if state is None:  # entries that ran once run again: only a torch change could get here
+            raise RuntimeError(f"Replaying the log failed: {failure}")
+        self._state = state
+        self._log = list(entries)
+
+    def _replay(self, entries: list[str], work_budget: float | None = None
+                ) -> tuple[_State | None, RunResult | None]:
+        """Run `entries` from scratch into a fresh state; (None, why) on the first failure."""
+        state = _State(Env(generator=torch.Generator(), max_elements=self.max_elements,
+                           max_total_elements=self.max_total_elements,
+                           total_work_budget=work_budget))
+        for step, entry in enumerate(entries):
+            try:
+                tree, text = interpreter.parse(entry)
+                interpreter.check(tree, state.env.tensors, self.max_elements)
+            except Refused as exc:
+                message = Message("error", f"Entry {step + 1}: {exc}", ALLOWED)
+                return None, RunResult(False, entry.strip(), [message])
+            outcome, messages = _execute(state, tree, step)  # a session obeys the same limits
+            if outcome is None:
+                msgs = [
+                    Message(m.level, f"Entry {step + 1}: {m.text}", m.explanation) for m in messages
+                ]
+                return None, RunResult(False, text, msgs)
+        return state, None
+
+    # -- export --
+
+    def to_script(self) -> str:
+        """A runnable .py reproducing the session and printing what `printout()` returns."""
+        return tensorlab_script.script(self._log, self.names, self.leaves_with_grad())
+
+    def printout(self) -> str:
+        """What running `to_script()` with plain python prints (the log's prints come first)."""
+        printed = "".join(line + "\n" for line in self._state.printed)
+        return printed + tensorlab_script.printout(self._state.env.tensors, self.leaves_with_grad())
+
+    def create_source(
+        self,
+        name: str,
+        shape_text: str,
+        init: str,
+        values_text: str,
+        dtype: str,
+        requires_grad: bool,
+    ) -> str:
+        """The statement for the "create a leaf" form (ValueError names the bad field)."""
+        return statements.create(name, shape_text, init, values_text, dtype, requires_grad)
+
+    def backward_source(self, name: str, gradient: str = "", retain_graph: bool = False) -> str:
+        """The statement for the Backward button on `name` (`gradient` may name a tensor)."""
+        return statements.backward(name, gradient, retain_graph, self.names)
+
+
+def _normalised(entry: str) -> str:
+    try:
+        return interpreter.parse(entry)[1]
+    except Refused:
+        return entry.strip()
+
+
+def _execute(
+    state: _State, tree: ast.Module, step: int
+) -> tuple[interpreter.Outcome | None, list[Message]]:
+    """Run a checked tree, turning warnings and errors into Messages; outcome None on failure."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            outcome = interpreter.execute(tree, state.env)
+        except Refused as exc:  # a runtime guard (size, non-tensor): its text says it all
+            return None, [Message("error", str(exc))]
+        except Exception as exc:  # torch's (or Python's) own error: keep its text verbatim
+            text = str(exc) or type(exc).__name__
+            return None, [Message("error", text, explain(text))]
+    state.record_grads(step)
+    state.printed.extend(outcome.printed)
+    messages: list[Message] = []
+    for warning in caught:
+        text = str(warning.message)
+        if all(m.text != text for m in messages):
+            messages.append(Message("warning", text, explain(text)))
+    return outcome, messages
