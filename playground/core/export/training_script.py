@@ -14,6 +14,7 @@ import textwrap
 from collections.abc import Mapping, Sequence
 
 from playground.core.training.config import TrainConfig
+from playground.core.training.session import Run, TrainingSession
 from playground.core.training.tables import LOSS_SPECS, OPTIMIZER_SPECS
 
 
@@ -29,11 +30,6 @@ def _float_list(name: str, values: Sequence[float]) -> str:
 def _changes_dict(changes: Mapping[int, float]) -> str:
     body = ", ".join(f"{int(e)}: {float(v)!r}" for e, v in sorted(changes.items()))
     return f"lr_changes = {{\n{_wrap(body)},\n}}"
-
-
-def lr_changes_from_schedule(schedule: Sequence[float]) -> dict[int, float]:
-    """{epoch: new lr} for each epoch whose rate differs from the epoch before it."""
-    return {i: float(v) for i, v in enumerate(schedule) if i and v != schedule[i - 1]}
 
 
 def _update_lines(config: TrainConfig) -> list[str]:
@@ -57,9 +53,8 @@ def _update_lines(config: TrainConfig) -> list[str]:
     return [*lines, "# Pitfall: no optimizer.zero_grad(), so gradients accumulate across epochs."]
 
 
-def export_script(
+def to_script(
     config: TrainConfig,
-    lr_schedule: Sequence[float] | None = None,
     *,
     epochs: int | None = None,
     lr_changes: Mapping[int, float] | None = None,
@@ -68,14 +63,10 @@ def export_script(
     """A runnable plain-torch .py reproducing `train(config)` epoch by epoch.
 
     `epochs` is how many epochs to run (default: the config's); the learning rate starts at
-    config.lr and switches at each `lr_changes` epoch. `lr_schedule` (the rate each epoch used)
-    is the older spelling of the same and takes precedence. `note` is a comment line (one line).
+    config.lr and switches at each `lr_changes` epoch. `note` is a comment line (one line).
     """
     config.validate()
     first_lr = config.lr
-    if lr_schedule:
-        first_lr = float(lr_schedule[0])
-        lr_changes = lr_changes_from_schedule([float(v) for v in lr_schedule])
     n_epochs = config.epochs if epochs is None else int(epochs)
     changes = {int(e): float(v) for e, v in (lr_changes or {}).items() if 0 < int(e) < n_epochs}
     loss_call = LOSS_SPECS[config.loss].export_call
@@ -156,3 +147,32 @@ def export_script(
         "",
     ]
     return "\n".join(head + loop + tail)
+
+
+def run_to_script(run: Run) -> str:
+    """The plain-torch script of this run as it happened: its epochs, its lr changes."""
+    n = run.epochs_done
+    status = run.end.status if run.end is not None else "running"
+    epochs = n
+    note = ""
+    if status == "error":
+        epochs = n + 1  # the failing epoch, so the script raises what the run reported
+        note = f"The run failed at epoch {n}; this script fails there too."
+    elif status == "diverged":
+        note = f"The run diverged at epoch {n}; this script stops before it, as the run did."
+    elif status == "stopped":
+        note = f"The run was stopped after {n} epochs; this script stops there too."
+    elif status == "running":
+        note = f"The run had trained {n} epochs when this script was exported."
+    if n == 0 and status != "error":
+        epochs, note = run.config.epochs, ""  # nothing ran: the configured run
+    config = run.config.replace(lr=run.first_lr)
+    changes = {e: lr for e, lr in run.lr_changes if e > 0}
+    return to_script(config, epochs=epochs, lr_changes=changes, note=note)
+
+
+def session_to_script(session: TrainingSession) -> str:
+    """The script of the run on screen, or of the setup when no run is shown."""
+    if session.current is not None and session.current.epochs_done:
+        return run_to_script(session.current)
+    return to_script(session.config)

@@ -2,7 +2,7 @@
 
 Both hold the Tensor Lab's statement log followed by prints of every tensor and leaf grad (the
 same lines `Workspace.to_script()` ends with), then, when the Training Lab holds anything beyond
-its untouched defaults, the training loop `TrainingSession.export_script()` writes for the run on
+its untouched defaults, the training loop `session_to_script()` writes for the run on
 screen (it prints each epoch's loss). The notebook groups the statements into cells that end at
 each backward or grad reset, with a short Markdown note before each, and the lesson step that was
 open as Markdown at the top. Nothing here runs the code: statements are read with `ast` only.
@@ -19,6 +19,7 @@ import nbformat
 from nbformat import v4
 
 from playground.core.export import tensorlab_script
+from playground.core.export.training_script import session_to_script
 from playground.core.files import atomic
 from playground.core.lessons.format import load_lessons
 from playground.core.tensorlab.workspace import Workspace
@@ -77,7 +78,7 @@ def session_script(workspace: Workspace, training: TrainingSession | None,
     if with_training:
         assert training is not None
         lines += ["", "", f"# ----- Training Lab: {_run_label(training)} -----",
-                  training.export_script().rstrip("\n")]
+                  session_to_script(training).rstrip("\n")]
     return "\n".join(lines) + "\n"
 
 
@@ -108,7 +109,7 @@ def session_notebook(workspace: Workspace, training: TrainingSession | None,
         cells.append(v4.new_markdown_cell(
             f"## Training Lab\n\nThe run on screen ({_run_label(training)}) as a plain torch "
             "loop: it prints each epoch's loss, then the final predictions, loss, w and b."))
-        cells.append(v4.new_code_cell(training.export_script().rstrip("\n")))
+        cells.append(v4.new_code_cell(session_to_script(training).rstrip("\n")))
     notebook = v4.new_notebook(cells=cells)
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
                                        "language": "python"}

@@ -8,13 +8,13 @@
     history.py    RunHistory: a run's records as growing numpy columns
     session.py    TrainingSession: the lab's model (setup, runs, lifecycle, events)
     landscape.py  the exact loss surface and the window it is shown in
-    notebook.py   the notebook's prints (log lines, print(y_predicted))
-    export.py     a run as a plain-torch script
+    notebook_log.py  the notebook's prints (log lines, print(y_predicted))
+
+A run as a plain-torch script is core/export/training_script.py (export sits above training).
 
 Its public names are importable from here; submodules import each other directly.
 """
 
-from playground.core.export.training_script import export_script
 from playground.core.training.config import TrainConfig
 from playground.core.training.datasets import (
     Dataset,
@@ -56,7 +56,6 @@ __all__ = [
     "configure_worker_thread",
     "custom_dataset",
     "evaluate",
-    "export_script",
     "landscape_window",
     "least_squares_fit",
     "loss_landscape",

@@ -67,10 +67,6 @@ class RunHistory:
         """The newest value of a column; NaN when the run has no records yet."""
         return float(self._data[_COLUMN[name], self._n - 1]) if self._n else float("nan")
 
-    def copy_columns(self, *names: str) -> tuple[np.ndarray, ...]:
-        """Owned copies, for keeping a finished run on screen after this buffer is reused."""
-        return tuple(self._data[_COLUMN[n], : self._n].copy() for n in names)
-
     def rows(self) -> list[tuple[float, ...]]:
         """Every row as plain floats (for saving; NaN stands for a missing grad)."""
         return [tuple(row) for row in self._data[:, : self._n].T.tolist()]

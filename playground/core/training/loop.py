@@ -1,7 +1,7 @@
 """The Training Lab's core: the notebook's linear regression as a generator of epoch records.
 
 `train(config, control)` runs on a worker thread and yields one plain `EpochRecord` per epoch
-(floats only, never live tensors, DESIGN.md section 3); when it ends, the generator returns a
+(floats only, never live tensors: only plain data crosses threads); when it ends, the generator returns a
 `RunEnd` saying why. `TrainControl` carries the live learning rate, pause, step and stop.
 
 Divergence rule (documented choice): an epoch diverges when its loss, w or b is not finite, or
@@ -40,8 +40,8 @@ OUT_OF_PLACE_EXPLANATION = (
 class TrainControl:
     """Thread-safe live controls, read by train() between epochs.
 
-    Plain values the loop reads (a worker's slots would never run while its loop is busy,
-    DESIGN.md section 3). A Condition wakes a paused or pacing loop at once; `held` is set while
+    Plain values the loop reads (a worker's slots would never run while its loop is busy, so
+    the controls cannot be Qt signals). A Condition wakes a paused or pacing loop at once; `held` is set while
     the loop is parked by a pause, so a caller can wait for "paused" instead of sleeping.
     `epochs_per_second` paces the loop (None: full speed, no waiting at all).
     """
@@ -218,7 +218,7 @@ def evaluate(config: TrainConfig, w: float, b: float) -> PointEval:
 
 def configure_worker_thread() -> None:
     """Call once from the training worker: one intra-op thread is faster for this tiny model and
-    leaves the second core to the GUI (DESIGN.md section 3). Process-wide, so never at import."""
+    leaves the second core to the GUI. Process-wide, so never at import."""
     torch.set_num_threads(1)
 
 

@@ -15,7 +15,6 @@ from typing import Any
 import numpy as np
 
 from playground.core.events import Event
-from playground.core.export.training_script import export_script
 from playground.core.training.config import TrainConfig, check_lr
 from playground.core.training.datasets import DataSetup, notebook_dataset
 from playground.core.training.history import RunHistory
@@ -80,27 +79,6 @@ class Run:
         if n >= 2:
             return (float(self.history.column("w")[n - 2]), float(self.history.column("b")[n - 2]))
         return self.config.w0, self.config.b0
-
-    def export_script(self) -> str:
-        """The plain-torch script of this run as it happened: its epochs, its lr changes."""
-        n = self.epochs_done
-        status = self.end.status if self.end is not None else "running"
-        epochs = n
-        note = ""
-        if status == "error":
-            epochs = n + 1  # the failing epoch, so the script raises what the run reported
-            note = f"The run failed at epoch {n}; this script fails there too."
-        elif status == "diverged":
-            note = f"The run diverged at epoch {n}; this script stops before it, as the run did."
-        elif status == "stopped":
-            note = f"The run was stopped after {n} epochs; this script stops there too."
-        elif status == "running":
-            note = f"The run had trained {n} epochs when this script was exported."
-        if n == 0 and status != "error":
-            epochs, note = self.config.epochs, ""  # nothing ran: the configured run
-        config = self.config.replace(lr=self.first_lr)
-        changes = {e: lr for e, lr in self.lr_changes if e > 0}
-        return export_script(config, epochs=epochs, lr_changes=changes, note=note)
 
     def to_dict(self) -> dict[str, Any]:
         rows = [[None if v != v else v for v in row] for row in self.history.rows()]  # NaN: None
@@ -444,12 +422,6 @@ class TrainingSession:
     def log_text(self) -> str:
         """The whole log as one text (for the clipboard)."""
         return "\n".join(self.log_lines())
-
-    def export_script(self) -> str:
-        """The script of the run on screen, or of the setup when no run is shown."""
-        if self.current is not None and self.current.epochs_done:
-            return self.current.export_script()
-        return export_script(self._config)
 
     def replace_with(self, other: TrainingSession) -> None:
         """Take over another session's setup, speed and runs (a session file was opened).

@@ -18,6 +18,7 @@ import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 from superqt.utils import QSignalDebouncer
 
+from playground.core.export.training_script import session_to_script
 from playground.core.files import atomic
 from playground.core.training.config import TrainConfig
 from playground.core.training.history import RunHistory
@@ -253,7 +254,7 @@ class TrainingLab(QtWidgets.QWidget):
 
     def script_text(self) -> str:
         """The run on screen (or the setup) as a plain-torch script that prints what it showed."""
-        return self.session.export_script()
+        return session_to_script(self.session)
 
     def export_script(self, path: str | Path) -> None:
         """Write script_text() to a .py file (atomically: a failed save keeps the old file)."""

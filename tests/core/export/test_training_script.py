@@ -1,4 +1,4 @@
-"""export_script: the exported plain-torch script, run in a subprocess, prints train()'s losses."""
+"""to_script: the exported plain-torch script, run in a subprocess, prints train()'s losses."""
 
 from __future__ import annotations
 
@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
+from playground.core.export.training_script import run_to_script, to_script
 from playground.core.training import (
     EpochRecord,
     TrainConfig,
     TrainControl,
     custom_dataset,
-    export_script,
     noisy_line,
     train,
 )
@@ -98,8 +98,10 @@ def exported(tmp_path_factory: pytest.TempPathFactory):
     }
     runs = {name: run_recording_lrs(config, changes) for name, (config, changes) in cases.items()}
     sources = {
-        name: export_script(cases[name][0], [r.lr for r in records])
-        for name, (records, _) in runs.items()
+        # a change made after epoch e is the rate from epoch e + 1 on
+        name: to_script(cases[name][0], lr_changes={e + 1: lr for e, lr in
+                                                    (cases[name][1] or {}).items()})
+        for name in runs
     }
     results = run_scripts(sources, tmp_path_factory.mktemp("exported"))
     return runs, sources, results
@@ -127,17 +129,17 @@ def test_out_of_place_script_fails_the_way_train_reports(exported) -> None:
     assert f"TypeError: {end.reason}" in result.stderr
 
 
-def test_schedule_shorter_than_the_run_keeps_its_last_rate() -> None:
-    source = export_script(TrainConfig(epochs=4), [0.001, 0.002])
+def test_one_lr_change_keeps_its_rate_to_the_end() -> None:
+    source = to_script(TrainConfig(epochs=4, lr=0.001), lr_changes={1: 0.002})
     assert "lr_changes = {\n    1: 0.002,\n}" in source and "epochs = 4\n" in source
-    constant = export_script(TrainConfig(epochs=4), [0.01, 0.01])
+    constant = to_script(TrainConfig(epochs=4, lr=0.01), lr_changes={})
     assert "lr_changes" not in constant and "lr = 0.01\n" in constant
 
 
 def test_dataset_name_cannot_inject_code() -> None:
     config = TrainConfig(dataset=custom_dataset([(1.0, 2.0)]))
     evil = TrainConfig(dataset=type(config.dataset)('x"""\nimport os\n', (1.0,), (2.0,)))
-    tree = ast.parse(export_script(evil))
+    tree = ast.parse(to_script(evil))
     imported = [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
     assert imported == ["torch", "torch.nn.functional"]
 
@@ -171,7 +173,7 @@ def test_scripts_of_runs_as_they_ended(tmp_path: Path) -> None:
     runs = {"stopped": stopped.current, "diverged": diverged.current, "failed": failed.current}
     assert [r.end.status for r in runs.values()] == ["stopped", "diverged", "error"]
     assert runs["stopped"].lr_changes == [(30, 0.004)]
-    sources = {name: run.export_script() for name, run in runs.items()}
+    sources = {name: run_to_script(run) for name, run in runs.items()}
     assert len(sources["stopped"]) < 5_000  # no per-epoch list of 100,000 rates
     results = run_scripts(sources, tmp_path)
     for name in ("stopped", "diverged"):

@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 import torch
 
+from playground.core.export.training_script import session_to_script
 from playground.core.files.session_file import (
     MAX_FILE_BYTES,
     SUFFIX,
@@ -85,7 +86,7 @@ def assert_same_training(a: TrainingSession, b: TrainingSession) -> None:
         assert ra.config == rb.config and ra.end == rb.end and ra.lr_changes == rb.lr_changes
         for column in ("epoch", "loss", "w", "b", "lr", "w_grad", "b_grad"):
             np.testing.assert_array_equal(ra.history.column(column), rb.history.column(column))
-    assert a.export_script() == b.export_script()
+    assert session_to_script(a) == session_to_script(b)
 
 
 def test_save_then_open_gives_identical_state(tmp_path: Path) -> None:
