@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import contextlib
 import threading
+from collections.abc import Callable, Generator
+from typing import Any
 
 from playground.core.training import loop
-from playground.core.training.config import TrainConfig
 from playground.core.training.history import record_row
 from playground.core.training.loop import RunEnd, TrainControl
 
@@ -42,13 +43,19 @@ class TrainingWorker:
 
     `drain()` (GUI thread) returns the records produced since the last call and, once the
     generator has finished, its `RunEnd`. Live controls go through `control`, never through here.
+    Another lab passes its own `source` (a generator of plain records returning a RunEnd) and
+    `row` (how a yielded item is stored; the identity when given a source).
     """
 
-    def __init__(self, config: TrainConfig, control: TrainControl) -> None:
+    def __init__(self, config: Any, control: TrainControl,
+                 source: Callable[[], Generator[Any, None, RunEnd]] | None = None,
+                 row: Callable[[Any], Any] | None = None) -> None:
         self.config = config
         self.control = control
+        self._source = source
+        self._row = row if row is not None else (record_row if source is None else _same)
         self._lock = threading.Lock()
-        self._records: list[tuple[float, ...]] = []
+        self._records: list[Any] = []
         self._end: RunEnd | None = None
         self._thread = threading.Thread(target=self._run, name="training-worker", daemon=True)
 
@@ -68,7 +75,7 @@ class TrainingWorker:
             self._thread.join(timeout_s)
         return not self._thread.is_alive()
 
-    def drain(self) -> tuple[list[tuple[float, ...]], RunEnd | None]:
+    def drain(self) -> tuple[list[Any], RunEnd | None]:
         """Take every record produced so far; the RunEnd is returned only with the last batch."""
         with self._lock:
             records, self._records = self._records, []
@@ -80,15 +87,17 @@ class TrainingWorker:
         try:
             loop.configure_worker_thread()
             # Looked up on the module at run time, so a test can swap in a failing loop.
-            generator = loop.train(self.config, self.control)
+            generator = (self._source() if self._source is not None
+                         else loop.train(self.config, self.control))
             lock = self._lock
+            to_row = self._row
             while True:
                 try:
                     r = next(generator)
                 except StopIteration as stop:
                     end = stop.value
                     break
-                row = record_row(r)
+                row = to_row(r)
                 with lock:
                     # drain() swaps the list out, so append to whichever list is current.
                     self._records.append(row)
@@ -102,3 +111,7 @@ class TrainingWorker:
             end = RunEnd("completed", "", "")
         with self._lock:
             self._end = end
+
+
+def _same(item: Any) -> Any:
+    return item

@@ -1,0 +1,217 @@
+"""The Network Lab's training loop: the training rule (docs/network_lab.md) as a generator.
+
+`train(config, split, seed, control)` yields an `EpochRecord` (plain floats) after every epoch
+and, at most every `snapshot_interval` seconds (and after a single step, and at the end), a
+`Snapshot`: the output over a GRID x GRID grid of the input plane, every hidden neuron's output
+over a coarser grid, and the weights, biases and last gradients as numpy arrays. The snapshot is
+computed here, on the worker, at the view's pace, so the GUI thread only paints arrays; at full
+speed the epochs in between cost nothing extra. The generator returns a `RunEnd` (the Training
+Lab's), and reads the Training Lab's `TrainControl` for the live learning rate, pause, step and
+stop.
+
+Divergence, as in the Training Lab: an epoch whose train loss is not finite or exceeds 1e6 x
+max(first epoch's train loss, 1) ends the run with "diverged" and is not yielded.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Generator
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from playground.core.network.config import NetConfig, build_model, feature_matrix, linear_layers
+from playground.core.network.datasets import Split
+from playground.core.training.loop import DIVERGENCE_FACTOR, RunEnd, TrainControl
+from playground.core.training.tables import OPTIMIZER_SPECS
+
+GRID = 100  # the decision boundary's resolution
+THUMB_STEP = 4  # neuron thumbnails sample every 4th grid point: 25 x 25
+EXTENT = 6.0  # the input plane drawn: [-6, 6] x [-6, 6]
+SNAPSHOT_INTERVAL = 1 / 40  # seconds: a little faster than the 30 redraws a second promised
+
+
+@dataclass(frozen=True, slots=True)
+class EpochRecord:
+    """One epoch's measures after its updates (accuracies NaN for regression)."""
+
+    epoch: int
+    train_loss: float
+    test_loss: float
+    train_accuracy: float
+    test_accuracy: float
+    lr: float
+
+
+RECORD_COLUMNS = ("epoch", "train_loss", "test_loss", "train_accuracy", "test_accuracy", "lr")
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The model as the views draw it, as plain numpy arrays (safe to hand across threads)."""
+
+    epoch: int  # -1: before the first epoch
+    output: np.ndarray  # (GRID, GRID) raw model output, row i = x2 ascending, column j = x1
+    neurons: tuple[np.ndarray, ...]  # per hidden layer: (n, GRID/THUMB_STEP, GRID/THUMB_STEP)
+    weights: tuple[np.ndarray, ...]  # per nn.Linear: (out, in)
+    biases: tuple[np.ndarray, ...]
+    grads: tuple[np.ndarray | None, ...]  # each weight's gradient from the last step
+    state: dict[str, np.ndarray]  # the model's state_dict as numpy (for the Step graph)
+
+
+def grid_points(n: int = GRID) -> torch.Tensor:
+    """The (n*n, 2) points of the drawn plane, x1 varying fastest."""
+    axis = torch.linspace(-EXTENT, EXTENT, n)
+    x2, x1 = torch.meshgrid(axis, axis, indexing="ij")
+    return torch.stack([x1.reshape(-1), x2.reshape(-1)], dim=1)
+
+
+def batch_loss(out: torch.Tensor, y: torch.Tensor, classification: bool) -> torch.Tensor:
+    """The rule's data loss (no regularisation term)."""
+    if classification:
+        return F.binary_cross_entropy_with_logits(out.squeeze(1), y)
+    return F.mse_loss(out.squeeze(1), y)
+
+
+def penalty(model: torch.nn.Sequential, config: NetConfig) -> torch.Tensor | None:
+    """The regularisation term over the nn.Linear weights (not the biases), or None."""
+    if config.regularization == "None":
+        return None
+    weights = [layer.weight for layer in linear_layers(model)]
+    if config.regularization == "L1":
+        return config.reg_rate * sum(w.abs().sum() for w in weights)
+    return config.reg_rate * sum((w ** 2).sum() for w in weights)
+
+
+def snapshot(model: torch.nn.Sequential, config: NetConfig, grid_features: torch.Tensor,
+             epoch: int) -> Snapshot:
+    """Evaluate the model over the grid and copy everything the views draw."""
+    side = int(round(math.sqrt(grid_features.shape[0])))
+    thumbs: list[np.ndarray] = []
+    with torch.no_grad():
+        h = grid_features
+        hidden_seen = 0
+        for module in model:
+            h = module(h)
+            is_linear = isinstance(module, torch.nn.Linear)
+            hidden_seen += is_linear
+            # A hidden neuron's output is after its activation (or its Linear, when none).
+            if hidden_seen <= len(config.layers) and (
+                    not is_linear or config.activation == "Linear"):
+                grid = h.T.reshape(-1, side, side)[:, ::THUMB_STEP, ::THUMB_STEP]
+                thumbs.append(grid.numpy().copy())
+        output = h.reshape(side, side).numpy().copy()
+    layers = linear_layers(model)
+    return Snapshot(
+        epoch, output, tuple(thumbs),
+        tuple(layer.weight.detach().numpy().copy() for layer in layers),
+        tuple(layer.bias.detach().numpy().copy() for layer in layers),
+        tuple(None if layer.weight.grad is None else layer.weight.grad.numpy().copy()
+              for layer in layers),
+        {k: v.detach().numpy().copy() for k, v in model.state_dict().items()},
+    )
+
+
+def train(
+    config: NetConfig,
+    split: Split,
+    seed: int,
+    control: TrainControl | None = None,
+    snapshot_interval: float | None = None,
+) -> Generator[EpochRecord | Snapshot, None, RunEnd]:
+    """Train as the rule says, yielding records (and snapshots when an interval is given)."""
+    try:
+        config.validate()
+    except ValueError as exc:
+        return RunEnd("error", str(exc), "The network's settings are invalid; fix them and "
+                                         "start again.")
+    try:
+        return (yield from _run(config, split, seed, control, snapshot_interval))
+    except Exception as exc:  # any torch failure ends the run with torch's own text
+        return RunEnd("error", str(exc) or type(exc).__name__, "")
+
+
+def _run(config: NetConfig, split: Split, seed: int, control: TrainControl | None,
+         snapshot_interval: float | None) -> Generator[EpochRecord | Snapshot, None, RunEnd]:
+    classification = split.classification
+    features = config.ordered_features
+    x_train = feature_matrix(torch.from_numpy(split.x_train), features)
+    y_train = torch.from_numpy(split.y_train)
+    x_test = feature_matrix(torch.from_numpy(split.x_test), features)
+    y_test = torch.from_numpy(split.y_test)
+    model = build_model(config, seed)
+    lr = config.lr if control is None else control.lr
+    optimizer = OPTIMIZER_SPECS[config.optimizer].make(list(model.parameters()), lr)
+    opt_lr = lr
+    n_train = x_train.shape[0]
+    batch = config.batch_size
+    whole = batch == 0 or batch >= n_train
+    gen = None if whole else torch.Generator().manual_seed(seed)
+    grid = feature_matrix(grid_points(), features) if snapshot_interval is not None else None
+    last_snapshot = -math.inf
+    limit = math.inf
+    if grid is not None:
+        yield snapshot(model, config, grid, -1)
+        last_snapshot = time.monotonic()
+
+    for epoch in range(config.epochs):
+        if control is not None:
+            if not control.wait_for_epoch():
+                return RunEnd("stopped", f"Stopped by the user before epoch {epoch}.")
+            lr = control._lr
+        if lr != opt_lr:
+            for group in optimizer.param_groups:
+                group["lr"] = lr
+            opt_lr = lr
+        with torch.enable_grad():  # grad mode is thread-local; never inherit a caller's no_grad
+            if whole:
+                _step(model, optimizer, config, x_train, y_train, classification)
+            else:
+                perm = torch.randperm(n_train, generator=gen)
+                for start in range(0, n_train, batch):
+                    idx = perm[start:start + batch]
+                    _step(model, optimizer, config, x_train[idx], y_train[idx], classification)
+        with torch.no_grad():
+            out_train = model(x_train)
+            out_test = model(x_test)
+            train_loss = batch_loss(out_train, y_train, classification).item()
+            test_loss = batch_loss(out_test, y_test, classification).item()
+            if classification:
+                train_acc = ((out_train.squeeze(1) > 0) == (y_train > 0.5)).float().mean().item()
+                test_acc = ((out_test.squeeze(1) > 0) == (y_test > 0.5)).float().mean().item()
+            else:
+                train_acc = test_acc = math.nan
+        if epoch == 0 and math.isfinite(train_loss):
+            limit = DIVERGENCE_FACTOR * max(train_loss, 1.0)
+        if not (math.isfinite(train_loss) and train_loss <= limit):
+            return RunEnd(
+                "diverged",
+                f"The loss blew up at epoch {epoch} (train loss {train_loss:.3g}) with learning "
+                f"rate {lr:g}.",
+                "Each step overshoots by more than it corrects; lower the learning rate "
+                "(try x0.1).")
+        yield EpochRecord(epoch, train_loss, test_loss, train_acc, test_acc, lr)
+        if grid is not None:
+            now = time.monotonic()
+            last = epoch == config.epochs - 1
+            stepping = control is not None and control.paused
+            if last or stepping or now - last_snapshot >= snapshot_interval:
+                yield snapshot(model, config, grid, epoch)
+                last_snapshot = now
+    return RunEnd("completed", f"Trained {config.epochs} epochs.")
+
+
+def _step(model: torch.nn.Sequential, optimizer: torch.optim.Optimizer, config: NetConfig,
+          x: torch.Tensor, y: torch.Tensor, classification: bool) -> None:
+    """One optimiser step: zero_grad, forward, loss (+ penalty), backward, step."""
+    optimizer.zero_grad()
+    loss = batch_loss(model(x), y, classification)
+    extra = penalty(model, config)
+    if extra is not None:
+        loss = loss + extra
+    loss.backward()
+    optimizer.step()
