@@ -22,15 +22,24 @@ import math
 import threading
 import time
 from collections.abc import Generator
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
 import torch
 
+from playground.core.limits import DIVERGENCE_FACTOR
+from playground.core.training.checkpoints import (
+    Checkpoint,
+    CheckpointSink,
+    capture,
+    restore_generator,
+    restore_optimizer,
+    restore_params,
+    start_checkpoint,
+)
 from playground.core.training.config import TrainConfig, check_lr
 from playground.core.training.tables import LOSS_SPECS, OPTIMIZER_SPECS
 
-DIVERGENCE_FACTOR = 1e6
 OUT_OF_PLACE_EXPLANATION = (
     "w = w - lr * w.grad made w a new non-leaf tensor, so its .grad stays None; "
     "update in place under torch.no_grad()"
@@ -232,12 +241,18 @@ def warm_up() -> None:
 
 
 def train(
-    config: TrainConfig, control: TrainControl | None = None
+    config: TrainConfig,
+    control: TrainControl | None = None,
+    start: Checkpoint | None = None,
+    checkpoints: CheckpointSink | None = None,
 ) -> Generator[EpochRecord, None, RunEnd]:
     """Train y_hat = w*x + b as configured, yielding an EpochRecord after every epoch.
 
     The generator's return value (StopIteration.value) is the RunEnd. Pass a TrainControl to
-    change the learning rate, pause, step or stop between epochs from another thread.
+    change the learning rate, pause, step or stop between epochs from another thread. `start`
+    continues from a checkpoint (epoch start.epoch + 1 on, the optimiser's state kept when the
+    optimiser is the same, a fresh one otherwise); `checkpoints` receives the state every
+    `checkpoints.every` epochs so the run can later be rewound and continued exactly.
     """
     try:
         config.validate()
@@ -245,84 +260,35 @@ def train(
         return RunEnd(
             "error", str(exc), "The run's settings are invalid; fix them and start again."
         )
-    manual = config.optimizer == "Manual"
-    out_of_place = manual and config.out_of_place_update
+    out_of_place = config.optimizer == "Manual" and config.out_of_place_update
     try:
-        return (yield from _run(config, control, manual, out_of_place))
+        return (yield from _run(config, control, start, checkpoints))
     except Exception as exc:  # any torch/Python failure ends the run with torch's own text
         explanation = OUT_OF_PLACE_EXPLANATION if out_of_place else ""
         return RunEnd("error", str(exc) or type(exc).__name__, explanation)
 
 
 def _run(
-    config: TrainConfig, control: TrainControl | None, manual: bool, out_of_place: bool
+    config: TrainConfig,
+    control: TrainControl | None,
+    start: Checkpoint | None,
+    sink: CheckpointSink | None,
 ) -> Generator[EpochRecord, None, RunEnd]:
-    x = torch.tensor(config.dataset.x, dtype=torch.float32)
-    y = torch.tensor(config.dataset.y, dtype=torch.float32)
-    n_points = x.shape[0]
-    w = torch.tensor([config.w0], dtype=torch.float32, requires_grad=True)
-    b = torch.tensor([config.b0], dtype=torch.float32, requires_grad=True)
-    loss_fn = LOSS_SPECS[config.loss].function
     lr = config.lr if control is None else control.lr
-    optimizer = None if manual else OPTIMIZER_SPECS[config.optimizer].make([w, b], lr)
-    opt_lr = lr
-    batch_size = config.batch_size
-    mini_batches = batch_size is not None and batch_size < n_points
-    gen = torch.Generator().manual_seed(config.seed) if mini_batches else None
-    zero_grads = not config.forget_zero_grad
-    limit = math.inf
+    model = Model(config, lr, start)
+    if model.out_of_place:
+        sink = None  # w and b become non-leaf tensors: nothing to continue from
 
-    for epoch in range(config.epochs):
+    for epoch in range(model.next_epoch, config.epochs):
         if control is not None:
             if not control.wait_for_epoch():
                 return RunEnd("stopped", f"Stopped by the user before epoch {epoch}.")
             lr = control._lr
-        if optimizer is not None:
-            if config.new_optimizer_each_epoch:
-                # The notebook's mistake: a fresh optimiser forgets momentum / Adam state.
-                optimizer = OPTIMIZER_SPECS[config.optimizer].make([w, b], lr)
-                opt_lr = lr
-            elif lr != opt_lr:
-                for group in optimizer.param_groups:
-                    group["lr"] = lr
-                opt_lr = lr
-
-        # Grad mode is thread-local, and a generator must not leak it into its consumer
-        # between yields, so switch it on just for the epoch's work (a check is cheaper
-        # than a context manager per epoch).
-        grad_was_off = not torch.is_grad_enabled()
-        if grad_was_off:
-            torch.set_grad_enabled(True)
-        try:
-            if mini_batches:
-                perm = torch.randperm(n_points, generator=gen)
-                total = 0.0
-                for start in range(0, n_points, batch_size):
-                    idx = perm[start : start + batch_size]
-                    loss = loss_fn(w * x[idx] + b, y[idx])
-                    loss.backward()
-                    w_grad_value, b_grad_value, w, b = _update(
-                        w, b, lr, optimizer, zero_grads, out_of_place
-                    )
-                    total += loss.item() * idx.shape[0]
-                loss_value = total / n_points
-            else:
-                loss = loss_fn(w * x + b, y)
-                loss.backward()
-                w_grad_value, b_grad_value, w, b = _update(
-                    w, b, lr, optimizer, zero_grads, out_of_place
-                )
-                loss_value = loss.item()
-        finally:
-            if grad_was_off:
-                torch.set_grad_enabled(False)
-
-        w_value = w.item()
-        b_value = b.item()
-        if epoch == 0 and math.isfinite(loss_value):
-            limit = DIVERGENCE_FACTOR * max(loss_value, 1.0)
+        loss_value, w_grad_value, b_grad_value = model.run_epoch(epoch, lr)
+        w_value = model.w.item()
+        b_value = model.b.item()
         finite = math.isfinite(loss_value) and math.isfinite(w_value) and math.isfinite(b_value)
-        if not (finite and loss_value <= limit):
+        if not (finite and loss_value <= model.limit):
             return RunEnd(
                 "diverged",
                 f"The loss blew up at epoch {epoch} (loss {loss_value:.3g}) with learning "
@@ -330,46 +296,137 @@ def _run(
                 "Each step overshoots the minimum by more than it corrects, so w and b swing "
                 "ever wider; lower the learning rate (try x0.1).",
             )
+        if sink is not None and (epoch + 1) % sink.every == 0:
+            sink.put(model.checkpoint(epoch))
         yield EpochRecord(epoch, loss_value, w_value, b_value, lr, w_grad_value, b_grad_value)
     return RunEnd("completed", f"Trained {config.epochs} epochs.")
 
 
-def _update(
-    w: torch.Tensor,
-    b: torch.Tensor,
-    lr: float,
-    optimizer: torch.optim.Optimizer | None,
-    zero_grads: bool,
-    out_of_place: bool,
-) -> tuple[float | None, float | None, torch.Tensor, torch.Tensor]:
-    """One parameter update after backward; returns the grads as floats and the (new) w, b."""
-    if out_of_place:
-        # Once rebound, w is a non-leaf whose .grad is None; reading it would only add torch's
-        # warning, and warnings.catch_warnings is process-global (unsafe from a worker thread).
-        w_grad = w.grad if w.is_leaf else None
-        b_grad = b.grad if b.is_leaf else None
-    else:
-        w_grad, b_grad = w.grad, b.grad
-    w_grad_value = None if w_grad is None else w_grad.item()
-    b_grad_value = None if b_grad is None else b_grad.item()
-    if optimizer is not None:
-        optimizer.step()
-        if zero_grads:
-            optimizer.zero_grad()
-        return w_grad_value, b_grad_value, w, b
-    if out_of_place:
-        # The notebook's warning, done for real: these rebind w and b to new non-leaf tensors.
-        # Once w is a non-leaf, w.grad is None and `lr * w.grad` raises a TypeError.
-        w = w - lr * w_grad
-        b = b - lr * b_grad
-    else:
-        with torch.no_grad():
-            w -= lr * w_grad
-            b -= lr * b_grad
-    if zero_grads:
-        # Like optimizer.zero_grad(), skip a grad that is None (the non-leaf case above).
-        if w.is_leaf and w.grad is not None:
-            w.grad.zero_()
-        if b.is_leaf and b.grad is not None:
-            b.grad.zero_()
-    return w_grad_value, b_grad_value, w, b
+class Model:
+    """The live objects of one run: w, b, the optimiser and the mini-batch generator.
+
+    Built from a Checkpoint (the start by default), so a rewound run continues bit for bit;
+    train() drives it on the worker thread, rewind.py replays it to reach any epoch's state.
+    With `capture_steps` set, `before_step` holds the state just before the latest step (what
+    an update formula is written from).
+    """
+
+    def __init__(self, config: TrainConfig, lr: float, start: Checkpoint | None = None) -> None:
+        self.config = config
+        if start is None:
+            start = start_checkpoint(config.w0, config.b0, config.optimizer)
+        self.x = torch.tensor(config.dataset.x, dtype=torch.float32)
+        self.y = torch.tensor(config.dataset.y, dtype=torch.float32)
+        self.w, self.b = restore_params(start)
+        self.loss_fn = LOSS_SPECS[config.loss].function
+        manual = config.optimizer == "Manual"
+        self.out_of_place = manual and config.out_of_place_update
+        self.optimizer = None if manual else OPTIMIZER_SPECS[config.optimizer].make(
+            [self.w, self.b], lr)
+        if self.optimizer is not None and start.optimizer == config.optimizer and start.layout:
+            restore_optimizer(start, self.optimizer)  # same optimiser: its state carries on
+        self.opt_lr = lr
+        n_points = self.x.shape[0]
+        batch_size = config.batch_size
+        self.mini_batches = batch_size is not None and batch_size < n_points
+        self.generator = restore_generator(start, config.seed) if self.mini_batches else None
+        self._gen_state = start.gen_state  # carried unchanged through full-batch epochs
+        self.zero_grads = not config.forget_zero_grad
+        self.limit = start.limit
+        self.next_epoch = start.epoch + 1
+        self.capture_steps = False
+        self.before_step: Checkpoint | None = None
+
+    def checkpoint(self, epoch: int) -> Checkpoint:
+        """The state now, taken as the state after `epoch` (plain data)."""
+        ckpt = capture(epoch, self.w, self.b, self.config.optimizer, self.optimizer,
+                       self.generator, self.limit)
+        if self.generator is None and self._gen_state is not None:
+            ckpt = replace(ckpt, gen_state=self._gen_state)
+        return ckpt
+
+    def run_epoch(self, epoch: int, lr: float) -> tuple[float, float | None, float | None]:
+        """Train one epoch at `lr`: (its loss, the grads of w and b its last step used)."""
+        config = self.config
+        optimizer = self.optimizer
+        if optimizer is not None:
+            if config.new_optimizer_each_epoch:
+                # The notebook's mistake: a fresh optimiser forgets momentum / Adam state.
+                optimizer = OPTIMIZER_SPECS[config.optimizer].make([self.w, self.b], lr)
+                self.optimizer = optimizer
+                self.opt_lr = lr
+            elif lr != self.opt_lr:
+                for group in optimizer.param_groups:
+                    group["lr"] = lr
+                self.opt_lr = lr
+        x, y, loss_fn = self.x, self.y, self.loss_fn
+        # Grad mode is thread-local, and a generator must not leak it into its consumer
+        # between yields, so switch it on just for the epoch's work (a check is cheaper
+        # than a context manager per epoch).
+        grad_was_off = not torch.is_grad_enabled()
+        if grad_was_off:
+            torch.set_grad_enabled(True)
+        try:
+            if self.mini_batches:
+                n_points = x.shape[0]
+                batch_size = config.batch_size
+                perm = torch.randperm(n_points, generator=self.generator)
+                total = 0.0
+                for start in range(0, n_points, batch_size):
+                    idx = perm[start : start + batch_size]
+                    loss = loss_fn(self.w * x[idx] + self.b, y[idx])
+                    loss.backward()
+                    w_grad_value, b_grad_value = self._update(lr)
+                    total += loss.item() * idx.shape[0]
+                loss_value = total / n_points
+            else:
+                loss = loss_fn(self.w * x + self.b, y)
+                loss.backward()
+                w_grad_value, b_grad_value = self._update(lr)
+                loss_value = loss.item()
+        finally:
+            if grad_was_off:
+                torch.set_grad_enabled(False)
+        if epoch == 0 and math.isfinite(loss_value):
+            self.limit = DIVERGENCE_FACTOR * max(loss_value, 1.0)
+        return loss_value, w_grad_value, b_grad_value
+
+    def _update(self, lr: float) -> tuple[float | None, float | None]:
+        """One parameter update after backward; returns the grads it used as floats."""
+        w, b = self.w, self.b
+        if self.capture_steps and not self.out_of_place:
+            self.before_step = capture(-1, w, b, self.config.optimizer, self.optimizer, None,
+                                       self.limit)
+        if self.out_of_place:
+            # Once rebound, w is a non-leaf whose .grad is None; reading it would only add
+            # torch's warning, and warnings.catch_warnings is process-global (unsafe from a
+            # worker thread).
+            w_grad = w.grad if w.is_leaf else None
+            b_grad = b.grad if b.is_leaf else None
+        else:
+            w_grad, b_grad = w.grad, b.grad
+        w_grad_value = None if w_grad is None else w_grad.item()
+        b_grad_value = None if b_grad is None else b_grad.item()
+        optimizer = self.optimizer
+        if optimizer is not None:
+            optimizer.step()
+            if self.zero_grads:
+                optimizer.zero_grad()
+            return w_grad_value, b_grad_value
+        if self.out_of_place:
+            # The notebook's warning, done for real: these rebind w and b to new non-leaf
+            # tensors. Once w is a non-leaf, w.grad is None and `lr * w.grad` raises a TypeError.
+            self.w = w - lr * w_grad
+            self.b = b - lr * b_grad
+            w, b = self.w, self.b
+        else:
+            with torch.no_grad():
+                w -= lr * w_grad
+                b -= lr * b_grad
+        if self.zero_grads:
+            # Like optimizer.zero_grad(), skip a grad that is None (the non-leaf case above).
+            if w.is_leaf and w.grad is not None:
+                w.grad.zero_()
+            if b.is_leaf and b.grad is not None:
+                b.grad.zero_()
+        return w_grad_value, b_grad_value
