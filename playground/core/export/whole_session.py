@@ -10,7 +10,6 @@ open as Markdown at the top. Nothing here runs the code: statements are read wit
 
 from __future__ import annotations
 
-import ast
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +21,7 @@ from playground.core.export import tensorlab_script
 from playground.core.export.training_script import session_to_script
 from playground.core.files import atomic
 from playground.core.lessons.format import load_lessons
+from playground.core.tensorlab import log as log_reader
 from playground.core.tensorlab.workspace import Workspace
 from playground.core.training.config import TrainConfig
 from playground.core.training.datasets import DataSetup
@@ -130,12 +130,7 @@ def write_notebook(path: str | Path, notebook: nbformat.NotebookNode) -> None:
 
 def statement_groups(log: Iterable[str]) -> list[list[str]]:
     """The log split into cells, each ending after a backward or a grad reset."""
-    groups: list[list[str]] = [[]]
-    for entry in log:
-        groups[-1].append(entry)
-        if _calls(entry) & _CELL_ENDERS:
-            groups.append([])
-    return [g for g in groups if g]
+    return log_reader.statement_groups(log, _CELL_ENDERS)
 
 
 def describe(group: list[str]) -> str:
@@ -143,8 +138,9 @@ def describe(group: list[str]) -> str:
     names: list[str] = []
     calls: set[str] = set()
     for entry in group:
-        names += [n for n in _assigned(entry) if n not in names]
-        calls |= _calls(entry)
+        facts = log_reader.read_entry(entry)
+        names += [n for n in facts.assigned if n not in names]
+        calls |= facts.calls
     parts = []
     if names:
         parts.append("Build " + ", ".join(f"`{n}`" for n in names))
@@ -156,36 +152,6 @@ def describe(group: list[str]) -> str:
         parts.append("Seed the random numbers, so `randn` gives the same values as in the window")
     text = "; then ".join(parts) if parts else "Run the next statements"
     return text[0].upper() + text[1:] + "."
-
-
-def _tree(entry: str) -> ast.AST | None:
-    try:
-        return ast.parse(entry)  # parsed to read names, never compiled or run
-    except SyntaxError:
-        return None
-
-
-def _assigned(entry: str) -> list[str]:
-    tree = _tree(entry)
-    if tree is None:
-        return []
-    names = []
-    for node in ast.walk(tree):
-        targets = node.targets if isinstance(node, ast.Assign) else (
-            [node.target] if isinstance(node, ast.AugAssign) else [])
-        names += [t.id for t in targets if isinstance(t, ast.Name)]
-    return names
-
-
-def _calls(entry: str) -> set[str]:
-    tree = _tree(entry)
-    if tree is None:
-        return set()
-    found = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-            found.add(node.func.attr)
-    return found
 
 
 def _run_label(training: TrainingSession) -> str:

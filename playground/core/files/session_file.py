@@ -22,11 +22,17 @@ from typing import Any
 
 from playground.core.files import atomic
 from playground.core.files.statement_log import (
-    MAX_SESSION_BYTES,
-    MAX_SESSION_STATEMENTS,
     SESSION_FORMAT,
     _read_bytes,
     parse_json,
+)
+from playground.core.labs import SAVED_LABS
+from playground.core.limits import (
+    MAX_FILE_BYTES,
+    MAX_RECORDS,
+    MAX_SESSION_BYTES,
+    MAX_SESSION_STATEMENTS,
+    MAX_STEP,
 )
 from playground.core.training.config import check_lr
 from playground.core.training.datasets import notebook_dataset
@@ -34,11 +40,6 @@ from playground.core.training.session import Run, TrainingSession
 
 VERSION = 2  # the format this module writes; it reads 1 and 2
 SUFFIX = ".gradplay.json"
-# Runs make a file bigger than a statement log: 50 MB holds about 350,000 epochs of records.
-MAX_FILE_BYTES = 50_000_000
-MAX_RECORDS = 400_000  # per run, for the same reason
-LABS = ("tensor", "training")
-MAX_STEP = 10_000
 _LESSON_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,79}")
 _KNOWN_KEYS = {"format", "version", "title", "summary", "statements", "current", "training",
                "view"}
@@ -52,7 +53,7 @@ class SessionFile:
     statements: list[str]
     training: TrainingSession | None = None  # None: the file has no Training Lab (version 1)
     current: str | None = None  # the selected tensor
-    lab: str | None = None  # "tensor" or "training"; None: leave the window's choice
+    lab: str | None = None  # a Lab in SAVED_LABS; None: leave the window's choice
     lesson: str | None = None  # a lesson id; None: no lesson was open
     step: int | None = None
     version: int = VERSION
@@ -151,8 +152,8 @@ def _view(path: Path, view: object) -> tuple[str | None, str | None, int | None]
     if not isinstance(view, dict) or set(view) - {"lab", "lesson", "step"}:
         raise ValueError(f"{path}: \"view\" must be a mapping of lab, lesson and step.")
     lab, lesson, step = view.get("lab"), view.get("lesson"), view.get("step")
-    if lab is not None and lab not in LABS:
-        raise ValueError(f"{path}: the lab {_short(lab)} is not one of {', '.join(LABS)}.")
+    if lab is not None and lab not in SAVED_LABS:
+        raise ValueError(f"{path}: the lab {_short(lab)} is not one of {', '.join(SAVED_LABS)}.")
     if lesson is not None and not (isinstance(lesson, str) and _LESSON_ID.fullmatch(lesson)):
         raise ValueError(f"{path}: the lesson {_short(lesson)} is not a lesson name.")
     if step is not None and (isinstance(step, bool) or not isinstance(step, int)

@@ -14,13 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from playground.core.files import atomic
+from playground.core.limits import MAX_JSON_DEPTH, MAX_SESSION_BYTES, MAX_SESSION_STATEMENTS
 from playground.paths import resources_dir
 
 SESSION_FORMAT = "gradient-playground-session"
 SESSION_VERSION = 1  # the newest format this build reads and the one it writes
-MAX_SESSION_BYTES = 2_000_000  # 200 full-length statements; the bundled ones are under 2 kB
-MAX_SESSION_STATEMENTS = 5_000
-MAX_JSON_DEPTH = 20  # the format itself is 2 deep
 SESSIONS_DIR = resources_dir() / "sessions"
 
 def read_session(path: str | Path) -> list[str]:

@@ -1,103 +1,33 @@
 """The real autograd graph behind a workspace tensor, as plain nodes and edges for the graph view.
 
-Walks `grad_fn.next_functions` from the tensor (DESIGN.md section 5), attaches leaves through
-`AccumulateGrad.variable`, reads saved tensors from the nodes' `_saved_*` attributes (marking them
+Walks `grad_fn.next_functions` from the tensor (the graph torch really built, not one
+re-derived from the source), attaches leaves through `AccumulateGrad.variable`, reads saved tensors from the nodes' `_saved_*` attributes (marking them
 freed when torch refuses to hand them out after a backward), and links a result made by
-`detach()` / `torch.no_grad()` to the names its statement read with a dashed "no graph" edge.
+`detach()` / `.data` / `torch.no_grad()` to the names its statement read (as the statement log
+reader tells) with a dashed "no graph" edge. The nodes and edges are graph/model.py's.
 Nothing here keeps a live tensor: the view gets short texts and flags only.
 """
 
 from __future__ import annotations
 
-import ast
 import dataclasses
 import functools
-import re
 from collections import deque
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 import torch
 
-NodeKind = Literal["tensor", "function", "saved", "summary"]
-# next: grad_fn -> next_functions; variable: AccumulateGrad -> its leaf; grad_fn: a tensor -> the
-# node that made it; saved: node -> a tensor it saved; no_graph: detached result -> its source.
-EdgeKind = Literal["next", "variable", "grad_fn", "saved", "no_graph", "summary"]
+from playground.core.graph.locate import ErrorSpot, locate_error
+from playground.core.graph.model import AutogradGraph, EdgeKind, GraphEdge, GraphNode, SavedFact
+from playground.core.limits import COUNT_LIMIT, MAX_FUNCTIONS
+from playground.core.tensorlab.log import statement_sources
 
-MAX_FUNCTIONS = 500  # above this the walk stops and one summary node says how many were left out
-COUNT_LIMIT = 100_000  # counting what was left out stops here ("more than ...")
+# The views import the model, the builder and error location from here, one place for the graph.
+__all__ = ["AutogradGraph", "ErrorSpot", "GraphEdge", "GraphNode", "SavedFact", "build_graph",
+           "build_workspace_graph", "locate_error", "saved_facts", "walk_functions"]
+
 FEW_VALUES = 4
-
-
-@dataclass(frozen=True)
-class SavedFact:
-    """One `_saved_*` attribute of a node: a saved tensor or a plain attribute (dim, alpha...)."""
-
-    name: str  # the attribute without its `_saved_` prefix, e.g. "self", "other", "result"
-    is_tensor: bool
-    text: str  # shape and a few values, or the attribute's repr; "freed" once released
-    freed: bool = False
-    modified: bool = False  # changed in place since it was saved: backward would fail here
-
-
-@dataclass(frozen=True)
-class GraphNode:
-    """A drawable node: a tensor, a grad_fn (function), a saved tensor, or a summary of the rest."""
-
-    key: str
-    kind: NodeKind
-    label: str  # tensor: workspace name or ""; function: class name; saved: attribute name
-    ident: int = 0  # id() of the torch object while the graph was built (tests map onto it)
-    shape: tuple[int, ...] | None = None
-    values: str = ""  # a few values, e.g. "[10.5, 11.2, ...]"
-    grad: str | None = None  # a few values of .grad when set
-    is_leaf: bool = False
-    requires_grad: bool = False
-    freed: bool = False  # function: its saved tensors were released by a backward
-    saved: tuple[SavedFact, ...] = ()
-    modified: bool = False  # function/saved: a saved tensor was changed in place since
-
-
-@dataclass(frozen=True)
-class GraphEdge:
-    """An edge in the direction gradients flow (root towards leaves); no_graph points at a source."""
-
-    source: str
-    target: str
-    kind: EdgeKind
-
-
-@dataclass
-class AutogradGraph:
-    """Nodes and edges of one tensor's backward graph, plus what was left out and why."""
-
-    nodes: list[GraphNode] = field(default_factory=list)
-    edges: list[GraphEdge] = field(default_factory=list)
-    root: str | None = None
-    left_out: int = 0  # function nodes not drawn (the walk stopped at MAX_FUNCTIONS)
-    note: str = ""
-
-    def node(self, key: str) -> GraphNode:
-        """The node with this key (KeyError if absent)."""
-        for node in self.nodes:
-            if node.key == key:
-                return node
-        raise KeyError(key)
-
-    def keys(self, kind: NodeKind | None = None, label: str | None = None) -> list[str]:
-        """Keys of the nodes of `kind` (and `label`), in walk order."""
-        return [
-            n.key for n in self.nodes
-            if (kind is None or n.kind == kind) and (label is None or n.label == label)
-        ]
-
-    def leaf_of(self, function_key: str) -> str | None:
-        """The tensor node an AccumulateGrad node feeds, or None."""
-        for edge in self.edges:
-            if edge.source == function_key and edge.kind == "variable":
-                return edge.target
-        return None
 
 
 # ----- walking ----------------------------------------------------------------------------------
@@ -193,99 +123,6 @@ def saved_facts(fn: Any) -> tuple[SavedFact, ...]:
             text = repr(value)
             facts.append(SavedFact(name, False, text if len(text) <= 60 else text[:57] + "..."))
     return tuple(facts)
-
-
-# ----- which names each statement read ---------------------------------------------------------
-
-
-def _is_no_grad(node: ast.With) -> bool:
-    call = node.items[0].context_expr if node.items else None
-    return isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and \
-        call.func.attr == "no_grad"
-
-
-def _cuts_graph(value: ast.AST) -> bool:
-    """True when the expression reads through detach() or .data (no graph to its sources)."""
-    for node in ast.walk(value):
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
-                node.func.attr == "detach":
-            return True
-        if isinstance(node, ast.Attribute) and node.attr == "data":
-            return True
-    return False
-
-
-def _read_names(value: ast.AST) -> list[str]:
-    names = {n.id for n in ast.walk(value) if isinstance(n, ast.Name) and n.id != "torch"}
-    return sorted(names)
-
-
-@functools.lru_cache(maxsize=4096)
-def _entry_facts(entry: str) -> tuple[tuple[tuple[str, bool, tuple[str, ...]], ...],
-                                      tuple[str, ...]]:
-    """For one log entry: (name bound, made without a graph, names read) per assignment, and
-    the names it changed in place. Parsed with `ast` only; nothing is run."""
-    try:
-        tree = ast.parse(entry)
-    except (SyntaxError, ValueError, RecursionError):
-        return (), ()
-    binds: list[tuple[str, bool, tuple[str, ...]]] = []
-    inplace: list[str] = []
-
-    def visit(body: Sequence[ast.stmt], no_grad: bool) -> None:
-        for stmt in body:
-            if isinstance(stmt, ast.With):
-                visit(stmt.body, no_grad or _is_no_grad(stmt))
-            elif isinstance(stmt, ast.Assign) and isinstance(stmt.targets[0], ast.Name):
-                cut = no_grad or _cuts_graph(stmt.value)
-                binds.append((stmt.targets[0].id, cut, tuple(_read_names(stmt.value))))
-            elif isinstance(stmt, ast.AugAssign):
-                target = stmt.target
-                if isinstance(target, ast.Name):
-                    inplace.append(target.id)
-                elif isinstance(target, ast.Attribute) and target.attr == "data" and \
-                        isinstance(target.value, ast.Name):
-                    inplace.append(target.value.id)
-            elif isinstance(stmt, ast.Expr):
-                inplace.extend(_inplace_calls(stmt.value))
-
-    visit(tree.body, False)
-    return tuple(binds), tuple(inplace)
-
-
-def _inplace_calls(value: ast.AST) -> list[str]:
-    """Names changed by in-place methods such as y.zero_() or y.data.zero_()."""
-    found = []
-    for node in ast.walk(value):
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
-                node.func.attr.endswith("_") and node.func.attr != "requires_grad_":
-            owner = node.func.value
-            if isinstance(owner, ast.Attribute) and owner.attr == "data":
-                owner = owner.value
-            if isinstance(owner, ast.Name):
-                found.append(owner.id)
-    return found
-
-
-def statement_sources(log: Iterable[str]) -> dict[str, tuple[bool, list[str]]]:
-    """For each name, from its latest binding: (made without a graph, i.e. through detach, .data
-    or no_grad; the other names that statement read)."""
-    sources: dict[str, tuple[bool, list[str]]] = {}
-    for entry in log:
-        binds, _ = _entry_facts(entry)
-        for name, cut, read in binds:
-            sources[name] = (cut, [r for r in read if r != name])
-    return sources
-
-
-def inplace_statements(log: Sequence[str]) -> list[tuple[int, str, list[str]]]:
-    """(index, entry, names changed in place) for every log entry that changed a tensor in place."""
-    found = []
-    for i, entry in enumerate(log):
-        _, inplace = _entry_facts(entry)
-        if inplace:
-            found.append((i, entry, list(inplace)))
-    return found
 
 
 # ----- building -----------------------------------------------------------------------------------
@@ -474,56 +311,3 @@ def build_workspace_graph(ws: Any, name: str | None = None, *, show_saved: bool 
         return AutogradGraph()
     tensors = {n: ws.tensor(n) for n in ws.names}
     return build_graph(tensors, name, ws.log, show_saved=show_saved, max_functions=max_functions)
-
-
-# ----- errors pointing at the graph --------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ErrorSpot:
-    """Where a failed backward points in the graph, and the statement to blame if any."""
-
-    key: str | None
-    reason: Literal["inplace", "freed", "no_gradient", "no_grad_fn", "other"]
-    statement: str | None = None
-    text: str = ""
-
-
-_INPLACE = re.compile(r"output (\d+) of (\w+), is at version (\d+); expected version (\d+)")
-
-
-def locate_error(graph: AutogradGraph, message: str, log: Sequence[str]) -> ErrorSpot:
-    """Map torch's backward error text onto a node of `graph` (see ErrorSpot.reason)."""
-    if (m := _INPLACE.search(message)) is not None:
-        op = m.group(2)  # torch 2.x says "Exp", older ones "ExpBackward0"
-        candidates = [
-            n.key for n in graph.nodes if n.kind == "function"
-            and (n.label == op or re.fullmatch(re.escape(op) + r"(Backward\d*)?", n.label))
-        ]
-        statement = _inplace_culprit(graph, log)
-        text = f"{op} made a tensor that was later changed in place"
-        if statement:
-            text += f" by `{statement}`"
-        return ErrorSpot(candidates[0] if candidates else graph.root, "inplace", statement,
-                         text + ".")
-    if "backward through the graph a second time" in message or "already been freed" in message:
-        freed = [n.key for n in graph.nodes if n.kind == "function" and n.freed]
-        return ErrorSpot(freed[0] if freed else graph.root, "freed", None,
-                         "This node's saved tensors were freed by an earlier backward.")
-    if "can be implicitly created only for scalar outputs" in message:
-        return ErrorSpot(graph.root, "no_gradient", None,
-                         "The output is not a scalar: backward needs a gradient of its shape.")
-    if "does not require grad and does not have a grad_fn" in message:
-        return ErrorSpot(graph.root, "no_grad_fn", None,
-                         "This tensor has no graph behind it to go backward through.")
-    return ErrorSpot(None, "other", None, "")
-
-
-def _inplace_culprit(graph: AutogradGraph, log: Sequence[str]) -> str | None:
-    """The latest statement that changed a drawn tensor in place (else the latest such)."""
-    drawn = {n.label for n in graph.nodes if n.kind == "tensor" and n.label}
-    found = inplace_statements(log)
-    for _, entry, names in reversed(found):
-        if drawn.intersection(names):
-            return entry
-    return found[-1][1] if found else None

@@ -17,8 +17,7 @@ import numpy as np
 import torch
 
 from playground.core.graph.build import walk_functions
-
-STEP_COPY_LIMIT = 10_000  # gradients up to this many elements are copied whole; above, a summary
+from playground.core.limits import STEP_COPY_LIMIT
 
 
 @dataclass(frozen=True)

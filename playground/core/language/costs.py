@@ -20,9 +20,6 @@ from typing import Any
 import torch
 
 META = torch.device("meta")
-# Outputs up to this many elements skip the full memory count before they are made (the count
-# still runs after every statement), so small steps stay cheap.
-SMALL_OUTPUT = 16_384
 # torch errors raised by backward() before the engine touches any .grad or frees any graph.
 BACKWARD_PRECHECK_ERRORS = (
     "grad can be implicitly created only for scalar outputs",

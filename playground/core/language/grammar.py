@@ -15,20 +15,9 @@ from typing import Any
 
 import torch
 
-MAX_SOURCE_CHARS = 10_000
-MAX_DEPTH = 50
-MAX_INT_BITS = 10_000  # Python ints beyond this (about 3000 digits) are refused, not computed
-MATMUL_WORK_FACTOR = 100  # matmul may do this many multiply-adds per allowed element
-TOTAL_FACTOR = 5  # names, grads, graphs and temporaries together: 5x the one-tensor limit
-MAX_STATEMENTS = 100  # statements in one line (a; b; c) or one with-block, in all
-MAX_DIMS = 64  # numpy (and so the value tables) cannot show more
-# Work allowed for one line, in element-operations (each element read or written once counts
-# one; a matmul's multiply-adds count 1/MACS_PER_UNIT each, as BLAS does about that many in the
-# time of one elementwise step). Measured here: b * 2 on 9M elements (27M units) took 19 ms and
-# a 1000x1000 matmul (1G multiply-adds, 28M units) 24 ms, so 400M units is about half a second.
-WORK_BUDGET = 400_000_000
-LOAD_WORK_BUDGET = 20 * WORK_BUDGET  # all statements of a session being opened, together
-MACS_PER_UNIT = 40
+from playground.core.limits import (
+    MAX_INT_BITS,
+)
 
 ALLOWED = (
     "Allowed: names bound to tensors; numbers and nested lists of numbers; "

@@ -18,7 +18,6 @@ import torch
 from playground.core.language.costs import (
     BACKWARD_PRECHECK_ERRORS,
     META,
-    SMALL_OUTPUT,
     GraphLedger,
     Snapshot,
     held,
@@ -34,12 +33,6 @@ from playground.core.language.grammar import (
     INPLACE,
     KWARGS,
     LIKE_FACTORIES,
-    MACS_PER_UNIT,
-    MATMUL_WORK_FACTOR,
-    MAX_DEPTH,
-    MAX_DIMS,
-    MAX_SOURCE_CHARS,
-    MAX_STATEMENTS,
     MODULE_ADVICE,
     MODULE_ALIASES,
     RANDOM,
@@ -48,9 +41,7 @@ from playground.core.language.grammar import (
     TENSOR_ATTRS,
     TENSOR_METHODS,
     TORCH_FUNCTIONS,
-    TOTAL_FACTOR,
     UNARY,
-    WORK_BUDGET,
     Refused,
     broadcast_numel,
     check_name,
@@ -63,6 +54,18 @@ from playground.core.language.grammar import (
     number_op,
     refuse_node,
 )
+from playground.core.limits import (
+    MACS_PER_UNIT,
+    MATMUL_WORK_FACTOR,
+    MAX_DEPTH,
+    MAX_DIMS,
+    MAX_ELEMENTS,
+    MAX_SOURCE_CHARS,
+    MAX_STATEMENTS,
+    SMALL_OUTPUT,
+    TOTAL_ELEMENTS_FACTOR,
+    WORK_BUDGET,
+)
 
 __all__ = ["ALLOWED", "MAX_SOURCE_CHARS", "Env", "Outcome", "Refused", "check", "check_name",
            "execute", "parse"]
@@ -74,8 +77,8 @@ class Env:
 
     tensors: dict[str, torch.Tensor] = field(default_factory=dict)
     generator: torch.Generator = field(default_factory=torch.Generator)
-    max_elements: int = 10_000_000
-    max_total_elements: int | None = None  # None: TOTAL_FACTOR times max_elements
+    max_elements: int = MAX_ELEMENTS
+    max_total_elements: int | None = None  # None: TOTAL_ELEMENTS_FACTOR times max_elements
     work_budget: int = WORK_BUDGET
     # Work allowed for all statements run in this Env together (a session being loaded);
     # None for no such limit. total_work counts what they have done so far.
@@ -89,7 +92,7 @@ class Env:
         """Elements that names, grads, graphs and temporaries may hold together."""
         if self.max_total_elements is not None:
             return self.max_total_elements
-        return TOTAL_FACTOR * self.max_elements
+        return TOTAL_ELEMENTS_FACTOR * self.max_elements
 
 
 @dataclass

@@ -17,7 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from playground.core.labs import GRAPH_VIEW, Lab
 from playground.core.language.interpreter import Refused, check, parse
+from playground.core.limits import MAX_ELEMENTS, MAX_LESSON_BYTES, MAX_LESSON_EPOCHS
 from playground.core.training.datasets import DATA_KINDS
 from playground.core.training.session import SPEEDS
 from playground.core.training.tables import LOSSES, OPTIMIZERS
@@ -25,9 +27,7 @@ from playground.paths import resources_dir
 
 LESSONS_DIR = resources_dir() / "lessons"
 LESSON_FORMAT = 1
-MAX_LESSON_BYTES = 200_000
-MAX_ELEMENTS = 10_000_000  # the workspace's default allocation limit  # the shipped lessons are a few kB each
-SHOW_TARGETS = ("tensor", "graph", "training")
+SHOW_TARGETS = (Lab.TENSOR.value, GRAPH_VIEW, Lab.TRAINING.value)
 MESSAGE_LEVELS = ("error", "warning")
 QUESTION_KINDS = ("number", "choice")
 RUN_FIELDS = ("status", "loss", "w", "b", "epochs")
@@ -134,7 +134,9 @@ class Step:
         """Which view the step brings forward."""
         if self.show:
             return self.show
-        return "training" if self.training is not None and not self.statements else "tensor"
+        if self.training is not None and not self.statements:
+            return Lab.TRAINING
+        return Lab.TENSOR
 
 
 @dataclass(frozen=True)
@@ -380,8 +382,8 @@ def _training(where: _Where, data: Any, path: str) -> TrainingStep | None:
         where.fail(f"{path}.settings.loss", f"must be one of {', '.join(LOSSES)}")
     if "lr" in settings and not settings["lr"] > 0:
         where.fail(f"{path}.settings.lr", "must be > 0")
-    if "epochs" in settings and not 1 <= settings["epochs"] <= 100_000:
-        where.fail(f"{path}.settings.epochs", "must be between 1 and 100000")
+    if "epochs" in settings and not 1 <= settings["epochs"] <= MAX_LESSON_EPOCHS:
+        where.fail(f"{path}.settings.epochs", f"must be between 1 and {MAX_LESSON_EPOCHS}")
     if settings.get("batch_size") is not None and settings["batch_size"] < 1:
         where.fail(f"{path}.settings.batch_size", "must be at least 1, or null for the full batch")
     kinds = tuple(k for k in DATA_KINDS if k != "custom")  # custom points are the learner's

@@ -6,14 +6,12 @@ never values, so the hint and the enabling stay cheap with 9-million-element ten
 
 from __future__ import annotations
 
-import ast
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
+
+from playground.core.tensorlab.log import Cut, cut_of
 
 if TYPE_CHECKING:
     from playground.core.tensorlab.workspace import TensorSummary, Workspace
-
-Origin = Literal["detach", "no_grad"]
-
 
 def leaf_names(ws: Workspace, name: str) -> list[str]:
     """Named leaves that `name`'s graph reaches (by walking grad_fn), in workspace order."""
@@ -50,49 +48,6 @@ def history_leaf(ws: Workspace, name: str | None) -> str | None:
     return reached[0] if reached else None
 
 
-def origin(log: list[str], name: str) -> Origin | None:
-    """How the last statement binding `name` cut it off from autograd: "detach" (its value calls
-    .detach()), "no_grad" (it ran inside `with torch.no_grad():`), or None."""
-    for entry in reversed(log):
-        try:
-            tree = ast.parse(entry)
-        except SyntaxError:  # logged entries always parse; be safe anyway
-            continue
-        found = _binding(tree.body, name, in_no_grad=False)
-        if found is not None:
-            return found[0]
-    return None
-
-
-def _binding(
-    body: list[ast.stmt], name: str, in_no_grad: bool
-) -> tuple[Origin | None] | None:
-    """The origin of the last binding of `name` in `body` (wrapped in a 1-tuple), else None."""
-    result: tuple[Origin | None] | None = None
-    for stmt in body:
-        if isinstance(stmt, ast.With):
-            inner = _binding(stmt.body, name, in_no_grad=True)  # the only with-block allowed
-            if inner is not None:
-                result = inner
-        elif isinstance(stmt, ast.Assign) and any(
-            isinstance(t, ast.Name) and t.id == name for t in stmt.targets
-        ):
-            if in_no_grad:
-                result = ("no_grad",)
-            elif _calls_detach(stmt.value):
-                result = ("detach",)
-            else:
-                result = (None,)
-    return result
-
-
-def _calls_detach(node: ast.AST) -> bool:
-    return any(
-        isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "detach"
-        for n in ast.walk(node)
-    )
-
-
 def hint_for(ws: Workspace) -> str:
     """One line telling the learner what to try next."""
     if not ws.names:
@@ -100,7 +55,7 @@ def hint_for(ws: Workspace) -> str:
     if ws.current is None or ws.current not in ws.names:
         return "Click a tensor in the list to inspect it."
     facts = ws.summary(ws.current)
-    if not facts.requires_grad and (cut := origin(ws.log, facts.name)) is not None:
+    if not facts.requires_grad and (cut := cut_of(ws.log, facts.name)) is not None:
         return _cut_hint(facts.name, cut)
     if facts.is_leaf:
         return _leaf_hint(facts)
@@ -126,10 +81,11 @@ def hint_for(ws: Workspace) -> str:
     )
 
 
-def _cut_hint(name: str, cut: Origin) -> str:
-    if cut == "detach":
+def _cut_hint(name: str, cut: Cut) -> str:
+    if cut in ("detach", "data"):
+        via = ".detach()" if cut == "detach" else ".data"
         return (
-            f"{name} came from .detach(): the same numbers with no grad_fn, so autograd does "
+            f"{name} came from {via}: the same numbers with no grad_fn, so autograd does "
             f"not track it and backward cannot flow through it into the tensor it came from."
         )
     return (

@@ -18,14 +18,15 @@ from playground.core.events import Event
 from playground.core.export import tensorlab_script
 from playground.core.language import interpreter
 from playground.core.language.explain import explain
-from playground.core.language.grammar import LOAD_WORK_BUDGET
 from playground.core.language.interpreter import ALLOWED, Env, Refused
+from playground.core.limits import (
+    HISTORY_FULL_ELEMENTS,
+    LOAD_WORK_BUDGET,
+    MAX_ELEMENTS,
+    TOTAL_ELEMENTS_FACTOR,
+)
 from playground.core.tensorlab import statements
 
-DEFAULT_MAX_ELEMENTS = 10_000_000
-# The named tensors and their .grads together may hold this many times the per-allocation
-# limit: thirty 9-million-element tensors would otherwise take a gigabyte, one at a time.
-TOTAL_ELEMENTS_FACTOR = 5
 SEED_STATEMENT = "torch.manual_seed(0)"
 
 
@@ -72,10 +73,6 @@ class TensorFacts:
         return self.grad is not None
 
 
-# A grad history record keeps a full copy of .grad up to this many elements; above it only the
-# shape and mean, so clicking Backward on a 10-million-element leaf does not grow memory by
-# 40 MB a click.
-HISTORY_FULL_ELEMENTS = 10_000
 
 
 @dataclass(frozen=True)
@@ -178,7 +175,7 @@ class _State:
 class Workspace:
     """Named tensors built by a log of statements; every change is `run(source)` (one pipe)."""
 
-    def __init__(self, max_elements: int = DEFAULT_MAX_ELEMENTS) -> None:
+    def __init__(self, max_elements: int = MAX_ELEMENTS) -> None:
         self.max_elements = max_elements
         # log_changed: tensors, grads or the log changed; current_changed: only the focus moved.
         # `changed` follows either one (for listeners that do not care which).

@@ -14,6 +14,8 @@ from typing import Any
 import numpy as np
 import torch
 
+from playground.core.limits import MAX_NOISY_POINTS
+
 
 @dataclass(frozen=True)
 class Dataset:
@@ -85,7 +87,6 @@ def custom_dataset(points: Sequence[tuple[float, float]]) -> Dataset:
 
 DATA_KINDS = ("notebook", "noisy", "custom")
 NOTEBOOK_POINTS = ((10.0, 10.0), (5.0, 5.0))
-MAX_NOISY_POINTS = 1000
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from playground.core.events import Event
+from playground.core.limits import MAX_EARLIER_RUNS
 from playground.core.training.config import TrainConfig, check_lr
 from playground.core.training.datasets import DataSetup, notebook_dataset
 from playground.core.training.history import RunHistory
@@ -23,7 +24,6 @@ from playground.core.training.loop import PointEval, RunEnd, TrainControl, evalu
 from playground.core.training.notebook_log import log_lines, predictions_text
 from playground.core.training.worker import TrainingWorker
 
-MAX_EARLIER_RUNS = 5
 DEFAULT_SPEED = 30.0  # epochs per second: slow enough to watch, and to drag the lr meanwhile
 SPEEDS: tuple[float | None, ...] = (1.0, 3.0, 10.0, 30.0, 100.0, 300.0, 1000.0, None)
 FORMAT_VERSION = 1

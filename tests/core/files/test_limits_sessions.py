@@ -26,7 +26,7 @@ from playground.core.files.statement_log import (
     read_session,
     write_session,
 )
-from playground.core.language.grammar import LOAD_WORK_BUDGET, WORK_BUDGET
+from playground.core.limits import LOAD_WORK_BUDGET, WORK_BUDGET
 from playground.core.tensorlab.workspace import Workspace
 
 

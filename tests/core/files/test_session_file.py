@@ -19,13 +19,13 @@ import torch
 
 from playground.core.export.training_script import session_to_script
 from playground.core.files.session_file import (
-    MAX_FILE_BYTES,
     SUFFIX,
     read_session_file,
     session_document,
     write_session_file,
 )
-from playground.core.files.statement_log import MAX_SESSION_BYTES, SESSION_FORMAT, write_session
+from playground.core.files.statement_log import SESSION_FORMAT, write_session
+from playground.core.limits import MAX_FILE_BYTES, MAX_SESSION_BYTES
 from playground.core.tensorlab.workspace import Workspace
 from playground.core.training.session import TrainingSession
 

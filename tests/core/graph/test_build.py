@@ -8,18 +8,15 @@ import itertools
 import pytest
 import torch
 
-from playground.core.graph.build import (
-    MAX_FUNCTIONS,
-    build_graph,
-    build_workspace_graph,
-    locate_error,
-)
+from playground.core.graph.build import build_graph, build_workspace_graph
 from playground.core.graph.layout import layered_layout
+from playground.core.graph.locate import locate_error
 from playground.core.graph.recording import (
     BackwardPlayer,
     record_backward,
     record_workspace_backward,
 )
+from playground.core.limits import MAX_FUNCTIONS
 from playground.core.tensorlab.workspace import Workspace
 
 # ----- the test's own walk of torch's graph ------------------------------------------------------

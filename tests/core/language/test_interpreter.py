@@ -6,7 +6,8 @@ import pytest
 import torch
 
 from playground.core import Workspace
-from playground.core.language.interpreter import MAX_SOURCE_CHARS, Refused, check, parse
+from playground.core.language.interpreter import Refused, check, parse
+from playground.core.limits import MAX_SOURCE_CHARS
 
 SETUP = ["x = torch.randn(2, 4, requires_grad=True)", "z = (x + 2).mean()", "z.backward()"]
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 import playground.core.tensorlab.workspace as workspace_module
-from playground.core.tensorlab.hints import grad_leaves, hint_for, history_leaf, leaf_names, origin
+from playground.core.tensorlab.hints import grad_leaves, hint_for, history_leaf, leaf_names
+from playground.core.tensorlab.log import cut_of
 from playground.core.tensorlab.statements import DEFAULT_SESSION
 from playground.core.tensorlab.workspace import Workspace
 
@@ -51,11 +52,11 @@ def test_origin_reads_the_statement_that_last_bound_the_name() -> None:
         "with torch.no_grad():\n    z = x + 1",
         "w = (x * 2).detach() + 1",
     ]
-    assert origin(log, "y") == "detach"
-    assert origin(log, "z") == "no_grad"
-    assert origin(log, "w") == "detach"
-    assert origin(log, "x") is None
-    assert origin([*log, "y = torch.ones(3)"], "y") is None  # rebound: the new binding counts
+    assert cut_of(log, "y") == "detach"
+    assert cut_of(log, "z") == "no_grad"
+    assert cut_of(log, "w") == "detach"
+    assert cut_of(log, "x") is None
+    assert cut_of([*log, "y = torch.ones(3)"], "y") is None  # rebound: the new binding counts
 
 
 def test_hint_for_the_notebooks_first_cell() -> None:

@@ -8,7 +8,8 @@ import torch
 
 import playground.core.tensorlab.workspace as workspace_module
 from playground.core import GradRecord, Workspace
-from playground.core.tensorlab.workspace import HISTORY_FULL_ELEMENTS, SEED_STATEMENT
+from playground.core.limits import HISTORY_FULL_ELEMENTS
+from playground.core.tensorlab.workspace import SEED_STATEMENT
 
 
 def make(*lines: str) -> Workspace:

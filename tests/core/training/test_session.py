@@ -13,9 +13,10 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from playground.core.limits import MAX_EARLIER_RUNS
 from playground.core.training.config import TrainConfig
 from playground.core.training.datasets import DataSetup, noisy_line
-from playground.core.training.session import MAX_EARLIER_RUNS, TrainingSession
+from playground.core.training.session import TrainingSession
 
 TIMEOUT = 30.0  # only reached when something is broken
 
