@@ -40,6 +40,10 @@ from playground.core.training.checkpoints import (
 from playground.core.training.config import TrainConfig, check_lr
 from playground.core.training.tables import LOSS_SPECS, OPTIMIZER_SPECS
 
+DIVERGED_EXPLANATION = (
+    "Each step overshoots the minimum by more than it corrects, so w and b swing ever wider; "
+    "lower the learning rate (try x0.1)."
+)
 OUT_OF_PLACE_EXPLANATION = (
     "w = w - lr * w.grad made w a new non-leaf tensor, so its .grad stays None; "
     "update in place under torch.no_grad()"
@@ -293,8 +297,7 @@ def _run(
                 "diverged",
                 f"The loss blew up at epoch {epoch} (loss {loss_value:.3g}) with learning "
                 f"rate {lr:g}.",
-                "Each step overshoots the minimum by more than it corrects, so w and b swing "
-                "ever wider; lower the learning rate (try x0.1).",
+                DIVERGED_EXPLANATION,
             )
         if sink is not None and (epoch + 1) % sink.every == 0:
             sink.put(model.checkpoint(epoch))

@@ -1,0 +1,126 @@
+"""Race: several optimisers from the same start on the same data, in lockstep on one worker.
+
+Each racer is its own `loop.Model` (its own w, b, optimiser and mini-batch generator, seeded as
+a solo run's would be), so a racer's numbers are exactly those of the same config run alone:
+the lockstep only interleaves their epochs. `race()` is a generator like `train()`: per epoch it
+yields one list of `(racer index, record row or RunEnd)` and ends with one RunEnd for the race;
+a racer that diverges or fails gets its RunEnd in the list and simply stops. Only plain floats
+cross to the GUI thread. `standings()` ranks finished racers by final loss, then how soon each
+came within 1 % of its own best; diverged or failed racers rank last.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Generator, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from playground.core.training.config import TrainConfig
+from playground.core.training.history import record_row
+from playground.core.training.loop import (
+    DIVERGED_EXPLANATION,
+    EpochRecord,
+    Model,
+    RunEnd,
+    TrainControl,
+)
+
+NEAR_BEST = 0.01  # "within 1 % of its best loss"
+RaceItem = tuple[int, "tuple[float, ...] | RunEnd"]
+
+
+def race(
+    configs: Sequence[TrainConfig], control: TrainControl | None = None
+) -> Generator[list[RaceItem], None, RunEnd]:
+    """Train every config in lockstep, epoch by epoch; each racer keeps its own rate (the live
+    rate does not apply to a race; pause, step, stop and pacing do)."""
+    if not configs:
+        return RunEnd("error", "A race needs at least one optimiser.")
+    models: dict[int, Model] = {}
+    ended: list[RaceItem] = []
+    for i, config in enumerate(configs):
+        try:
+            config.validate()
+            models[i] = Model(config, config.lr)
+        except Exception as exc:  # a racer that cannot start ends at once; the others run
+            ended.append((i, RunEnd("error", str(exc) or type(exc).__name__)))
+    if ended:
+        yield ended
+    epochs = max(c.epochs for c in configs)
+    for epoch in range(epochs):
+        if not models:
+            break
+        if control is not None and not control.wait_for_epoch():
+            return RunEnd("stopped", f"Stopped by the user before epoch {epoch}.")
+        items: list[RaceItem] = []
+        for i in list(models):
+            model = models[i]
+            config = model.config
+            if epoch >= config.epochs:
+                del models[i]
+                items.append((i, RunEnd("completed", f"Trained {config.epochs} epochs.")))
+                continue
+            item = _epoch(model, epoch, config.lr)
+            if isinstance(item, RunEnd):
+                del models[i]
+            items.append((i, item))
+        yield items
+    if models:
+        yield [(i, RunEnd("completed", f"Trained {models[i].config.epochs} epochs."))
+               for i in models]
+    return RunEnd("completed", f"Raced {len(configs)} optimisers.")
+
+
+def _epoch(model: Model, epoch: int, lr: float) -> tuple[float, ...] | RunEnd:
+    """One racer's epoch as a record row, or its RunEnd (as train() would end it)."""
+    try:
+        loss, w_grad, b_grad = model.run_epoch(epoch, lr)
+        w, b = model.w.item(), model.b.item()
+    except Exception as exc:
+        return RunEnd("error", str(exc) or type(exc).__name__)
+    if not (math.isfinite(loss) and math.isfinite(w) and math.isfinite(b)
+            and loss <= model.limit):
+        return RunEnd("diverged", f"The loss blew up at epoch {epoch} (loss {loss:.3g}) with "
+                      f"learning rate {lr:g}.", DIVERGED_EXPLANATION)
+    return record_row(EpochRecord(epoch, loss, w, b, lr, w_grad, b_grad))
+
+
+@dataclass(frozen=True)
+class Standing:
+    """One racer's line in the ranking table."""
+
+    index: int  # the racer's position in the race
+    optimizer: str
+    lr: float
+    final_loss: float  # NaN before any epoch
+    near_best_epoch: int | None  # first epoch within 1 % of its best loss
+    outcome: str  # "completed", "stopped", "diverged", "error" or "running"
+
+
+def near_best_epoch(losses: np.ndarray) -> int | None:
+    """The first epoch whose loss is within NEAR_BEST of the run's best (None: no epochs)."""
+    finite = losses[np.isfinite(losses)]
+    if not len(finite):
+        return None
+    best = float(finite.min())
+    hits = np.flatnonzero(losses <= best + NEAR_BEST * abs(best))
+    return int(hits[0]) if len(hits) else None
+
+
+def standings(entries: Sequence[tuple[TrainConfig, np.ndarray, str]]) -> list[Standing]:
+    """Rank racers given (config, losses, outcome): finished ones by final loss, then by how
+    soon they got near their best; diverged and failed ones last, in race order."""
+    rows = []
+    for i, (config, losses, outcome) in enumerate(entries):
+        final = float(losses[-1]) if len(losses) else float("nan")
+        rows.append(Standing(i, config.optimizer, config.lr, final, near_best_epoch(losses),
+                             outcome))
+
+    def key(s: Standing) -> tuple[int, float, int, int]:
+        failed = s.outcome in ("diverged", "error") or not math.isfinite(s.final_loss)
+        return (int(failed), 0.0 if failed else s.final_loss,
+                s.near_best_epoch if s.near_best_epoch is not None else 1 << 62, s.index)
+
+    return sorted(rows, key=key)
