@@ -1,4 +1,4 @@
-"""playground.core must never load Qt (DESIGN.md section 2)."""
+"""playground.core must never load Qt: the models run and are tested without a display."""
 
 from __future__ import annotations
 

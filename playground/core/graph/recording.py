@@ -1,6 +1,7 @@
 """Record a real backward node by node, then play the recording one step at a time.
 
-Hooks go on every node of the graph before backward starts (DESIGN.md section 5): a pre-hook
+Hooks go on every node of the graph before backward starts (torch's own backward runs, so what
+is shown is what happened, not a re-derivation): a pre-hook
 (`Node.register_prehook`) sees the gradient flowing in, a post-hook (`Node.register_hook`) what
 flows out, and `Tensor.register_post_accumulate_grad_hook` the leaf's new `.grad`. Each hook has
 its node's key bound in when registered (id() of a grad_fn is not stable during backward), copies

@@ -300,3 +300,53 @@ def fold(node: ast.AST) -> Any:
     return None
 
 
+def is_torch(node: ast.AST) -> bool:
+    """The name `torch` (the only module a line may use)."""
+    return isinstance(node, ast.Name) and node.id == "torch"
+
+
+def is_print(node: ast.expr) -> bool:
+    """A call of print(...)."""
+    return (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+            and node.func.id == "print")
+
+
+def shape_bound(values: list[Any], op: ast.operator | None = None) -> tuple[float, int] | None:
+    """An upper bound on (elements, dimensions) of an elementwise op, reduction or matrix
+    product of the tensors among `values`; None when the shapes do not combine."""
+    tensors = [v for v in values if isinstance(v, torch.Tensor)]
+    if not tensors:
+        return None
+    dims = max(t.dim() for t in tensors)
+    if isinstance(op, ast.MatMult) and len(tensors) == 2:
+        cost = matmul_cost(*tensors)
+        return None if cost is None else (cost[0], dims)
+    numel = broadcast_numel(tensors)
+    return None if numel is None else (numel, dims)
+
+
+def shape_args(args: list[Any]) -> list[Any]:
+    """The sizes given to reshape/view, whether spread out or as one list, tuple or Size."""
+    if len(args) == 1 and isinstance(args[0], (list, tuple, torch.Size)):
+        return list(args[0])
+    return list(args)
+
+
+def size_argument(name: str, value: Any) -> Any:
+    """A size, range end or fill value given as a 0-d tensor counts as the number it holds."""
+    if not isinstance(value, torch.Tensor):
+        return value
+    if value.dim() == 0:
+        return value.item()
+    raise Refused(f"torch.{name} takes sizes and ranges as numbers, not as a tensor of shape "
+                  f"{tuple(value.shape)}; write the numbers, or use x.shape.")
+
+
+def factory_shape(name: str, args: list[Any]) -> list[Any] | None:
+    """The shape a shape factory (randn, zeros, full...) was given, or None for other calls."""
+    if name not in SHAPE_FACTORIES and name != "full":
+        return None
+    shape: Any = args[:1] if name == "full" else args
+    if len(shape) == 1 and isinstance(shape[0], (list, tuple, torch.Size)):
+        return list(shape[0])
+    return list(shape)

@@ -1,7 +1,7 @@
 """Every statement a click produces, as pure functions from the form's text to PyTorch source.
 
 The Tensor Lab's buttons call these and send the result through `Workspace.run`, the same pipe a
-typed line takes (DESIGN.md section 1), so a click is always a line the learner could type.
+typed line takes, so a click is always a line the learner could type (and see in the log).
 ValueError names the field that is wrong; the interpreter still checks everything returned.
 """
 
@@ -227,11 +227,6 @@ class QuickOp:
     label: str
     template: str  # {new}, {cur} and {arg} are filled in
     tooltip: str
-
-    @property
-    def takes_arg(self) -> bool:
-        """True when the op reads the c, n field."""
-        return "{arg}" in self.template
 
 
 QUICK_OPS = (

@@ -1,7 +1,8 @@
 """The Tensor Lab's model: named tensors plus the ordered log of statements that built them.
 
 Every change goes through `Workspace.run(source)`: the GUI's buttons, typed lines, undo/redo
-(replaying the log) and sessions all use this one pipe (DESIGN.md section 1).
+(replaying the log), lessons and sessions all use this one pipe, so whatever the learner sees
+happen can be typed, saved and exported as the same line.
 """
 
 from __future__ import annotations
