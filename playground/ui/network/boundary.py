@@ -1,0 +1,179 @@
+"""The decision boundary (`boundaryPlot`) and the loss plot (`netLossPlot`).
+
+The boundary is one pyqtgraph ImageItem over the [-6, 6] plane, repainted from the worker's
+100x100 grid of outputs (no model runs here), with the train points (white-edged) and the test
+points (black-edged, toggled) on top. Clicking the plot places custom points: left button
+class 1, right button or Shift class 0; Ctrl+click removes the nearest point; a point can be
+dragged to a new place.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtGui
+
+from playground.core.network.loop import EXTENT
+from playground.ui.network.colours import BLUE, ORANGE, lookup_table
+from playground.ui.widgets.plot_style import TidyAxis, plot_theme, style_plot_item
+
+PICK_RADIUS = 0.35  # in plane units: how near a click must be to pick a point
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.clip(x, -60, 60)))
+
+
+class BoundaryPlot(pg.PlotWidget):
+    """The heatmap, the points, and custom-point editing by mouse."""
+
+    pointAdded = QtCore.Signal(float, float, float)  # noqa: N815 (x1, x2, label)
+    pointRemoved = QtCore.Signal(int)  # noqa: N815 index into the custom points
+    pointMoved = QtCore.Signal(int, float, float)  # noqa: N815
+
+    def __init__(self) -> None:
+        super().__init__(axisItems={"bottom": TidyAxis("bottom"), "left": TidyAxis("left")})
+        self.setObjectName("boundaryPlot")
+        self.setAspectLocked(True)
+        self.setMenuEnabled(False)  # the right button places a class-0 point
+        self.setMouseEnabled(False, False)
+        self.hideButtons()
+        self.setRange(xRange=(-EXTENT, EXTENT), yRange=(-EXTENT, EXTENT), padding=0.02)
+        self.setLabel("bottom", "x1")
+        self.setLabel("left", "x2")
+        self.image = pg.ImageItem(axisOrder="row-major")
+        self.addItem(self.image)
+        self.train_points = pg.ScatterPlotItem(size=8, pen=pg.mkPen("w", width=1.2))
+        self.test_points = pg.ScatterPlotItem(size=8, pen=pg.mkPen("k", width=1.2))
+        self.addItem(self.train_points)
+        self.addItem(self.test_points)
+        self.classification = True
+        self.discretize = False
+        self.editable = False  # custom points: clicks add, Ctrl+click removes, drag moves
+        self.custom: np.ndarray = np.zeros((0, 3))
+        self._drag: int | None = None
+        self._output: np.ndarray | None = None
+        self.set_dark(False)
+        self.scene().sigMouseClicked.connect(self._on_click)
+
+    def set_dark(self, dark: bool) -> None:
+        self.dark = dark
+        theme = plot_theme(dark)
+        self.setBackground(theme.background)
+        style_plot_item(self.getPlotItem(), theme, self.font())
+        self.image.setLookupTable(lookup_table(dark))
+        self.image.setLevels((0, 255))
+        if self._output is not None:
+            self.show_output(self._output)
+
+    def show_output(self, output: np.ndarray) -> None:
+        """Paint the model's raw output grid (rows: x2 ascending)."""
+        self._output = output
+        # classification: the probability of class 1, moved onto [-1, 1]
+        value = _sigmoid(output) * 2 - 1 if self.classification else np.clip(output, -1, 1)
+        if self.discretize:
+            value = np.where(value > 0, 1.0, -1.0)
+        first = self.image.image is None
+        self.image.setImage(((value + 1) * 127.5).astype(np.uint8), autoLevels=False,
+                            levels=(0, 255))
+        if first:  # the rect scales the image's pixels, so it needs an image to scale
+            self.image.setRect(QtCore.QRectF(-EXTENT, -EXTENT, 2 * EXTENT, 2 * EXTENT))
+
+    def show_points(self, x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndarray,
+                    y_test: np.ndarray, show_test: bool) -> None:
+        self.train_points.setData(pos=x_train, brush=self._brushes(y_train))
+        if show_test:
+            self.test_points.setData(pos=x_test, brush=self._brushes(y_test))
+        else:
+            self.test_points.setData(pos=np.zeros((0, 2)))
+
+    def _brushes(self, y: np.ndarray) -> list[QtGui.QBrush]:
+        if self.classification:
+            blue, orange = pg.mkBrush(*BLUE), pg.mkBrush(*ORANGE)
+            return [blue if v > 0.5 else orange for v in y]
+        lut = lookup_table(self.dark)
+        idx = np.clip(((np.clip(y, -1, 1) + 1) * 127.5).astype(int), 0, 255)
+        return [pg.mkBrush(*lut[i]) for i in idx]
+
+    # ----- custom points --------------------------------------------------------------------
+    def _plane(self, scene_pos: QtCore.QPointF) -> QtCore.QPointF:
+        return self.getPlotItem().vb.mapSceneToView(scene_pos)
+
+    def _nearest(self, p: QtCore.QPointF) -> int | None:
+        if not len(self.custom):
+            return None
+        d = np.hypot(self.custom[:, 0] - p.x(), self.custom[:, 1] - p.y())
+        i = int(np.argmin(d))
+        return i if d[i] <= PICK_RADIUS else None
+
+    def _on_click(self, event) -> None:
+        if not self.editable or event.isAccepted():
+            return
+        p = self._plane(event.scenePos())
+        if abs(p.x()) > EXTENT or abs(p.y()) > EXTENT:
+            return
+        mods = event.modifiers()
+        if mods & QtCore.Qt.KeyboardModifier.ControlModifier:
+            i = self._nearest(p)
+            if i is not None:
+                self.pointRemoved.emit(i)
+            event.accept()
+            return
+        right = event.button() == QtCore.Qt.MouseButton.RightButton
+        shift = bool(mods & QtCore.Qt.KeyboardModifier.ShiftModifier)
+        self.pointAdded.emit(float(p.x()), float(p.y()), 0.0 if right or shift else 1.0)
+        event.accept()
+
+    def mousePressEvent(self, event: QtGui.QMouseEvent) -> None:  # noqa: N802 (Qt API)
+        if self.editable and event.button() == QtCore.Qt.MouseButton.LeftButton:
+            self._drag = self._nearest(self._plane(self.mapToScene(event.position().toPoint())))
+            self._moved = False
+        super().mousePressEvent(event)
+
+    def mouseMoveEvent(self, event: QtGui.QMouseEvent) -> None:  # noqa: N802 (Qt API)
+        if self._drag is not None:
+            p = self._plane(self.mapToScene(event.position().toPoint()))
+            self.custom[self._drag, :2] = (p.x(), p.y())
+            self._moved = True
+            self.train_points.setData(pos=self.custom[:, :2],
+                                      brush=self._brushes(self.custom[:, 2]))
+            self.test_points.setData(pos=np.zeros((0, 2)))
+            return
+        super().mouseMoveEvent(event)
+
+    def mouseReleaseEvent(self, event: QtGui.QMouseEvent) -> None:  # noqa: N802 (Qt API)
+        drag, self._drag = self._drag, None
+        if drag is not None and self._moved:
+            p = self._plane(self.mapToScene(event.position().toPoint()))
+            x = float(np.clip(p.x(), -EXTENT, EXTENT))
+            y = float(np.clip(p.y(), -EXTENT, EXTENT))
+            self.pointMoved.emit(drag, x, y)
+            return
+        super().mouseReleaseEvent(event)
+
+
+class NetLossPlot(pg.PlotWidget):
+    """Train and test loss per epoch: the first PlotDataItem is train, the second test."""
+
+    def __init__(self) -> None:
+        super().__init__(axisItems={"bottom": TidyAxis("bottom", whole_numbers=True),
+                                    "left": TidyAxis("left")})
+        self.setObjectName("netLossPlot")
+        self.addLegend(offset=(-8, 8))
+        self.setLabel("bottom", "epoch")
+        self.setLabel("left", "loss")
+        self.train = self.plot([], [], name="train loss", pen=pg.mkPen((60, 120, 216), width=2.5))
+        self.test = self.plot([], [], name="test loss",
+                              pen=pg.mkPen((226, 110, 40), width=2.5,
+                                           style=QtCore.Qt.PenStyle.DashLine))
+        self.setMouseEnabled(False, False)
+        self.set_dark(False)
+
+    def set_dark(self, dark: bool) -> None:
+        theme = plot_theme(dark)
+        self.setBackground(theme.background)
+        style_plot_item(self.getPlotItem(), theme, self.font())
+
+    def show_losses(self, epochs: np.ndarray, train: np.ndarray, test: np.ndarray) -> None:
+        self.train.setData(epochs, train)
+        self.test.setData(epochs, test)

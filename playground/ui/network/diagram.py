@@ -1,0 +1,282 @@
+"""The network diagram (`networkView`): one node per input feature, neuron and output.
+
+Each node shows a small heatmap of its own output over the input plane (the worker computes
+them, this only paints), links are blue for a positive weight and orange for a negative one,
+as thick as |w|; hovering a link shows its weight and its gradient from the last step, hovering
+a neuron its bias. Every node and link carries `data(0)` (`input`, `neuron`, `output`, `link`)
+and `data(1)` (its label: `x1`, `L1N3`, `output`, `x1→L1N3`). Under each hidden layer a + and
+a − add or remove one of its neurons; the header's buttons add or remove a layer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from playground.core.network.config import MAX_LAYERS, MAX_NEURONS
+from playground.core.network.loop import Snapshot
+from playground.ui.network.colours import NEGATIVE, POSITIVE, image_of
+
+NODE = 46.0  # a node's side, in scene units
+COLUMN_GAP = 150.0
+ROW_GAP = 58.0
+MAX_PEN = 7.0
+
+
+class _Hover(QtWidgets.QGraphicsRectItem):
+    """A node whose tooltip is written when the pointer arrives (its values change live)."""
+
+    def __init__(self, rect: QtCore.QRectF, tip: Callable[[], str]) -> None:
+        super().__init__(rect)
+        self._tip = tip
+        self.setAcceptHoverEvents(True)
+
+    def hoverEnterEvent(self, event: QtWidgets.QGraphicsSceneHoverEvent) -> None:  # noqa: N802
+        self.setToolTip(self._tip())
+        super().hoverEnterEvent(event)
+
+
+class _Link(QtWidgets.QGraphicsLineItem):
+    def __init__(self, line: QtCore.QLineF, tip: Callable[[], str]) -> None:
+        super().__init__(line)
+        self._tip = tip
+        self.setAcceptHoverEvents(True)
+
+    def shape(self) -> QtGui.QPainterPath:
+        # A thin link is still easy to hover: the hit area is at least 8 units wide.
+        path = QtGui.QPainterPath()
+        path.moveTo(self.line().p1())
+        path.lineTo(self.line().p2())
+        stroker = QtGui.QPainterPathStroker()
+        stroker.setWidth(max(8.0, self.pen().widthF()))
+        return stroker.createStroke(path)
+
+    def hoverEnterEvent(self, event: QtWidgets.QGraphicsSceneHoverEvent) -> None:  # noqa: N802
+        self.setToolTip(self._tip())
+        super().hoverEnterEvent(event)
+
+
+class _Button(QtWidgets.QGraphicsSimpleTextItem):
+    """A small clickable "+" or "−" drawn in the scene under a layer."""
+
+    def __init__(self, text: str, action: Callable[[], None], tip: str) -> None:
+        super().__init__(text)
+        self._action = action
+        self.setToolTip(tip)
+        self.setCursor(QtCore.Qt.CursorShape.PointingHandCursor)
+        font = self.font()
+        font.setPointSizeF(font.pointSizeF() * 1.6)
+        font.setBold(True)
+        self.setFont(font)
+
+    def mousePressEvent(self, event: QtWidgets.QGraphicsSceneMouseEvent) -> None:  # noqa: N802
+        event.accept()
+
+    def mouseReleaseEvent(self, event: QtWidgets.QGraphicsSceneMouseEvent) -> None:  # noqa: N802
+        if self.contains(event.pos()):
+            self._action()
+
+
+class NetworkDiagram(QtWidgets.QGraphicsView):
+    """The diagram; `set_structure` lays it out, `show_snapshot` repaints thumbnails and links."""
+
+    layersRequested = QtCore.Signal(object)  # tuple[int, ...]: the layers the user asked for
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("networkView")
+        self.setScene(QtWidgets.QGraphicsScene(self))
+        self.setRenderHints(QtGui.QPainter.RenderHint.Antialiasing
+                            | QtGui.QPainter.RenderHint.SmoothPixmapTransform)
+        self.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setVerticalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setMinimumSize(260, 220)
+        self.features: tuple[str, ...] = ()
+        self.layers: tuple[int, ...] = ()
+        self.nodes: dict[str, _Hover] = {}
+        self.thumbs: dict[str, QtWidgets.QGraphicsPixmapItem] = {}
+        self.links: list[tuple[_Link, int, int, int]] = []  # (item, layer, out, in)
+        self.snapshot: Snapshot | None = None
+        self._lut = np.zeros((256, 3), np.uint8)
+        self._text = QtGui.QColor("black")
+        self._editable = True
+        self._feature_images: dict[str, np.ndarray] = {}
+
+    # ----- layout -----------------------------------------------------------------------------
+    def set_structure(self, features: tuple[str, ...], layers: tuple[int, ...],
+                      feature_images: dict[str, np.ndarray]) -> None:
+        """Lay out the nodes and links for these features and hidden layers."""
+        self.features, self.layers = features, layers
+        self._feature_images = feature_images
+        scene = self.scene()
+        scene.clear()
+        if not features:  # nothing to draw until the lab hands the first setup over
+            return
+        self.nodes.clear()
+        self.thumbs.clear()
+        self.links.clear()
+        sizes = [len(features), *layers, 1]
+        labels = [list(features)]
+        labels += [[f"L{i}N{j}" for j in range(1, n + 1)] for i, n in enumerate(layers, 1)]
+        labels.append(["output"])
+        tallest = max(sizes)
+        centres: list[list[QtCore.QPointF]] = []
+        for col, column in enumerate(labels):
+            top = (tallest - len(column)) * ROW_GAP / 2
+            centres.append([QtCore.QPointF(col * COLUMN_GAP, top + r * ROW_GAP + NODE / 2)
+                            for r in range(len(column))])
+        # links first, so nodes paint over their ends
+        for layer in range(len(sizes) - 1):
+            for j, end in enumerate(centres[layer + 1]):
+                for i, start in enumerate(centres[layer]):
+                    a, b = labels[layer][i], labels[layer + 1][j]
+                    line = QtCore.QLineF(start + QtCore.QPointF(NODE / 2, 0),
+                                         end - QtCore.QPointF(NODE / 2, 0))
+                    item = _Link(line, self._link_tip(layer, j, i, a, b))
+                    item.setData(0, "link")
+                    item.setData(1, f"{a}→{b}")
+                    item.setPen(QtGui.QPen(QtGui.QColor(150, 150, 150), 1.0))
+                    scene.addItem(item)
+                    self.links.append((item, layer, j, i))
+        for col, column in enumerate(labels):
+            kind = "input" if col == 0 else "output" if col == len(labels) - 1 else "neuron"
+            for r, label in enumerate(column):
+                c = centres[col][r]
+                rect = QtCore.QRectF(c.x() - NODE / 2, c.y() - NODE / 2, NODE, NODE)
+                node = _Hover(rect, self._node_tip(kind, col, r, label))
+                node.setData(0, kind)
+                node.setData(1, label)
+                node.setPen(QtGui.QPen(QtGui.QColor(120, 120, 120), 1.0))
+                node.setZValue(2)
+                scene.addItem(node)
+                thumb = QtWidgets.QGraphicsPixmapItem(node)
+                thumb.setPos(rect.topLeft())
+                thumb.setTransformationMode(QtCore.Qt.TransformationMode.SmoothTransformation)
+                self.nodes[label] = node
+                self.thumbs[label] = thumb
+                if kind == "input":
+                    name = scene.addSimpleText(label)
+                    name.setBrush(self._text)
+                    name.setPos(rect.left() - name.boundingRect().width() - 6,
+                                c.y() - name.boundingRect().height() / 2)
+                    self._paint(label, feature_images[label])
+        self._add_buttons(centres, tallest)
+        self._redraw_snapshot()
+        self._fit()
+
+    def _add_buttons(self, centres: list[list[QtCore.QPointF]], tallest: int) -> None:
+        if not self._editable:
+            return
+        scene = self.scene()
+        bottom = tallest * ROW_GAP + 8
+        for i, n in enumerate(self.layers):
+            x = centres[i + 1][0].x()
+            for text, delta, tip in (("+", 1, "Add a neuron to this layer"),
+                                     ("−", -1, "Remove a neuron from this layer")):
+                button = _Button(text, self._resize_action(i, delta), tip)
+                button.setBrush(self._text)
+                button.setData(0, "add" if delta > 0 else "remove")
+                button.setData(1, f"L{i + 1}")
+                enabled = 1 <= n + delta <= MAX_NEURONS
+                button.setOpacity(1.0 if enabled else 0.3)
+                button.setEnabled(enabled)
+                w = button.boundingRect().width()
+                button.setPos(x + (-w - 6 if delta > 0 else 6), bottom)
+                scene.addItem(button)
+            caption = scene.addSimpleText(f"{n} neuron{'s' if n != 1 else ''}")
+            caption.setBrush(self._text)
+            caption.setPos(x - caption.boundingRect().width() / 2, -28)
+        for label, col in (("input", 0), ("output", len(centres) - 1)):
+            caption = scene.addSimpleText(label)
+            caption.setBrush(self._text)
+            caption.setPos(centres[col][0].x() - caption.boundingRect().width() / 2, -28)
+
+    def _resize_action(self, layer: int, delta: int) -> Callable[[], None]:
+        def act() -> None:
+            layers = list(self.layers)
+            layers[layer] = max(1, min(MAX_NEURONS, layers[layer] + delta))
+            self.layersRequested.emit(tuple(layers))
+        return act
+
+    def add_layer(self) -> None:
+        """Ask for one more hidden layer (as wide as the last, 4 if none)."""
+        if len(self.layers) < MAX_LAYERS:
+            self.layersRequested.emit((*self.layers, self.layers[-1] if self.layers else 4))
+
+    def remove_layer(self) -> None:
+        if self.layers:
+            self.layersRequested.emit(self.layers[:-1])
+
+    # ----- live values --------------------------------------------------------------------------
+    def show_snapshot(self, snapshot: Snapshot | None) -> None:
+        self.snapshot = snapshot
+        self._redraw_snapshot()
+
+    def _redraw_snapshot(self) -> None:
+        s = self.snapshot
+        if s is None or len(s.weights) != len(self.layers) + 1 or (
+                s.weights[0].shape[1] != len(self.features)):
+            return
+        for layer, grids in enumerate(s.neurons):
+            for j in range(grids.shape[0]):
+                self._paint(f"L{layer + 1}N{j + 1}", grids[j])
+        self._paint("output", np.tanh(s.output[::4, ::4]))
+        biggest = max((float(np.abs(w).max()) for w in s.weights if w.size), default=1.0)
+        scale = MAX_PEN / max(biggest, 1.0)
+        for item, layer, j, i in self.links:
+            w = float(s.weights[layer][j, i])
+            pen = QtGui.QPen(POSITIVE if w > 0 else NEGATIVE, max(0.6, abs(w) * scale))
+            pen.setCapStyle(QtCore.Qt.PenCapStyle.RoundCap)
+            item.setPen(pen)
+
+    def _paint(self, label: str, values: np.ndarray) -> None:
+        thumb = self.thumbs.get(label)
+        if thumb is None:
+            return
+        pixmap = QtGui.QPixmap.fromImage(image_of(values, self._lut))
+        thumb.setPixmap(pixmap)
+        thumb.setScale(NODE / max(pixmap.width(), 1))
+
+    def _link_tip(self, layer: int, j: int, i: int, a: str, b: str) -> Callable[[], str]:
+        def tip() -> str:
+            s = self.snapshot
+            if s is None or layer >= len(s.weights) or s.weights[layer].shape[0] <= j:
+                return f"{a} → {b}: start a run to see its weight"
+            w = float(s.weights[layer][j, i])
+            g = s.grads[layer]
+            grad = "none yet" if g is None else f"{float(g[j, i]):.4g}"
+            return f"{a} → {b}\nweight {w:.4g}\ngradient (last step) {grad}"
+        return tip
+
+    def _node_tip(self, kind: str, col: int, row: int, label: str) -> Callable[[], str]:
+        def tip() -> str:
+            if kind == "input":
+                return f"input feature {label}: its value over the plane"
+            s = self.snapshot
+            if s is None or col - 1 >= len(s.biases):
+                return label
+            bias = float(s.biases[col - 1][row])
+            what = "the network's output" if kind == "output" else "this neuron's output"
+            return f"{label}: bias {bias:.4g}\nthe picture is {what} over the plane"
+        return tip
+
+    # ----- look ---------------------------------------------------------------------------------
+    def set_colours(self, lut: np.ndarray, text: QtGui.QColor) -> None:
+        self._lut = lut
+        self._text = text
+        self.set_structure(self.features, self.layers, self._feature_images)
+
+    def _fit(self) -> None:
+        rect = self.scene().itemsBoundingRect().adjusted(-12, -12, 12, 12)
+        self.setSceneRect(rect)
+        self.fitInView(rect, QtCore.Qt.AspectRatioMode.KeepAspectRatio)
+
+    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:  # noqa: N802 (Qt API)
+        super().resizeEvent(event)
+        self._fit()
+
+    def items_of(self, kind: str) -> list[QtWidgets.QGraphicsItem]:
+        """The scene's items whose data(0) is `kind` (for tests and automation)."""
+        return [i for i in self.scene().items() if i.data(0) == kind]

@@ -1,0 +1,467 @@
+"""The Network Lab: a view of a NetworkSession (TensorFlow Playground's core on torch.nn).
+
+`NetworkLab(session)` is handed its model. Settings write to the session and follow its events;
+a QTimer on the GUI thread polls the session (which drains the worker's epoch records and its
+newest snapshot) and repaints: the loss curves from the records, the boundary and the diagram
+from the snapshot's numpy arrays. The worker computes those arrays at most 40 times a second,
+so a full-speed run costs the GUI thread a repaint per tick, never a model evaluation.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from playground.core.network.config import feature_matrix, parse_layers
+from playground.core.network.datasets import CUSTOM, IMPORTED, ImportRefused
+from playground.core.network.loop import THUMB_STEP, grid_points
+from playground.core.network.session import NetRun, NetworkSession
+from playground.core.training.worker import warm_up_in_background
+from playground.ui.network.boundary import BoundaryPlot, NetLossPlot
+from playground.ui.network.colours import lookup_table
+from playground.ui.network.controls import NetworkControls
+from playground.ui.network.diagram import NetworkDiagram
+from playground.ui.widgets.messages import inline_message_style, show_status
+
+REDRAW_INTERVAL_MS = 30  # ~33 repaints a second while a run goes
+
+
+def _button(text: str, name: str, tip: str) -> QtWidgets.QPushButton:
+    button = QtWidgets.QPushButton(text, objectName=name)
+    button.setToolTip(tip)
+    return button
+
+
+class NetworkLab(QtWidgets.QWidget):
+    """The Network Lab tab (objectName `networkLab`); docs/automation.md has its contract."""
+
+    runFinished = QtCore.Signal(str)
+
+    def __init__(self, session: NetworkSession | None = None,
+                 parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("networkLab")
+        self.session = session if session is not None else NetworkSession()
+        warm_up_in_background()
+        s = self.session
+        self.controls = NetworkControls(s.data_settings, s.config, s.speed)
+        self.boundary = BoundaryPlot()
+        self.diagram = NetworkDiagram()
+        self.loss_plot = NetLossPlot()
+        self._dark: bool | None = None
+        self._build()
+        self._connect()
+        self._timer = QtCore.QTimer(self, interval=REDRAW_INTERVAL_MS)
+        self._timer.timeout.connect(self._on_tick)
+        self._apply_theme()
+        self._show_setup()
+
+    # ----- construction -------------------------------------------------------------------------
+    def _build(self) -> None:
+        c = self.controls
+        self.start_button = _button("Start", "netStartButton", "Train the network on a worker "
+                                    "thread, from the seed's initial weights.")
+        self.pause_button = _button("Pause", "netPauseButton", "Hold the run before its next "
+                                    "epoch; click again to carry on.")
+        self.step_button = _button("Step", "netStepButton", "Train exactly one epoch, then hold.")
+        self.stop_button = _button("Stop", "netStopButton", "End the run after this epoch.")
+        self.reset_button = _button("Reset", "netResetButton",
+                                    "Forget the runs: back to the untrained network.")
+        self.step_graph_button = _button(
+            "Step graph", "netStepGraphButton",
+            "Show one mini-batch step's loss as the real autograd graph, and step through its "
+            "backward node by node.")
+        self.epoch_label = QtWidgets.QLabel("0", objectName="netEpochLabel")
+        self.train_acc_label = QtWidgets.QLabel(objectName="trainAccuracyLabel")
+        self.test_acc_label = QtWidgets.QLabel(objectName="testAccuracyLabel")
+        self.loss_label = QtWidgets.QLabel(objectName="netLossLabel")
+        self.status_label = QtWidgets.QLabel(objectName="netStatusLabel")
+        self.status_label.setWordWrap(True)
+        for label in (self.epoch_label, self.train_acc_label, self.test_acc_label):
+            font = label.font()
+            font.setPointSizeF(font.pointSizeF() * 1.5)
+            font.setBold(True)
+            label.setFont(font)
+
+        bar = QtWidgets.QHBoxLayout()
+        for b in (self.start_button, self.pause_button, self.step_button, self.stop_button,
+                  self.reset_button, self.step_graph_button):
+            bar.addWidget(b)
+        bar.addWidget(c.speed_combo)
+        bar.addSpacing(12)
+        bar.addWidget(QtWidgets.QLabel("Epoch"))
+        bar.addWidget(self.epoch_label)
+        bar.addSpacing(12)
+        self.train_acc_caption = QtWidgets.QLabel("Train accuracy")
+        self.test_acc_caption = QtWidgets.QLabel("Test accuracy")
+        bar.addWidget(self.train_acc_caption)
+        bar.addWidget(self.train_acc_label)
+        bar.addSpacing(8)
+        bar.addWidget(self.test_acc_caption)
+        bar.addWidget(self.test_acc_label)
+        bar.addStretch(1)
+
+        scroll = QtWidgets.QScrollArea(objectName="netSettingsScroll")
+        scroll.setWidget(c)
+        scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+        scroll.setMinimumWidth(c.minimumSizeHint().width() + 18)
+        scroll.setMaximumWidth(330)
+
+        right = QtWidgets.QVBoxLayout()
+        right.addWidget(self.boundary, 3)
+        right.addWidget(self.loss_label)
+        right.addWidget(self.loss_plot, 2)
+        self.boundary.setMinimumSize(240, 240)
+        self.loss_plot.setMinimumHeight(140)
+
+        middle = QtWidgets.QVBoxLayout()
+        middle.addWidget(self.diagram, 1)
+        middle.addWidget(self.status_label)
+
+        body = QtWidgets.QHBoxLayout()
+        body.addWidget(scroll)
+        body.addLayout(middle, 5)
+        body.addLayout(right, 4)
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addLayout(bar)
+        layout.addLayout(body, 1)
+
+    def _connect(self) -> None:
+        c, s = self.controls, self.session
+        c.dataset_combo.currentTextChanged.connect(self._on_dataset)
+        c.noise_spin.valueChanged.connect(lambda v: self._set_data(noise=v))
+        c.ratio_spin.valueChanged.connect(lambda v: self._set_data(train_ratio=v))
+        c.points_spin.valueChanged.connect(lambda v: self._set_data(n_points=v))
+        c.seed_spin.valueChanged.connect(lambda v: self._set_data(seed=v))
+        c.regenerate_button.clicked.connect(self._regenerate)
+        c.import_button.clicked.connect(self._on_import)
+        c.test_check.toggled.connect(lambda _on: self._show_points())
+        c.discretize_check.toggled.connect(self._on_discretize)
+        for check in c.feature_checks.values():
+            check.toggled.connect(lambda _on: self._on_features())
+        c.layers_edit.returnPressed.connect(self._on_layers_text)
+        c.add_layer_button.clicked.connect(self.diagram.add_layer)
+        c.remove_layer_button.clicked.connect(self.diagram.remove_layer)
+        self.diagram.layersRequested.connect(lambda layers: self._update(layers=layers))
+        c.activation_combo.currentTextChanged.connect(lambda t: self._update(activation=t))
+        c.reg_combo.currentTextChanged.connect(lambda t: self._update(regularization=t))
+        c.reg_rate_spin.valueChanged.connect(lambda v: self._update(reg_rate=v))
+        c.optimizer_combo.currentTextChanged.connect(lambda t: self._update(optimizer=t))
+        c.lr.lrChanged.connect(lambda lr: self._update(lr=lr))
+        c.batch_spin.valueChanged.connect(lambda v: self._update(batch_size=v))
+        c.epochs_spin.valueChanged.connect(lambda v: self._update(epochs=v))
+        c.speed_combo.currentIndexChanged.connect(self._on_speed)
+        self.start_button.clicked.connect(self._on_start)
+        self.pause_button.clicked.connect(self._on_pause)
+        self.step_button.clicked.connect(self._on_step)
+        self.stop_button.clicked.connect(s.stop)
+        self.reset_button.clicked.connect(s.reset)
+        self.step_graph_button.clicked.connect(self.show_step_graph)
+        self.boundary.pointAdded.connect(self._on_point_added)
+        self.boundary.pointRemoved.connect(self._on_point_removed)
+        self.boundary.pointMoved.connect(self._on_point_moved)
+        ev = s.events
+        ev.setup_changed.connect(self._show_setup)
+        ev.replaced.connect(self._show_setup)
+        ev.notice.connect(self._notice)
+        ev.run_started.connect(self._on_run_started)
+        ev.records_arrived.connect(lambda run, first: self._show_records(run))
+        ev.snapshot.connect(self._show_snapshot)
+        ev.run_ended.connect(self._on_run_ended)
+        ev.paused.connect(lambda _p: self._update_buttons())
+
+    # ----- user changes -------------------------------------------------------------------------
+    def _update(self, **changes) -> None:
+        try:
+            self.session.update(**changes)
+        except ValueError as exc:
+            self._say(str(exc), "error")
+            self._show_setup()
+
+    def _set_data(self, **changes) -> None:
+        try:
+            self.session.set_data(**changes)
+        except ValueError as exc:
+            self._say(str(exc), "error")
+            self._show_setup()
+
+    def _on_dataset(self, kind: str) -> None:
+        s = self.session
+        if kind == IMPORTED and not s.data_settings.imported:
+            self._say("Nothing imported yet: use Import… to choose a file.", "warning")
+            self._show_setup()
+            return
+        if kind == CUSTOM and len(s.data_settings.custom) < 2:
+            self._say("Click the boundary plot to place points: left button class 1 (blue), "
+                      "right button or Shift class 0 (orange); Ctrl+click removes one.",
+                      "warning")
+            self._set_data(kind=kind, custom=s.data_settings.custom or _starter_points())
+            return
+        self._set_data(kind=kind)
+
+    def _regenerate(self) -> None:
+        self.session.regenerate()
+
+    def _on_features(self) -> None:
+        chosen = tuple(n for n, c in self.controls.feature_checks.items() if c.isChecked())
+        if not chosen:
+            self._say("The network needs at least one input feature.", "error")
+            self._show_setup()
+            return
+        self._update(features=chosen)
+
+    def _on_layers_text(self) -> None:
+        try:
+            layers = parse_layers(self.controls.layers_edit.text())
+        except ValueError as exc:
+            self._say(f"Hidden layers: {exc}", "error")
+            return
+        self._update(layers=layers)
+
+    def _on_discretize(self, on: bool) -> None:
+        self.boundary.discretize = on
+        self._show_snapshot(self.session.picture())
+
+    def _on_speed(self, index: int) -> None:
+        value = float(self.controls.speed_combo.itemData(index))
+        self.session.set_speed(value if value > 0 else None)
+
+    def _on_import(self) -> None:
+        path, _ = QtWidgets.QFileDialog.getOpenFileName(
+            self, "Import points", "", "Tables (*.csv *.tsv *.txt);;All files (*)")
+        if path:
+            self.import_data(path)
+
+    def import_data(self, path: str) -> bool:
+        """Do what Import… does with `path`: True if the data changed; else the message says
+        which line and why, and nothing changes."""
+        try:
+            self.session.import_file(path)
+        except ImportRefused as exc:
+            where = f"line {exc.line}: " if exc.line else ""
+            self._say(f"Import refused ({QtCore.QFileInfo(path).fileName()}), {where}"
+                      f"{exc.reason}. The data shown before stays.", "error")
+            return False
+        except ValueError as exc:
+            self._say(f"Import refused: {exc}. The data shown before stays.", "error")
+            return False
+        self._say("", "")
+        show_status(self, f"Imported {len(self.session.data_settings.imported)} points.")
+        return True
+
+    def _custom_points(self) -> list[tuple[float, float, float]]:
+        d = self.session.data_settings
+        if d.kind == CUSTOM:
+            return list(d.custom)
+        if d.task == "classification":  # editing a set starts from its points
+            return [tuple(p) for p in d.points().tolist()]  # type: ignore[misc]
+        return []
+
+    def _on_point_added(self, x1: float, x2: float, label: float) -> None:
+        self._set_custom([*self._custom_points(), (x1, x2, label)])
+
+    def _on_point_removed(self, index: int) -> None:
+        points = self._custom_points()
+        if len(points) <= 2:
+            self._say("Custom points keep at least two points.", "warning")
+            return
+        del points[index]
+        self._set_custom(points)
+
+    def _on_point_moved(self, index: int, x1: float, x2: float) -> None:
+        points = self._custom_points()
+        if 0 <= index < len(points):
+            points[index] = (x1, x2, points[index][2])
+            self._set_custom(points)
+
+    def _set_custom(self, points: list[tuple[float, float, float]]) -> None:
+        try:
+            self.session.set_custom_points(points)
+        except ValueError as exc:
+            self._say(str(exc), "error")
+            self._show_setup()
+
+    # ----- run buttons ----------------------------------------------------------------------------
+    def _on_start(self) -> None:
+        try:
+            self.session.start()
+        except (ValueError, RuntimeError) as exc:
+            self._say(str(exc), "error")
+
+    def _on_pause(self) -> None:
+        s = self.session
+        if s.paused:
+            s.resume()
+        else:
+            s.pause()
+
+    def _on_step(self) -> None:
+        try:
+            self.session.step()
+        except (ValueError, RuntimeError) as exc:
+            self._say(str(exc), "error")
+        self._timer.start()
+
+    def is_running(self) -> bool:
+        return self.session.is_running()
+
+    def shutdown(self) -> None:
+        """Stop the worker (the window is closing)."""
+        self._timer.stop()
+        self.session.shutdown(2.0)
+
+    # ----- following the session --------------------------------------------------------------
+    def _show_setup(self) -> None:
+        s = self.session
+        self.controls.load(s.data_settings, s.config, s.speed)
+        self.boundary.classification = s.split.classification
+        self.boundary.editable = True
+        classification = s.split.classification
+        for w in (self.train_acc_label, self.test_acc_label, self.train_acc_caption,
+                  self.test_acc_caption):
+            w.setVisible(classification)
+        self.loss_label.setText("Loss: binary cross-entropy (train solid, test dashed)"
+                                if classification else
+                                "Loss: mean squared error (train solid, test dashed)")
+        features = s.config.ordered_features
+        self.diagram.set_structure(features, s.config.layers, _feature_images(features))
+        self._show_points()
+        run = s.current
+        self._show_records(run)
+        self._show_snapshot(s.picture())
+        self._update_buttons()
+
+    def _show_points(self) -> None:
+        split = self.session.split
+        self.boundary.custom = np.asarray(
+            self.session.data_settings.custom if self.session.data_settings.kind == CUSTOM
+            else np.zeros((0, 3)), dtype=np.float64).reshape(-1, 3)
+        self.boundary.show_points(split.x_train, split.y_train, split.x_test, split.y_test,
+                                  self.controls.test_check.isChecked())
+
+    def _show_records(self, run: NetRun | None) -> None:
+        if run is None or not run.records:
+            self.loss_plot.show_losses(np.zeros(0), np.zeros(0), np.zeros(0))
+            self.epoch_label.setText("0")
+            self.train_acc_label.setText("nan")
+            self.test_acc_label.setText("nan")
+            return
+        epochs = run.column("epoch")
+        self.loss_plot.show_losses(epochs, run.column("train_loss"), run.column("test_loss"))
+        last = run.records[-1]
+        self.epoch_label.setText(str(last.epoch + 1))
+        self.train_acc_label.setText(_acc(last.train_accuracy))
+        self.test_acc_label.setText(_acc(last.test_accuracy))
+
+    def _show_snapshot(self, snapshot) -> None:
+        self.boundary.show_output(snapshot.output)
+        self.diagram.show_snapshot(snapshot)
+
+    def _on_run_started(self, run: NetRun) -> None:
+        self._say("", "")
+        self._show_records(run)
+        self._timer.start()
+        self._update_buttons()
+
+    def _on_run_ended(self, run: NetRun) -> None:
+        self._timer.stop()
+        self._show_records(run)
+        end = run.end
+        if end is not None and end.status in ("diverged", "error"):
+            self._say(f"{end.reason} {end.explanation}".strip(), "error")
+        elif end is not None:
+            self.status_label.setText(end.reason)
+        self._update_buttons()
+        self.runFinished.emit(end.status if end else "completed")
+
+    def _on_tick(self) -> None:
+        self.session.poll()
+
+    def _notice(self, text: str) -> None:
+        self._say(text, "warning")
+        show_status(self, text)
+
+    def _update_buttons(self) -> None:
+        s = self.session
+        running = s.is_running()
+        self.start_button.setEnabled(not running)
+        self.pause_button.setEnabled(running)
+        self.pause_button.setText("Resume" if s.paused else "Pause")
+        self.stop_button.setEnabled(running)
+
+    def _say(self, text: str, level: str) -> None:
+        """One message place under the diagram; import refusals also in netImportMessage."""
+        message = self.controls.message
+        if not text:
+            message.hide()
+            message.clear()
+            self.status_label.clear()
+            return
+        self.status_label.setText(text)
+        self.status_label.setStyleSheet(
+            inline_message_style("netStatusLabel", level, bool(self._dark)))
+        if text.startswith("Import refused"):
+            message.setText(text)
+            message.setStyleSheet(inline_message_style("netImportMessage", level,
+                                                       bool(self._dark)))
+            message.show()
+
+    # ----- the Step graph -------------------------------------------------------------------------
+    def show_step_graph(self):
+        """Open (or raise) the Step graph window for the model shown now."""
+        from playground.ui.network.step_graph import StepGraphDialog
+
+        dialog = self.findChild(StepGraphDialog, "netStepGraphDialog")
+        if dialog is None:
+            dialog = StepGraphDialog(self)
+        dialog.show_session(self.session)
+        dialog.show()
+        dialog.raise_()
+        return dialog
+
+    # ----- theme ----------------------------------------------------------------------------------
+    def changeEvent(self, event: QtCore.QEvent) -> None:  # noqa: N802 (Qt API)
+        super().changeEvent(event)
+        if event.type() in (QtCore.QEvent.Type.PaletteChange,
+                            QtCore.QEvent.Type.ApplicationPaletteChange):
+            self._apply_theme()
+
+    def _apply_theme(self) -> None:
+        dark = self.palette().color(QtGui.QPalette.ColorRole.Window).lightness() < 128
+        if dark == self._dark:
+            return
+        self._dark = dark
+        self.boundary.set_dark(dark)
+        self.loss_plot.set_dark(dark)
+        self.diagram.set_colours(lookup_table(dark),
+                                 self.palette().color(QtGui.QPalette.ColorRole.WindowText))
+        self.diagram.show_snapshot(self.session.picture())
+
+
+def _acc(value: float) -> str:
+    return "nan" if math.isnan(value) else f"{value:.3f}"
+
+
+def _starter_points() -> tuple[tuple[float, float, float], ...]:
+    return ((-3.0, -3.0, 0.0), (3.0, 3.0, 1.0))
+
+
+_FEATURE_CACHE: dict[str, np.ndarray] = {}
+
+
+def _feature_images(features: tuple[str, ...]) -> dict[str, np.ndarray]:
+    """Each input feature over the plane, scaled to [-1, 1] (its thumbnail)."""
+    missing = [f for f in features if f not in _FEATURE_CACHE]
+    if missing:
+        grid = grid_points()
+        side = int(math.isqrt(grid.shape[0]))
+        for name in missing:
+            values = feature_matrix(grid, (name,))[:, 0].reshape(side, side).numpy()
+            values = values[::THUMB_STEP, ::THUMB_STEP]
+            _FEATURE_CACHE[name] = values / max(float(np.abs(values).max()), 1e-9)
+    return {f: _FEATURE_CACHE[f] for f in features}
