@@ -1,10 +1,16 @@
-"""Layered left-to-right layout of a graph: inputs on the left, the output on the right.
+"""Layered layout of a graph: inputs first, the output last, left to right or top to bottom.
 
 A small Sugiyama-style layout in linear-ish time. grandalf was tried first (DESIGN.md section 7)
 and took 0.4 s for a 156-node autograd graph, because a weight used at every layer of a deep
 graph adds a dummy vertex per column crossed; here a long edge is drawn as one curve instead.
 Steps: columns by longest path from the output, order within columns by a fixed number of
 barycentre sweeps (bounded time), then rows pulled towards neighbours without overlapping.
+
+Readability rules the drawing relies on: a node with one link (a named result, a leaf under its
+AccumulateGrad, a saved tensor) may be attached beside its anchor instead of taking a rank of its
+own; every edge gets a route that crosses no box (between ranks it runs in the gap, a long edge
+takes a lane clear of every rank it passes, a link to a non-adjacent neighbour goes round by the
+gap before its rank). Routing costs O(edges x ranks passed), still bounded.
 """
 
 from __future__ import annotations
@@ -15,16 +21,21 @@ from dataclasses import dataclass, field
 
 Point = tuple[float, float]
 DEFAULT_SIZE = (80.0, 30.0)
+LEFT_TO_RIGHT, TOP_TO_BOTTOM = "left-to-right", "top-to-bottom"
 
 
 @dataclass
 class Layout:
-    """Centres of the nodes, each node's column (0 = the output's), and the total size."""
+    """Centres of the nodes, each node's rank (0 = the output's), the total size, and each
+    edge's route: points where consecutive points differing on both axes are joined by a curve
+    leaving and arriving along the ranks' axis, the others by a straight line."""
 
     positions: dict[str, Point] = field(default_factory=dict)
     columns: dict[str, int] = field(default_factory=dict)
     width: float = 0.0
     height: float = 0.0
+    orientation: str = LEFT_TO_RIGHT
+    routes: dict[tuple[str, str], list[Point]] = field(default_factory=dict)
 
 
 def _ranks(keys: Sequence[str], edges: Sequence[tuple[str, str]]) -> dict[str, int]:
@@ -74,6 +85,33 @@ def _order(columns: list[list[str]], neighbours: Mapping[str, list[str]], rank: 
                 index[k] = i
 
 
+def _blocks(col: list[str], beside: Mapping[str, list[str]]) -> list[list[str]]:
+    """A column's nodes grouped as [left attachments..., anchor, right attachments...]: the
+    first attachment goes after the anchor, the next before it, and so on."""
+    blocks = []
+    for k in col:
+        after = beside.get(k, [])[0::2]
+        before = beside.get(k, [])[1::2]
+        blocks.append([*reversed(before), k, *after])
+    return blocks
+
+
+def _lane(spans: Sequence[list[tuple[float, float]]], wanted: Sequence[float], pad: float,
+          ) -> float:
+    """A cross coordinate whose +-pad is clear of every (lo, hi) in `spans` (one list per rank
+    crossed): one of `wanted` if possible, else just outside everything, on the nearer side."""
+    def clear(c: float) -> bool:
+        return all(hi <= c - pad or lo >= c + pad for rank in spans for lo, hi in rank)
+
+    for c in wanted:
+        if clear(c):
+            return c
+    lo = min((a for rank in spans for a, _ in rank), default=wanted[0])
+    hi = max((b for rank in spans for _, b in rank), default=wanted[0])
+    middle = sum(wanted) / len(wanted)
+    return hi + pad if hi - middle <= middle - lo else lo - pad
+
+
 def layered_layout(
     keys: Sequence[str],
     sizes: Mapping[str, tuple[float, float]],
@@ -82,53 +120,123 @@ def layered_layout(
     column_gap: float = 60.0,
     row_gap: float = 16.0,
     sweeps: int = 4,
+    orientation: str = LEFT_TO_RIGHT,
+    attached: Mapping[str, str] | None = None,
 ) -> Layout:
-    """Place `keys` (sizes are (width, height)) in columns so that every edge's source sits in
-    a column right of its target's; edges point from the output towards the inputs."""
+    """Place `keys` (sizes are (width, height)) in ranks so that every edge's source sits in a
+    rank nearer the output than its target's; edges point from the output towards the inputs.
+
+    `orientation` LEFT_TO_RIGHT puts the output on the right, TOP_TO_BOTTOM at the bottom
+    (the forward pass reads like the code, downwards). `attached` maps a node to an anchor it
+    is drawn beside, in the anchor's rank (a named result beside its grad_fn, a saved tensor
+    beside its function): fewer ranks, and no edge has to pass it. `column_gap` separates
+    ranks, `row_gap` nodes within a rank. Every edge gets a route that crosses no box.
+    """
     keys = list(dict.fromkeys(keys))
     known = set(keys)
-    edges = [(s, t) for s, t in edges if s in known and t in known and s != t]
-    rank = _ranks(keys, edges)
+    edges = [(s, t) for s, t in dict.fromkeys(edges) if s in known and t in known and s != t]
+    anchor_of = {k: a for k, a in (attached or {}).items()
+                 if k in known and a in known and k != a and a not in (attached or {})}
+    core = [k for k in keys if k not in anchor_of]
+    core_edges = [(s, t) for s, t in edges if s not in anchor_of and t not in anchor_of]
+    rank = _ranks(core, core_edges)
+    beside: dict[str, list[str]] = defaultdict(list)
+    for k in keys:
+        if k in anchor_of:
+            beside[anchor_of[k]].append(k)
+            rank[k] = rank[anchor_of[k]]
     neighbours: dict[str, list[str]] = defaultdict(list)
-    for s, t in edges:
+    for s, t in core_edges:
         neighbours[s].append(t)
         neighbours[t].append(s)
-    n_columns = max(rank.values(), default=-1) + 1
-    columns: list[list[str]] = [[] for _ in range(n_columns)]
-    for k in keys:  # walk order first: the builder lists nodes breadth-first from the output
+    n_ranks = max(rank.values(), default=-1) + 1
+    columns: list[list[str]] = [[] for _ in range(n_ranks)]
+    for k in core:  # walk order first: the builder lists nodes breadth-first from the output
         columns[rank[k]].append(k)
     _order(columns, neighbours, rank, sweeps)
 
-    def size(k: str) -> tuple[float, float]:
-        return sizes.get(k, DEFAULT_SIZE)
+    tall = orientation == TOP_TO_BOTTOM
 
-    layout = Layout(columns=dict(rank))
-    # x: column 0 (the output) is rightmost; each column as wide as its widest node.
-    widths = [max((size(k)[0] for k in col), default=0.0) for col in columns]
-    total = sum(widths) + column_gap * max(n_columns - 1, 0)
-    right = total
-    xs = []
-    for w in widths:
-        xs.append(right - w / 2)
-        right -= w + column_gap
-    # y: stack each column, then pull nodes towards their already placed neighbours.
-    y: dict[str, float] = {}
-    for c, col in enumerate(columns):
-        wanted = []
-        for k in col:
-            placed = [y[n] for n in neighbours[k] if n in y and rank[n] < c]
-            wanted.append(sum(placed) / len(placed) if placed else None)
+    def extent(k: str) -> tuple[float, float]:
+        """(along the ranks' axis, across it)."""
+        w, h = sizes.get(k, DEFAULT_SIZE)
+        return (h, w) if tall else (w, h)
+
+    blocks = [_blocks(col, beside) for col in columns]
+    # Main axis: the rank furthest from the output first, the output's rank last.
+    bands = [max((extent(k)[0] for b in blocks[r] for k in b), default=0.0)
+             for r in range(n_ranks)]
+    main = [0.0] * n_ranks
+    cursor = 0.0
+    for r in range(n_ranks - 1, -1, -1):
+        main[r] = cursor + bands[r] / 2
+        cursor += bands[r] + column_gap
+    total_main = max(cursor - column_gap, 0.0)
+    # Cross axis: stack each rank's blocks, pulled towards their anchors' placed neighbours.
+    cross: dict[str, float] = {}
+    order: list[list[str]] = []
+    for r in range(n_ranks):
+        flat: list[str] = []
         cursor = 0.0
-        for k, want in zip(col, wanted, strict=True):
-            h = size(k)[1]
-            top = cursor if want is None else max(cursor, want - h / 2)
-            y[k] = top + h / 2
-            cursor = top + h + row_gap
-    height = 0.0
-    for c, col in enumerate(columns):
+        for block in blocks[r]:
+            anchor = next(k for k in block if k not in anchor_of)
+            placed = [cross[n] for n in neighbours[anchor] if n in cross and rank[n] < r]
+            offsets, length = {}, 0.0
+            for k in block:
+                offsets[k] = length + extent(k)[1] / 2
+                length += extent(k)[1] + row_gap
+            top = cursor
+            if placed:
+                top = max(cursor, sum(placed) / len(placed) - offsets[anchor])
+            for k in block:
+                cross[k] = top + offsets[k]
+            cursor = top + length
+            flat.extend(block)
+        order.append(flat)
+    spans = [[(cross[k] - extent(k)[1] / 2, cross[k] + extent(k)[1] / 2) for k in col]
+             for col in order]
+    # Routes as (main, cross) pairs; see Layout for how the view joins them.
+    lane_pad = min(row_gap / 2, 8.0)
+    slot = {k: i for col in order for i, k in enumerate(col)}
+    routes: dict[tuple[str, str], list[tuple[float, float]]] = {}
+    for s, t in edges:
+        rs, rt = rank[s], rank[t]
+        ms, mt = extent(s)[0] / 2, extent(t)[0] / 2
+        cs, ct = cross[s], cross[t]
+        if rs == rt:  # beside each other: straight across, or round by the gap before the rank
+            step = 1 if ct > cs else -1
+            if abs(slot[s] - slot[t]) == 1:
+                route = [(main[rs], cs + step * extent(s)[1] / 2),
+                         (main[rs], ct - step * extent(t)[1] / 2)]
+            else:
+                gap = main[rs] - bands[rs] / 2 - column_gap / 3
+                route = [(main[rs] - ms, cs), (gap, cs), (gap, ct), (main[rt] - mt, ct)]
+        elif rt > rs:  # towards the inputs, as every autograd edge goes
+            route = [(main[rs] - ms, cs), (main[rs] - bands[rs] / 2, cs)]
+            if rt > rs + 1:
+                crossed = spans[rs + 1:rt]
+                lane = _lane(crossed, (cs, ct, (cs + ct) / 2), lane_pad)
+                for rank_spans in crossed:  # later long edges keep off this one
+                    rank_spans.append((lane - 1.0, lane + 1.0))
+                route += [(main[rs + 1] + bands[rs + 1] / 2, lane),
+                          (main[rt - 1] - bands[rt - 1] / 2, lane)]
+            route += [(main[rt] + bands[rt] / 2, ct), (main[rt] + mt, ct)]
+        else:  # against the ranks (only on a cycle): straight, nothing better to promise
+            route = [(main[rs], cs), (main[rt], ct)]
+        routes[(s, t)] = route
+    # Shift so every box and lane starts at 0 across; then to scene coordinates.
+    lows = [lo for col in spans for lo, _ in col]
+    highs = [hi for col in spans for _, hi in col]
+    low, high = min(lows, default=0.0), max(highs, default=0.0)
+
+    def point(along: float, across: float) -> Point:
+        return (across - low, along) if tall else (along, across - low)
+
+    layout = Layout(columns=dict(rank), orientation=orientation)
+    for r, col in enumerate(order):
         for k in col:
-            layout.positions[k] = (xs[c], y[k])
-            height = max(height, y[k] + size(k)[1] / 2)
-    layout.width = total
-    layout.height = height
+            layout.positions[k] = point(main[r], cross[k])
+    layout.routes = {e: [point(a, c) for a, c in route] for e, route in routes.items()}
+    across = high - low
+    layout.width, layout.height = (across, total_main) if tall else (total_main, across)
     return layout

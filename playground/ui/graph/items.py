@@ -1,12 +1,15 @@
-"""The graph's drawable pieces: a node box with a few lines of text, and a curved edge.
+"""The graph's drawable pieces: a node box with a few lines of text, an edge along the route
+the layout chose, and the legend saying which way forward and backward go.
 
 Each node item carries the automation contract's data: data(0) is its kind ("tensor",
 "function", "saved" or "summary"), data(1) its label, data(2) its key in the core graph and
 data(3) its highlight ("step", "error", "current", "visited" or "") and data(4) True when a
-backward freed what it saved.
+backward freed what it saved. The legend's data(0) is "legend".
 """
 
 from __future__ import annotations
+
+from math import prod
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
@@ -14,6 +17,7 @@ from playground.core.graph.build import GraphNode
 
 KIND, LABEL, KEY, STATE, FREED = 0, 1, 2, 3, 4
 PAD = 6.0
+PAD_Y = 4.0  # above and below the text: compact ranks when the graph runs top to bottom
 
 
 class Palette:
@@ -46,7 +50,9 @@ def node_lines(node: GraphNode, grad_text: str | None = None) -> list[str]:
         shape = str(node.shape) if node.shape is not None else ""
         lines = [f"{node.label or 'tensor'}  {shape}", node.values]
         if grad is not None:
-            lines.append(f"grad {grad}")
+            if shape and grad.startswith(shape + " "):  # the first line already says the shape
+                grad = grad[len(shape) + 1:]
+            lines.append(f"grad {_like(grad, node.values)}")
         return lines
     if node.kind == "function":
         if node.modified:
@@ -55,6 +61,20 @@ def node_lines(node: GraphNode, grad_text: str | None = None) -> list[str]:
     if node.kind == "saved":
         return [f"saved {node.label}", node.values]
     return [node.label]
+
+
+def _shown(values: str) -> int:
+    """How many numbers a "[a, b, ...]" reading shows."""
+    return len([v for v in values.strip("[]").split(", ") if v and v != "..."])
+
+
+def _like(grad: str, values: str) -> str:
+    """`grad` cut to as many numbers as the values line above it shows (same width, same
+    reading), with "..." when numbers were left out."""
+    if not (grad.startswith("[") and values.startswith("[")) or _shown(grad) <= _shown(values):
+        return grad
+    keep = grad.strip("[]").split(", ")[:max(_shown(values), 1)]
+    return "[" + ", ".join(keep) + ", ...]"
 
 
 def tooltip(node: GraphNode) -> str:
@@ -101,22 +121,50 @@ class NodeItem(QtWidgets.QGraphicsRectItem):
         self._lines: list[str] = []
         self.set_lines(node_lines(node))
 
-    def set_lines(self, lines: list[str]) -> None:
-        """Change the text (the box keeps the width it was laid out with, or grows)."""
-        self._lines = lines
+    def font(self) -> QtGui.QFont:
+        """The font the text is drawn in (the view's, so it follows View > Zoom)."""
+        return QtGui.QFont(self._font)
+
+    def text_size(self, lines: list[str]) -> tuple[float, float]:
+        """The box size `lines` need."""
         metrics = QtGui.QFontMetricsF(self._font)
         bold = QtGui.QFontMetricsF(self._bold)
         width = max(bold.horizontalAdvance(lines[0]),
                     *(metrics.horizontalAdvance(t) for t in lines[1:]), 40.0)
-        height = metrics.height() * len(lines)
-        old = self.rect()
-        w = max(width + 2 * PAD, old.width())
-        h = height + 2 * PAD
-        # Grow leftwards once laid out: edges meet a node on its right (gradient arrives there).
-        left = -w / 2 if old.isEmpty() else old.right() - w
-        self.prepareGeometryChange()
-        self.setRect(left, -h / 2, w, h)
+        return width + 2 * PAD, metrics.height() * len(lines) + 2 * PAD_Y
+
+    def grown_size(self) -> tuple[float, float]:
+        """The size this box may need once backward ran: a leaf's .grad line (up to four values,
+        as the stepped backward shows them) or a function's "saved tensors freed". The layout
+        keeps room for it, so stepping never pushes a box over its neighbours."""
+        node = self.node
+        w, h = self.size_hint()
+        if node.kind == "tensor" and node.is_leaf and node.requires_grad:
+            count = _shown(node.values)
+            sample = "-0.0000" if not node.shape else (
+                "[" + ", ".join(["-0.0000"] * count)
+                + (", ...]" if prod(node.shape) > count else "]"))
+            w2, h2 = self.text_size([*node_lines(node)[:2], f"grad {sample}"])
+        elif node.kind == "function" and any(f.is_tensor for f in node.saved):
+            w2, h2 = self.text_size([node.label, "saved tensors freed"])
+        else:
+            return w, h
+        return max(w, w2), max(h, h2)
+
+    def set_lines(self, lines: list[str]) -> None:
+        """Change the text; the box keeps its size (or grows), centred where it was laid out."""
+        self._lines = lines
+        width, height = self.text_size(lines)
+        self.reserve(width, height)
         self.update()
+
+    def reserve(self, width: float, height: float) -> None:
+        """Make the box at least `width` x `height`, centred on the item's position."""
+        old = self.rect()
+        w, h = max(width, old.width()), max(height, old.height())
+        if (w, h) != (old.width(), old.height()):
+            self.prepareGeometryChange()
+            self.setRect(-w / 2, -h / 2, w, h)
 
     def size_hint(self) -> tuple[float, float]:
         return self.rect().width(), self.rect().height()
@@ -143,7 +191,7 @@ class NodeItem(QtWidgets.QGraphicsRectItem):
         radius = 10.0 if self.node.kind == "tensor" else 4.0
         painter.drawRoundedRect(self.rect(), radius, radius)
         metrics = QtGui.QFontMetricsF(self._font)
-        y = self.rect().top() + PAD
+        y = self.rect().top() + PAD_Y
         for i, line in enumerate(self._lines):
             painter.setFont(self._bold if i == 0 else self._font)
             freed_line = (self.node.freed or self.node.modified) and i > 0
@@ -154,25 +202,35 @@ class NodeItem(QtWidgets.QGraphicsRectItem):
 
 
 class EdgeItem(QtWidgets.QGraphicsPathItem):
-    """A curve from the right item's left side to the left item's right side, with an arrow
-    head where gradient arrives; dashed and labelled for a "no graph" link."""
+    """An edge along the layout's route (points joined by straight lines, or by curves that
+    leave and arrive along the ranks' axis), with an arrow head where gradient arrives; dashed
+    and labelled for a "no graph" link, dotted towards a saved tensor."""
 
-    def __init__(self, source: NodeItem, target: NodeItem, kind: str, colours: Palette,
-                 font: QtGui.QFont) -> None:
+    def __init__(self, route: list[tuple[float, float]], vertical: bool, kind: str,
+                 colours: Palette, font: QtGui.QFont) -> None:
         super().__init__()
         self.kind = kind
-        a = source.mapToScene(QtCore.QPointF(source.rect().left(), 0))
-        b = target.mapToScene(QtCore.QPointF(target.rect().right(), 0))
-        if a.x() < b.x():  # should not happen with the layout's columns; draw straight then
-            a, b = source.pos(), target.pos()
-        path = QtGui.QPainterPath(a)
-        dx = max((a.x() - b.x()) / 2, 20.0)
-        path.cubicTo(a.x() - dx, a.y(), b.x() + dx, b.y(), b.x(), b.y())
-        mid = path.pointAtPercent(0.5)
-        # Arrow head at b, pointing left (the direction gradients flow).
-        path.moveTo(b.x() + 7, b.y() - 4)
-        path.lineTo(b.x(), b.y())
-        path.lineTo(b.x() + 7, b.y() + 4)
+        points = [QtCore.QPointF(x, y) for x, y in route]
+        path = QtGui.QPainterPath(points[0])
+        for a, b in zip(points, points[1:], strict=False):
+            if a.x() != b.x() and a.y() != b.y():
+                if vertical:
+                    mid = (a.y() + b.y()) / 2
+                    path.cubicTo(a.x(), mid, b.x(), mid, b.x(), b.y())
+                else:
+                    mid = (a.x() + b.x()) / 2
+                    path.cubicTo(mid, a.y(), mid, b.y(), b.x(), b.y())
+            else:
+                path.lineTo(b)
+        middle = path.pointAtPercent(0.5)
+        end = points[-1]
+        direction = path.angleAtPercent(1.0)
+        head = QtGui.QPainterPath()
+        head.moveTo(-7, -4)
+        head.lineTo(0, 0)
+        head.lineTo(-7, 4)
+        turn = QtGui.QTransform().translate(end.x(), end.y()).rotate(-direction)
+        path.addPath(turn.map(head))
         self.setPath(path)
         pen = QtGui.QPen(colours.edge, 1.2)
         if kind == "no_graph":
@@ -180,8 +238,40 @@ class EdgeItem(QtWidgets.QGraphicsPathItem):
             label = QtWidgets.QGraphicsSimpleTextItem("no graph", self)
             label.setFont(font)
             label.setBrush(colours.edge)
-            label.setPos(mid.x() - label.boundingRect().width() / 2, mid.y() - 18)
+            label.setPos(middle.x() + 4, middle.y() - label.boundingRect().height())
         elif kind == "saved":
             pen.setStyle(QtCore.Qt.PenStyle.DotLine)
         self.setPen(pen)
         self.setZValue(-1)
+
+
+class LegendItem(QtWidgets.QGraphicsRectItem):
+    """Which way the passes go, in the graph's own direction: "forward ->" from the inputs to
+    the output, "<- backward (gradients)" along the arrows."""
+
+    def __init__(self, vertical: bool, colours: Palette, font: QtGui.QFont) -> None:
+        super().__init__()
+        self.setData(KIND, "legend")
+        forward, backward = ("\u2193", "\u2191") if vertical else ("\u2192", "\u2190")
+        self.lines = [f"forward {forward}", f"{backward} backward (gradients)"]
+        self._font = font
+        self._colours = colours
+        metrics = QtGui.QFontMetricsF(font)
+        width = max(metrics.horizontalAdvance(t) for t in self.lines) + 2 * PAD
+        self.setRect(0, 0, width, metrics.height() * 2 + 2 * PAD)
+        self.setToolTip("The forward pass computed the output from the inputs; backward sends "
+                        "gradients back along the arrows, from the output to the leaves.")
+
+    def paint(self, painter: QtGui.QPainter, option: QtWidgets.QStyleOptionGraphicsItem,
+              widget: QtWidgets.QWidget | None = None) -> None:
+        painter.setPen(QtGui.QPen(self._colours.border, 1.0))
+        painter.setBrush(QtCore.Qt.BrushStyle.NoBrush)
+        painter.drawRoundedRect(self.rect(), 4.0, 4.0)
+        painter.setFont(self._font)
+        metrics = QtGui.QFontMetricsF(self._font)
+        y = self.rect().top() + PAD
+        for i, line in enumerate(self.lines):
+            painter.setPen(self._colours.text if i == 0 else self._colours.edge)
+            box = QtCore.QRectF(self.rect().left() + PAD, y, self.rect().width(), metrics.height())
+            painter.drawText(box, QtCore.Qt.AlignmentFlag.AlignLeft, line)
+            y += metrics.height()

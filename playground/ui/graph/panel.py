@@ -366,8 +366,8 @@ class GraphPanel(QtWidgets.QWidget):
         if not self._can_start():
             return f"{self._root} has no graph to go backward through (requires_grad=False)."
         note = f" {graph.note}" if graph.note else ""
-        return (f"Step backward runs {self._root}.backward() and shows each node it runs, "
-                f"from the output (right) to the leaves (left).{note}")
+        # One line: the graph's legend says which way forward and backward go.
+        return f"Step backward runs {self._root}.backward() node by node.{note}"
 
     def _update_buttons(self) -> None:
         player = self._player

@@ -1,23 +1,54 @@
 """`graphView`: draws a core AutogradGraph with QGraphicsView; zoom, pan, fit, click, hover.
 
-The view only draws what the core built (plain nodes and edges) at the positions the core's
-layered layout chose; Ctrl+wheel zooms, dragging pans, clicking a named tensor emits its name.
+The view only draws what the core built (plain nodes and edges) at the positions and along the
+routes the core's layered layout chose. Readable at first sight: it lays the graph out both left
+to right and top to bottom and keeps the one that fits its viewport at the larger scale (again
+when it is resized); a one-link node (a named result, a leaf, a saved tensor) sits beside the
+node it hangs on; a legend says which way forward and backward go; the text follows the
+application font (View > Zoom). A graph too big to read whole is shown at a readable scale,
+centred on the output or on the step being played. Ctrl+wheel zooms, dragging pans, clicking a
+named tensor emits its name.
 """
 
 from __future__ import annotations
 
+from collections import Counter
+
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from playground.core.graph.build import AutogradGraph
-from playground.core.graph.layout import layered_layout
-from playground.ui.graph.items import KIND, LABEL, EdgeItem, NodeItem, Palette
+from playground.core.graph.layout import (
+    LEFT_TO_RIGHT,
+    TOP_TO_BOTTOM,
+    Layout,
+    layered_layout,
+)
+from playground.ui.graph.items import KIND, LABEL, EdgeItem, LegendItem, NodeItem, Palette
 
 MIN_SCALE, MAX_SCALE = 0.05, 4.0
 READABLE_SCALE = 0.75  # below this node text is too small to read on a laptop screen
+STEPPING_SCALE = 0.6  # while stepping, shrink this far to keep the output and the step in view
+MARGIN = 6.0  # scene margin around the drawing, in scene units
+RANK_GAP = {LEFT_TO_RIGHT: 44.0, TOP_TO_BOTTOM: 20.0}  # room for the arrows between ranks
+ROW_GAP = {LEFT_TO_RIGHT: 14.0, TOP_TO_BOTTOM: 18.0}
+LEGEND_GAP = 16.0
+
+
+def attachments(graph: AutogradGraph) -> dict[str, str]:
+    """Nodes drawn beside the node they hang on: a named result beside its grad_fn, a leaf
+    beside its AccumulateGrad, a saved tensor beside its function (each when that is its only
+    link, so nothing else has to reach it)."""
+    degree = Counter(k for e in graph.edges for k in (e.source, e.target))
+    beside: dict[str, str] = {}
+    for e in graph.edges:
+        node, anchor = (e.source, e.target) if e.kind == "grad_fn" else (e.target, e.source)
+        if e.kind in ("grad_fn", "variable", "saved") and degree[node] == 1:
+            beside.setdefault(node, anchor)
+    return {k: a for k, a in beside.items() if a not in beside}
 
 
 class GraphView(QtWidgets.QGraphicsView):
-    """The autograd graph, inputs on the left and the output on the right."""
+    """The autograd graph, inputs first and the output last, across or down the view."""
 
     tensorClicked = QtCore.Signal(str)  # noqa: N815 (Qt signal naming)
 
@@ -33,16 +64,40 @@ class GraphView(QtWidgets.QGraphicsView):
         self.setToolTip("")
         self.items_by_key: dict[str, NodeItem] = {}
         self.graph = AutogradGraph()
+        self.orientation = LEFT_TO_RIGHT
+        self.legend: LegendItem | None = None
+        self.edge_items: list[EdgeItem] = []
+        self._layouts: dict[str, Layout] = {}
+        self._states: dict[str, str] = {}
+        self._lines: dict[str, list[str]] = {}
+        self._focus: str | None = None  # the node a readable fit centres on (the step played)
+        self._auto_fit: bool | None = None  # the last fit's `readable`, None once zoomed by hand
         self._press: QtCore.QPoint | None = None
+        self._refit_timer = QtCore.QTimer(self, singleShot=True, interval=0)
+        self._refit_timer.timeout.connect(self._follow_size)
 
     # ----- drawing -------------------------------------------------------------------------------
 
     def show_graph(self, graph: AutogradGraph) -> None:
-        """Replace the drawing with `graph`, laid out left to right."""
+        """Replace the drawing with `graph` (highlights and stepped text start afresh)."""
+        same = [n.key for n in graph.nodes] == [n.key for n in self.graph.nodes]
         self.graph = graph
+        self._states, self._lines = {}, {}
+        self._layouts = {}
+        if not same:
+            self._focus = None
+        # The same nodes again (a statement ran, a backward freed what they saved): keep the
+        # orientation, so the drawing holds still.
+        self._draw(self.orientation if same else None)
+
+    def _draw(self, orientation: str | None = None) -> None:
+        """Build the scene from self.graph in `orientation` (None: the one that reads best)."""
+        graph = self.graph
         scene = self.scene()
         scene.clear()
         self.items_by_key = {}
+        self.legend = None
+        self.edge_items = []
         colours = Palette(self.palette())
         font = QtGui.QFont(self.font())
         small = QtGui.QFont(font)
@@ -51,30 +106,110 @@ class GraphView(QtWidgets.QGraphicsView):
             item = NodeItem(node, font, colours)
             self.items_by_key[node.key] = item
             scene.addItem(item)
-        sizes = {k: item.size_hint() for k, item in self.items_by_key.items()}
-        edges = [(e.source, e.target) for e in graph.edges]
-        layout = layered_layout(list(self.items_by_key), sizes, edges)
+        if not graph.nodes:
+            scene.setSceneRect(QtCore.QRectF())
+            return
+        sizes = {k: item.grown_size() for k, item in self.items_by_key.items()}
+        if not self._layouts:
+            edges = [(e.source, e.target) for e in graph.edges]
+            beside = attachments(graph)
+            self._layouts = {
+                o: layered_layout(list(self.items_by_key), sizes, edges, orientation=o,
+                                  attached=beside, column_gap=RANK_GAP[o], row_gap=ROW_GAP[o])
+                for o in (LEFT_TO_RIGHT, TOP_TO_BOTTOM)}
+        legend_size = LegendItem(False, colours, font).rect().size()
+        self.orientation = orientation or self._best_orientation(legend_size)
+        layout = self._layouts[self.orientation]
         for key, (x, y) in layout.positions.items():
-            self.items_by_key[key].setPos(x, y)
-        for e in graph.edges:
-            source, target = self.items_by_key.get(e.source), self.items_by_key.get(e.target)
-            if source is not None and target is not None:
-                scene.addItem(EdgeItem(source, target, e.kind, colours, small))
-        margin = 30.0
-        scene.setSceneRect(scene.itemsBoundingRect().adjusted(-margin, -margin, margin, margin))
+            item = self.items_by_key[key]
+            item.setPos(x, y)
+            item.reserve(*sizes[key])
+        vertical = self.orientation == TOP_TO_BOTTOM
+        # Python-side subclasses: keep a reference, or a later scene.items() may free them.
+        self.edge_items = [EdgeItem(route, vertical, e.kind, colours, small)
+                           for e in graph.edges
+                           if (route := layout.routes.get((e.source, e.target)))]
+        for edge in self.edge_items:
+            scene.addItem(edge)
+        # The legend beside the inputs' end, across from the ranks: where the drawing has room.
+        self.legend = LegendItem(vertical, colours, font)
+        self.legend.setPos(self._legend_spot(self.legend.rect(), layout, vertical))
+        scene.addItem(self.legend)
+        for key, lines in self._lines.items():
+            if key in self.items_by_key:
+                self.items_by_key[key].set_lines(lines)
+        self.set_states(self._states)
+        rect = scene.itemsBoundingRect().adjusted(-MARGIN, -MARGIN, MARGIN, MARGIN)
+        scene.setSceneRect(rect)
+
+    def _legend_spot(self, box: QtCore.QRectF, layout: Layout, vertical: bool) -> QtCore.QPointF:
+        """Where the legend goes: beside the first or the last rank, whichever leaves the
+        drawing narrower, just clear of every node and edge there."""
+        drawn = [i.sceneBoundingRect() for i in self.scene().items() if i.parentItem() is None]
+        spots = []
+        for start in (True, False):
+            if vertical:
+                top = 0.0 if start else max(layout.height - box.height(), 0.0)
+                band = [r.right() for r in drawn
+                        if r.bottom() > top and r.top() < top + box.height()]
+                spots.append(QtCore.QPointF(max(band, default=0.0) + LEGEND_GAP, top))
+            else:
+                left = 0.0 if start else max(layout.width - box.width(), 0.0)
+                band = [r.bottom() for r in drawn
+                        if r.right() > left and r.left() < left + box.width()]
+                spots.append(QtCore.QPointF(left, max(band, default=0.0) + LEGEND_GAP))
+        return min(spots, key=lambda p: p.x() if vertical else p.y())
+
+    def _scale_for(self, width: float, height: float) -> float:
+        """The scale at which a drawing of this size fits the viewport (at most 1)."""
+        view = self.viewport().size()
+        return min(max(view.width() - 4, 1) / (width + 2 * MARGIN),
+                   max(view.height() - 4, 1) / (height + 2 * MARGIN), 1.0)
+
+    def _scales(self, legend: QtCore.QSizeF) -> dict[str, float]:
+        """For each orientation, the scale at which its whole drawing fits the viewport."""
+        scales = {}
+        for o, layout in self._layouts.items():
+            if o == TOP_TO_BOTTOM:
+                size = (layout.width + LEGEND_GAP + legend.width(),
+                        max(layout.height, legend.height()))
+            else:
+                size = (max(layout.width, legend.width()),
+                        layout.height + LEGEND_GAP + legend.height())
+            scales[o] = self._scale_for(*size)
+        return scales
+
+    def _gain(self, orientation: str, legend: QtCore.QSizeF) -> float:
+        """How many times larger `orientation` would draw than the current one."""
+        scales = self._scales(legend)
+        return scales[orientation] / max(scales[self.orientation], 1e-6)
+
+    def _best_orientation(self, legend: QtCore.QSizeF) -> str:
+        """The orientation whose whole drawing fits at the larger scale; on a tie (both fit at
+        full size) the viewport's shape decides: top to bottom in a tall one."""
+        scales = self._scales(legend)
+        view = self.viewport().size()
+        tall = view.height() > view.width()
+        if abs(scales[TOP_TO_BOTTOM] - scales[LEFT_TO_RIGHT]) < 0.02:
+            return TOP_TO_BOTTOM if tall else LEFT_TO_RIGHT
+        return max(scales, key=scales.__getitem__)
 
     def set_states(self, states: dict[str, str]) -> None:
         """Highlight nodes: key -> "step", "error", "current" or "visited"; others plain."""
+        self._states = dict(states)
         for key, item in self.items_by_key.items():
             item.set_state(states.get(key, ""))
 
     def set_lines(self, key: str, lines: list[str]) -> None:
-        """Change one node's text (a leaf's .grad growing while backward is stepped)."""
+        """Change one node's text (a leaf's .grad growing while backward is stepped); the layout
+        kept room for it, and the scene grows only if the text outgrew that room."""
         item = self.items_by_key.get(key)
         if item is not None:
+            self._lines[key] = list(lines)
             item.set_lines(lines)
-            grown = item.sceneBoundingRect().adjusted(-30.0, -30.0, 30.0, 30.0)
-            self.scene().setSceneRect(self.scene().sceneRect().united(grown))
+            grown = item.sceneBoundingRect().adjusted(-MARGIN, -MARGIN, MARGIN, MARGIN)
+            if not self.scene().sceneRect().contains(grown):
+                self.scene().setSceneRect(self.scene().sceneRect().united(grown))
 
     def node_items(self) -> list[NodeItem]:
         """Every node item, in the core graph's order."""
@@ -83,34 +218,81 @@ class GraphView(QtWidgets.QGraphicsView):
     # ----- zoom, pan, fit ------------------------------------------------------------------------
 
     def zoom(self, factor: float) -> None:
-        """Scale by `factor`, kept between 5% and 400%."""
+        """Scale by `factor`, kept between 5% and 400% (the view stops fitting itself)."""
+        self._auto_fit = None
         current = self.transform().m11()
         factor = min(max(current * factor, MIN_SCALE), MAX_SCALE) / current
         self.scale(factor, factor)
 
     def fit(self, readable: bool = False) -> None:
         """Show the whole graph, never magnified beyond 100%; `readable` stops shrinking at
-        READABLE_SCALE and keeps the output (the right end, where backward starts) in view."""
+        READABLE_SCALE and centres on the output (or the step being played) instead. The view
+        keeps fitting itself this way when resized, until zoomed by hand."""
+        self._auto_fit = readable
         rect = self.scene().sceneRect()
         if rect.isEmpty():
             return
         self.resetTransform()
-        self.fitInView(rect, QtCore.Qt.AspectRatioMode.KeepAspectRatio)
-        scale = self.transform().m11()
-        if scale > 1.0 or (readable and scale < READABLE_SCALE):
-            self.resetTransform()
-            target = 1.0 if scale > 1.0 else READABLE_SCALE
-            self.scale(target, target)
+        scale = self._scale_for(rect.width() - 2 * MARGIN, rect.height() - 2 * MARGIN)
+        if readable and scale < READABLE_SCALE:
+            scale = READABLE_SCALE
+        self.scale(scale, scale)
         self.centerOn(rect.center())
-        root = self.items_by_key.get(self.graph.root or "")
-        if readable and root is not None:
-            self.ensureVisible(root, 20, 20)
+        if readable and scale == READABLE_SCALE and self.graph.root in self.items_by_key:
+            self.centerOn(self.items_by_key[self.graph.root])
+            if self._focus in self.items_by_key:
+                self.reveal(self._focus)
 
     def reveal(self, key: str) -> None:
-        """Scroll just enough to show node `key` (the step being played)."""
+        """Scroll just enough to show node `key` (the step being played), and the output with
+        it when both fit in the view."""
         item = self.items_by_key.get(key)
-        if item is not None:
-            self.ensureVisible(item, 30, 30)
+        if item is None:
+            return
+        self._focus = key
+        root = self.items_by_key.get(self.graph.root or "")
+        both = item.sceneBoundingRect()
+        if root is not None:
+            both = both.united(root.sceneBoundingRect())
+        scale = self.transform().m11()
+        view = self.viewport().rect()
+        need = min((view.width() - 24) / max(both.width(), 1.0),
+                   (view.height() - 24) / max(both.height(), 1.0))
+        if need < scale and self._auto_fit is not None and need >= STEPPING_SCALE:
+            # The view fits itself: shrink a little rather than lose the output from sight.
+            self.scale(need / scale, need / scale)
+            scale = need
+        if need >= scale:
+            self.ensureVisible(both, 12, 12)
+        else:
+            self.ensureVisible(item, 12, 12)
+
+    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:  # noqa: N802 (Qt API)
+        super().resizeEvent(event)
+        if self.items_by_key and self._auto_fit is not None:
+            self._refit_timer.start()
+
+    def _follow_size(self) -> None:
+        """After a resize: the orientation that now reads best, fitted again."""
+        if not self.items_by_key or self._auto_fit is None:
+            return
+        legend = self.legend.rect().size() if self.legend is not None else QtCore.QSizeF()
+        best = self._best_orientation(legend)
+        if best != self.orientation and self._gain(best, legend) > 1.15:  # no flip-flopping
+            self._draw(best)
+        self.fit(self._auto_fit)
+
+    def changeEvent(self, event: QtCore.QEvent) -> None:  # noqa: N802 (Qt API)
+        super().changeEvent(event)
+        kind = event.type()
+        if kind in (QtCore.QEvent.Type.FontChange, QtCore.QEvent.Type.PaletteChange) \
+                and self.graph.nodes:
+            # View > Zoom or the theme: redraw the same graph in the new font and colours.
+            readable = self._auto_fit
+            self._layouts = {} if kind == QtCore.QEvent.Type.FontChange else self._layouts
+            self._draw(None if kind == QtCore.QEvent.Type.FontChange else self.orientation)
+            if readable is not None:
+                self.fit(readable)
 
     def wheelEvent(self, event: QtGui.QWheelEvent) -> None:  # noqa: N802 (Qt API)
         if event.modifiers() & QtCore.Qt.KeyboardModifier.ControlModifier:
