@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from playground.core.files.statement_log import write_session
+from playground.core.files.session_file import write_session
 
 
 def run_cli(args: list[str], cwd: Path, timeout: float = 120) -> subprocess.CompletedProcess:

@@ -8,7 +8,8 @@ import sys
 import zipfile
 from pathlib import Path
 
-from playground.core.files.statement_log import SESSIONS_DIR, read_session
+from playground.core.files.examples import SESSIONS_DIR
+from playground.core.files.session_file import read_session
 from playground.paths import resources_dir
 
 ROOT = Path(__file__).resolve().parents[1]

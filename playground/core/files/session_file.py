@@ -1,13 +1,14 @@
-"""Whole sessions on disk: both labs and where the learner was (format version 2, no pickle).
+"""Session files on disk, every version, read and written in one place (plain JSON, no pickle).
 
 A version-2 file (`*.gradplay.json`) holds the Tensor Lab's statement log and selected tensor,
 the Training Lab's model as `TrainingSession.to_dict()` gives it (setup, custom points, current
-and earlier runs), which lab was on screen and the lesson step open. Version-1 files (the log
-only, as `core/files/statement_log.py` writes them) and a bare JSON list of statements still open.
+and earlier runs), which lab was on screen and the lesson step open. A version-1 file holds the
+statement log only (with an optional title and summary, as the bundled examples do); the oldest
+form, a bare JSON list of statements, still opens as a whole session.
 
-Reading builds on `core/files/statement_log.py`'s guarded reader (regular files only, never blocking, a size
-cap, a depth cap) and checks every field before anything is applied, so a bad file is refused
-with one line naming it and the caller's state is never half replaced.
+Reading goes through files/guarded.py (regular files only, never blocking, a size cap, a depth
+cap), checks the version once, then every field before anything is applied, so a bad file is
+refused with one line naming it and the caller's state is never half replaced.
 """
 
 from __future__ import annotations
@@ -21,11 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from playground.core.files import atomic
-from playground.core.files.statement_log import (
-    SESSION_FORMAT,
-    _read_bytes,
-    parse_json,
-)
+from playground.core.files.guarded import parse_json, read_bytes
 from playground.core.labs import SAVED_LABS
 from playground.core.limits import (
     MAX_FILE_BYTES,
@@ -38,7 +35,9 @@ from playground.core.training.config import check_lr
 from playground.core.training.datasets import notebook_dataset
 from playground.core.training.session import Run, TrainingSession
 
-VERSION = 2  # the format this module writes; it reads 1 and 2
+SESSION_FORMAT = "gradient-playground-session"
+VERSION = 2  # the format write_session_file writes; every version up to it is read
+STATEMENT_LOG_VERSION = 1  # the statement log alone, as write_session writes it
 SUFFIX = ".gradplay.json"
 _LESSON_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,79}")
 _KNOWN_KEYS = {"format", "version", "title", "summary", "statements", "current", "training",
@@ -57,28 +56,48 @@ class SessionFile:
     lesson: str | None = None  # a lesson id; None: no lesson was open
     step: int | None = None
     version: int = VERSION
+    title: str | None = None  # a bundled example's title; None when the file has none
+    summary: str = ""
 
 
 def read_session_file(path: str | Path) -> SessionFile:
     """Read and check a session file of any supported version; ValueError (one line, naming
     the file) for anything wrong with it."""
     path = Path(path)
-    doc = _parse(path, _read_bytes(path, MAX_FILE_BYTES))
+    doc = _parse(path, read_bytes(path, MAX_FILE_BYTES))
     if isinstance(doc, list):  # the oldest form: a bare list of statements
         return SessionFile(_statements(path, doc), version=1)
+    return _from_document(path, doc)
+
+
+def read_session_document(path: str | Path) -> SessionFile:
+    """Like read_session_file, but only a session document (any version), not a bare list."""
+    path = Path(path)
+    return _from_document(path, _parse(path, read_bytes(path, MAX_FILE_BYTES)))
+
+
+def read_session(path: str | Path) -> list[str]:
+    """The statements of a session document: the log a workspace replays. ValueError with a
+    readable reason if the file is bad."""
+    return read_session_document(path).statements
+
+
+def _from_document(path: Path, doc: object) -> SessionFile:
     if not isinstance(doc, dict) or doc.get("format") != SESSION_FORMAT:
         raise ValueError(f"{path} is not a Gradient Playground session file.")
     version = doc.get("version")
     if isinstance(version, bool) or not isinstance(version, int):
         raise ValueError(f"{path} has no valid format version (found {_short(version)}); "
                          f"this build reads versions 1 and {VERSION}.")
-    if version not in (1, VERSION):
+    if not 1 <= version <= VERSION:
         newer = " (made by a newer Gradient Playground?)" if version > VERSION else ""
         raise ValueError(f"{path} is session format version {version}{newer}; this build "
                          f"reads versions 1 and {VERSION}.")
     statements = _statements(path, doc.get("statements"))
+    title = doc.get("title") if isinstance(doc.get("title"), str) else None
+    summary = doc.get("summary") if isinstance(doc.get("summary"), str) else ""
     if version == 1:
-        return SessionFile(statements, version=1)
+        return SessionFile(statements, version=1, title=title, summary=summary)
     unknown = sorted(set(doc) - _KNOWN_KEYS)
     if unknown:
         raise ValueError(f"{path} has fields this build does not know: "
@@ -89,7 +108,8 @@ def read_session_file(path: str | Path) -> SessionFile:
         raise ValueError(f"{path}: the selected tensor {_short(current)} is not a Python name.")
     lab, lesson, step = _view(path, doc.get("view", {}))
     training = None if doc.get("training") is None else _training(path, doc["training"])
-    return SessionFile(statements, training, current, lab, lesson, step)
+    return SessionFile(statements, training, current, lab, lesson, step, title=title,
+                       summary=summary)
 
 
 def session_document(statements: list[str], training: TrainingSession | None, *,
@@ -117,6 +137,13 @@ def write_session_file(path: str | Path, doc: dict[str, Any]) -> None:
     atomic.write_text(path, text)
 
 
+def write_session(path: str | Path, statements: list[str]) -> None:
+    """Write the statement log alone (version 1) so a person can read and diff it; atomic, so a
+    failed save keeps the old file."""
+    doc = {"format": SESSION_FORMAT, "version": STATEMENT_LOG_VERSION, "statements": statements}
+    atomic.write_text(path, json.dumps(doc, indent=2) + "\n")
+
+
 def _format(doc: dict[str, Any]) -> str:
     # Statements one per line so a person can read and diff them; the runs' records compact.
     parts = []
@@ -132,7 +159,8 @@ def _format(doc: dict[str, Any]) -> str:
 # ----- checks -------------------------------------------------------------------------------------
 def _parse(path: Path, data: bytes) -> object:
     doc = parse_json(path, data)
-    if (isinstance(doc, list) or (isinstance(doc, dict) and doc.get("version") == 1)) and \
+    if (isinstance(doc, list) or (isinstance(doc, dict)
+                                  and doc.get("version") == STATEMENT_LOG_VERSION)) and \
             len(data) > MAX_SESSION_BYTES:
         raise ValueError(f"Could not open {path}: it is {len(data):,} bytes; a statement-only "
                          f"session is at most {MAX_SESSION_BYTES:,}.")

@@ -20,13 +20,8 @@ from pathlib import Path
 import pytest
 
 from playground.core.files import atomic
-from playground.core.files.statement_log import (
-    MAX_SESSION_BYTES,
-    SESSION_FORMAT,
-    read_session,
-    write_session,
-)
-from playground.core.limits import LOAD_WORK_BUDGET, WORK_BUDGET
+from playground.core.files.session_file import SESSION_FORMAT, read_session, write_session
+from playground.core.limits import LOAD_WORK_BUDGET, MAX_SESSION_BYTES, WORK_BUDGET
 from playground.core.tensorlab.workspace import Workspace
 
 
@@ -223,7 +218,7 @@ def test_save_into_a_missing_folder_raises_oserror_and_writes_nothing(tmp_path: 
 FULL_DISK_CHILD = textwrap.dedent(
     """
     import resource, signal, sys
-    from playground.core.files.statement_log import write_session
+    from playground.core.files.session_file import write_session
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # get EFBIG instead of being killed
     resource.setrlimit(resource.RLIMIT_FSIZE, (120, 120))
     try:

@@ -19,12 +19,14 @@ import torch
 
 from playground.core.export.training_script import session_to_script
 from playground.core.files.session_file import (
+    SESSION_FORMAT,
     SUFFIX,
+    read_session,
     read_session_file,
     session_document,
+    write_session,
     write_session_file,
 )
-from playground.core.files.statement_log import SESSION_FORMAT, write_session
 from playground.core.limits import MAX_FILE_BYTES, MAX_SESSION_BYTES
 from playground.core.tensorlab.workspace import Workspace
 from playground.core.training.session import TrainingSession
@@ -166,6 +168,25 @@ def test_a_session_too_big_to_reopen_is_not_written(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="more than a session file may hold"):
         write_session_file(path, doc)
     assert path.read_text(encoding="utf-8") == "old"
+
+
+# ----- the statement log alone (version 1) ------------------------------------------------------
+
+
+def test_write_then_read_round_trips(tmp_path: Path) -> None:
+    path = tmp_path / "s.json"
+    write_session(path, ["torch.manual_seed(0)", "a = torch.ones(2)"])
+    assert read_session(path) == ["torch.manual_seed(0)", "a = torch.ones(2)"]
+
+
+@pytest.mark.parametrize("text", ["{", "[1, 2]", '{"format": "other"}',
+                                  '{"format": "gradient-playground-session", "statements": [1]}'])
+def test_bad_files_are_refused_with_a_reason(tmp_path: Path, text: str) -> None:
+    path = tmp_path / "bad.json"
+    path.write_text(text)
+    with pytest.raises(ValueError):
+        read_session(path)
+
 
 
 # ----- the bad-file corpus ------------------------------------------------------------------------

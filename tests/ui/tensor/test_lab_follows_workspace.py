@@ -14,7 +14,7 @@ import torch
 from PySide6 import QtCore, QtGui, QtWidgets
 
 import playground.core.tensorlab.workspace as workspace_module
-from playground.core.files.statement_log import SESSIONS_DIR
+from playground.core.files.examples import SESSIONS_DIR
 from playground.core.tensorlab.statements import DEFAULT_SESSION
 from playground.core.tensorlab.workspace import Workspace
 from playground.testing import click, find, select_tensor, table_cells, type_statement

@@ -1,15 +1,10 @@
-"""The bundled notebook sessions replay to the notebook's deterministic numbers."""
+"""The bundled example sessions: listed by title, and replaying to the notebook's numbers."""
 
-import pytest
 import torch
 
 from playground.core import Workspace
-from playground.core.files.statement_log import (
-    SESSIONS_DIR,
-    bundled_examples,
-    read_session,
-    write_session,
-)
+from playground.core.files.examples import SESSIONS_DIR, bundled_examples
+from playground.core.files.session_file import read_session, write_session
 
 
 def replay(name: str) -> Workspace:
@@ -44,21 +39,6 @@ def test_backward_and_detach_sessions():
     for name in ("y", "z"):
         facts = ws.facts(name)
         assert facts.grad_fn is None and not facts.requires_grad
-
-
-def test_write_then_read_round_trips(tmp_path):
-    path = tmp_path / "s.json"
-    write_session(path, ["torch.manual_seed(0)", "a = torch.ones(2)"])
-    assert read_session(path) == ["torch.manual_seed(0)", "a = torch.ones(2)"]
-
-
-@pytest.mark.parametrize("text", ["{", "[1, 2]", '{"format": "other"}',
-                                  '{"format": "gradient-playground-session", "statements": [1]}'])
-def test_bad_files_are_refused_with_a_reason(tmp_path, text):
-    path = tmp_path / "bad.json"
-    path.write_text(text)
-    with pytest.raises(ValueError):
-        read_session(path)
 
 
 def test_bundled_examples_are_titled_and_skip_bad_files(tmp_path):
