@@ -107,7 +107,7 @@ class BoundaryPlot(pg.PlotWidget):
         return i if d[i] <= PICK_RADIUS else None
 
     def _on_click(self, event) -> None:
-        if not self.editable or event.isAccepted():
+        if not self.editable:  # a click on a point is accepted by the scatter: still ours
             return
         p = self._plane(event.scenePos())
         if abs(p.x()) > EXTENT or abs(p.y()) > EXTENT:

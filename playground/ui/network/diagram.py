@@ -76,7 +76,8 @@ class _Button(QtWidgets.QGraphicsSimpleTextItem):
 
     def mouseReleaseEvent(self, event: QtWidgets.QGraphicsSceneMouseEvent) -> None:  # noqa: N802
         if self.contains(event.pos()):
-            self._action()
+            # Later: the action rebuilds the scene, which must not delete this item mid-event.
+            QtCore.QTimer.singleShot(0, self._action)
 
 
 class NetworkDiagram(QtWidgets.QGraphicsView):
@@ -216,9 +217,10 @@ class NetworkDiagram(QtWidgets.QGraphicsView):
 
     def _redraw_snapshot(self) -> None:
         s = self.snapshot
-        if s is None or len(s.weights) != len(self.layers) + 1 or (
-                s.weights[0].shape[1] != len(self.features)):
-            return
+        sizes = [len(self.features), *self.layers, 1]
+        shapes = [(sizes[i + 1], sizes[i]) for i in range(len(sizes) - 1)]
+        if s is None or [w.shape for w in s.weights] != shapes:
+            return  # a picture of another network (the setup has just changed)
         for layer, grids in enumerate(s.neurons):
             for j in range(grids.shape[0]):
                 self._paint(f"L{layer + 1}N{j + 1}", grids[j])
