@@ -77,3 +77,11 @@ class RunHistory:
         other._data[:, : self._n] = self._data[:, : self._n]
         other._n = self._n
         return other
+
+    def prefix(self, n: int) -> RunHistory:
+        """An independent copy of the first n rows (a branch starts with its parent's)."""
+        n = max(0, min(n, self._n))
+        other = RunHistory(n)
+        other._data[:, :n] = self._data[:, :n]
+        other._n = n
+        return other

@@ -14,10 +14,11 @@ from __future__ import annotations
 import math
 from collections.abc import Generator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
-from playground.core.training.config import TrainConfig
+from playground.core.training.config import TrainConfig, check_lr
 from playground.core.training.history import record_row
 from playground.core.training.loop import (
     DIVERGED_EXPLANATION,
@@ -26,6 +27,7 @@ from playground.core.training.loop import (
     RunEnd,
     TrainControl,
 )
+from playground.core.training.run import Run
 
 NEAR_BEST = 0.01  # "within 1 % of its best loss"
 RaceItem = tuple[int, "tuple[float, ...] | RunEnd"]
@@ -124,3 +126,69 @@ def standings(entries: Sequence[tuple[TrainConfig, np.ndarray, str]]) -> list[St
                 s.near_best_epoch if s.near_best_epoch is not None else 1 << 62, s.index)
 
     return sorted(rows, key=key)
+
+
+class Race:
+    """A race's runs, one per racer in the order chosen, and how the race ended.
+
+    The session feeds it the worker's batches (`add`); each racer is a plain Run, so its
+    records, label, export and rewind work as for any run.
+    """
+
+    def __init__(self, configs: Sequence[TrainConfig]) -> None:
+        self.runs: list[Run] = [Run(config) for config in configs]
+        self.end: RunEnd | None = None  # the race's own end; each run has its own too
+
+    @classmethod
+    def of(cls, setup: TrainConfig, entries: Sequence[tuple[str, float]]) -> Race:
+        """A race of (optimiser, rate) entries from `setup`; ValueError if one cannot train."""
+        if not entries:
+            raise ValueError("choose at least one optimiser to race")
+        configs = [setup.replace(optimizer=name, lr=check_lr(lr)) for name, lr in entries]
+        for config in configs:
+            config.validate()
+        return cls(configs)
+
+    @property
+    def configs(self) -> list[TrainConfig]:
+        return [run.config for run in self.runs]
+
+    def add(self, batches: Sequence[Sequence[RaceItem]]) -> None:
+        """Take the worker's per-epoch lists of (racer, row or RunEnd)."""
+        rows: dict[int, list[tuple[float, ...]]] = {}
+        for items in batches:
+            for i, item in items:
+                if isinstance(item, RunEnd):
+                    self.runs[i].end = item
+                else:
+                    rows.setdefault(i, []).append(item)
+        for i, racer_rows in rows.items():
+            self.runs[i].history.extend(racer_rows)
+
+    def finish(self, end: RunEnd) -> None:
+        """The race ended: a racer still going ends as the race did (stopped, or an error)."""
+        self.end = end
+        for run in self.runs:
+            if run.end is None:
+                run.end = end
+
+    def standings(self) -> list[Standing]:
+        """The ranking table's rows, best first."""
+        return standings([(run.config, run.history.column("loss"),
+                           "running" if run.end is None else run.end.status)
+                          for run in self.runs])
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"runs": [run.to_dict() for run in self.runs],
+                "end": None if self.end is None else self.end.to_dict()}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Race:
+        try:
+            race_ = cls([])
+            race_.runs = [Run.from_dict(r) for r in data["runs"]]
+            end = data.get("end")
+            race_.end = RunEnd.from_dict(end) if end else RunEnd("stopped", "Loaded unfinished.")
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ValueError(f"a saved race is malformed: {exc}") from exc
+        return race_

@@ -9,102 +9,29 @@ the worker, so a Qt view can touch its widgets in the callbacks.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from playground.core.events import Event
 from playground.core.limits import MAX_EARLIER_RUNS
+from playground.core.training import loop
+from playground.core.training.checkpoints import CheckpointSink
 from playground.core.training.config import TrainConfig, check_lr
 from playground.core.training.datasets import DataSetup, notebook_dataset
-from playground.core.training.history import RunHistory
+from playground.core.training.history import record_row
 from playground.core.training.landscape import landscape_window, least_squares_fit, loss_landscape
 from playground.core.training.loop import PointEval, RunEnd, TrainControl, evaluate
 from playground.core.training.notebook_log import log_lines, predictions_text
+from playground.core.training.race import Race, race
+from playground.core.training.run import Run, runs_from_data, runs_to_data
 from playground.core.training.worker import TrainingWorker
 
 DEFAULT_SPEED = 30.0  # epochs per second: slow enough to watch, and to drag the lr meanwhile
 SPEEDS: tuple[float | None, ...] = (1.0, 3.0, 10.0, 30.0, 100.0, 300.0, 1000.0, None)
 FORMAT_VERSION = 1
-
-
-@dataclass
-class Run:
-    """One run: the config it started with, its records, how it ended, its live lr changes."""
-
-    config: TrainConfig
-    history: RunHistory = field(default_factory=RunHistory)
-    end: RunEnd | None = None  # None while it is still going
-    lr_changes: list[tuple[int, float]] = field(default_factory=list)  # (epoch, new rate)
-
-    @property
-    def epochs_done(self) -> int:
-        return len(self.history)
-
-    @property
-    def first_lr(self) -> float:
-        """The rate epoch 0 used (the config's, unless it was moved before epoch 0 ran)."""
-        return float(self.history.column("lr")[0]) if len(self.history) else self.config.lr
-
-    def label(self) -> str:
-        """What the run really was, for a legend: optimiser, lr (and its changes), the data."""
-        c = self.config
-        text = f"{c.optimizer}, lr {self.first_lr:g}"
-        changes = [change for change in self.lr_changes if change[0] > 0]
-        if changes:
-            text += f" → {changes[-1][1]:g} (lr changed"
-            text += f" {len(changes)}×)" if len(changes) > 1 else ")"
-        if c.loss != "MSE":
-            text += f", {c.loss} loss"
-        if not c.full_batch:
-            text += f", batch {c.batch_size}"
-        if c.dataset != notebook_dataset():
-            text += f", {c.dataset.name}"
-        pitfalls = [name for on, name in (
-            (c.forget_zero_grad, "no zero_grad"),
-            (c.optimizer == "Manual" and c.out_of_place_update, "out-of-place"),
-            (c.optimizer != "Manual" and c.new_optimizer_each_epoch, "new optimiser each epoch"),
-        ) if on]
-        if pitfalls:
-            text += ", " + ", ".join(pitfalls)
-        if self.end is not None and self.end.status in ("stopped", "diverged", "error"):
-            n = self.epochs_done
-            text += f", {self.end.status} after {n} epoch{'' if n == 1 else 's'}"
-        return text
-
-    def params_before_last(self) -> tuple[float, float]:
-        """w and b as the last epoch's forward pass saw them (before its update)."""
-        n = len(self.history)
-        if n >= 2:
-            return (float(self.history.column("w")[n - 2]), float(self.history.column("b")[n - 2]))
-        return self.config.w0, self.config.b0
-
-    def to_dict(self) -> dict[str, Any]:
-        rows = [[None if v != v else v for v in row] for row in self.history.rows()]  # NaN: None
-        return {
-            "config": self.config.to_dict(),
-            "records": rows,
-            "end": None if self.end is None else self.end.to_dict(),
-            "lr_changes": [[e, lr] for e, lr in self.lr_changes],
-        }
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Run:
-        try:
-            history = RunHistory(len(data["records"]))
-            history.extend([tuple(float("nan") if v is None else float(v) for v in row)
-                            for row in data["records"]])
-            end = data.get("end")
-            run = cls(
-                TrainConfig.from_dict(data["config"]),
-                history,
-                RunEnd.from_dict(end) if end else RunEnd("stopped", "Loaded unfinished."),
-                [(int(e), float(lr)) for e, lr in data.get("lr_changes", [])],
-            )
-        except (KeyError, TypeError, ValueError) as exc:
-            raise ValueError(f"a saved training run is malformed: {exc}") from exc
-        return run
 
 
 @dataclass(frozen=True)
@@ -143,6 +70,10 @@ class TrainingEvents:
         self.runs_changed = Event()  # (): the earlier runs changed (a start kept one, or reset)
         self.speed_changed = Event()  # (epochs per second, or None for full speed)
         self.replaced = Event()  # (): replace_with() put another session's whole state in place
+        self.epoch_shown = Event()  # (epoch or None): the epoch the views show (None: latest)
+        self.race_started = Event()  # (race)
+        self.race_arrived = Event()  # (race): the racers' new epochs are in
+        self.race_ended = Event()  # (race): race.end says why
 
 
 class TrainingSession:
@@ -172,6 +103,10 @@ class TrainingSession:
         self.earlier: list[Run] = []  # oldest first, at most MAX_EARLIER_RUNS
         self._worker: TrainingWorker | None = None
         self._last_lr = self._config.lr
+        self._shown: int | None = None  # a rewound epoch of the current run (None: the latest)
+        self._sink: CheckpointSink | None = None  # where the running loop leaves checkpoints
+        self.race: Race | None = None  # the latest race (kept until the next race or reset)
+        self._racing = False  # the worker is running self.race
 
     # ----- setup ---------------------------------------------------------------------------
     @property
@@ -244,27 +179,54 @@ class TrainingSession:
         return None if self._worker is None else self._worker.control
 
     def start(self, paused: bool = False) -> Run:
-        """Start a run with the setup on the worker thread; ValueError if it cannot be trained."""
-        if self._worker is not None:
+        """Start a run with the setup on the worker thread; ValueError if it cannot be trained.
+        With epoch k shown (show_epoch) it is a branch: it continues from the exact state after
+        k with the setup as it is now; the run it left (stopped if going) stays as an earlier run.
+        """
+        k = self._shown
+        if self._worker is not None and (k is None or self._racing):
             raise RuntimeError("a run is already going; stop it first")
         config = self._config
         config.validate()
+        parent = self.current if k is not None and self.shows_run() else None
+        run, state = (Run(config), None) if parent is None or k is None else parent.branch(
+            k, config)
+        if not self.shutdown(5.0):
+            raise RuntimeError("the run did not stop; try again in a moment")
         if self.current is not None and self.current.epochs_done:
             self.earlier.append(self.current)
             del self.earlier[:-MAX_EARLIER_RUNS]
             self.events.runs_changed.emit()
-        run = Run(config)
         control = TrainControl(config.lr, self._speed)
         if paused:
             control.pause()  # before the thread exists, so not even one epoch slips through
         self.current = run
-        self._last_lr = config.lr
-        self._worker = TrainingWorker(config, control)
+        self._last_lr = config.lr if parent is None else float(run.history.last("lr"))
+        assert run.checkpoints is not None
+        sink = self._sink = CheckpointSink(run.checkpoints.interval)
+        # Looked up on the module at run time, so a test can swap in a failing loop.
+        self._worker = TrainingWorker(config, control, source=lambda: loop.train(
+            config, control, state, sink), row=record_row)
         self._worker.start()
+        self._set_shown(None)
         self.events.run_started.emit(run)
         if paused:
             self.events.paused.emit(True)
         return run
+
+    def start_race(self, entries: Sequence[tuple[str, float]]) -> Race:
+        """Race optimisers, given as (name, rate), from the setup's start on its data: one
+        worker runs them in lockstep. ValueError if one cannot be trained."""
+        if self._worker is not None:
+            raise RuntimeError("a run is already going; stop it first")
+        self.race = Race.of(self._config, entries)
+        configs = self.race.configs
+        self._racing = True
+        control = TrainControl(configs[0].lr, self._speed)
+        self._worker = TrainingWorker(configs, control, source=lambda: race(configs, control))
+        self._worker.start()
+        self.events.race_started.emit(self.race)
+        return self.race
 
     def pause(self) -> None:
         """Hold the run before its next epoch."""
@@ -296,6 +258,8 @@ class TrainingSession:
         self.shutdown()
         self.current = None
         self.earlier.clear()
+        self.race = None
+        self._set_shown(None)
         self.events.runs_changed.emit()
         self.events.setup_changed.emit(self._config)
 
@@ -309,8 +273,14 @@ class TrainingSession:
         if worker is None:
             return False
         rows, end = worker.drain()
+        if self._racing:
+            return self._poll_race(worker, rows, end)
         run = self.current
-        assert run is not None
+        assert run is not None and run.checkpoints is not None
+        if self._sink is not None:
+            for ckpt in self._sink.drain():
+                run.checkpoints.add(ckpt)
+            self._sink.every = run.checkpoints.interval  # the store may have thinned
         if rows:
             first = len(run.history)
             run.history.extend(rows)
@@ -321,6 +291,18 @@ class TrainingSession:
             self._worker = None
             run.end = end
             self.events.run_ended.emit(run)
+        return self._worker is not None
+
+    def _poll_race(self, worker: TrainingWorker, batches: list, end: RunEnd | None) -> bool:
+        assert self.race is not None
+        if batches:
+            self.race.add(batches)
+            self.events.race_arrived.emit(self.race)
+        if end is not None:
+            worker.join(1.0)
+            self._worker, self._racing = None, False
+            self.race.finish(end)
+            self.events.race_ended.emit(self.race)
         return self._worker is not None
 
     def wait(self, timeout: float) -> bool:
@@ -347,6 +329,42 @@ class TrainingSession:
         self._last_lr = float(lrs[-1])
 
     # ----- what the window shows ---------------------------------------------------------------
+    @property
+    def shown_epoch(self) -> int | None:
+        """The epoch the views show: one chosen by show_epoch(), or None for the latest."""
+        return self._shown
+
+    def show_epoch(self, epoch: int | None) -> None:
+        """Show epoch `epoch` of the current run (clamped to those recorded; None: follow the
+        latest). Readouts, line and landscape follow; Start then continues from it."""
+        if epoch is not None:
+            run = self.current
+            if run is None or not run.epochs_done:
+                raise ValueError("the current run has no recorded epoch to show")
+            epoch = min(max(int(epoch), 0), run.epochs_done - 1)
+        self._set_shown(epoch)
+
+    def step_back(self) -> None:
+        """Show the epoch before the one shown (the latest when none is chosen)."""
+        n = self._epoch_on_screen()
+        if n is not None:
+            self.show_epoch(max(n - 1, 0))
+
+    def _set_shown(self, epoch: int | None) -> None:
+        if epoch != self._shown:
+            self._shown = epoch
+            self.events.epoch_shown.emit(epoch)
+
+    def _epoch_on_screen(self) -> int | None:
+        if not self.shows_run() or self.current is None:
+            return None  # no run on screen
+        return self.current.epochs_done - 1 if self._shown is None else self._shown
+
+    def update_text(self) -> str:
+        """The update of the epoch on screen as formulas with torch's numbers ("" if none)."""
+        n = self._epoch_on_screen()
+        return "" if n is None or self.current is None else self.current.update_text(n)
+
     def shows_run(self) -> bool:
         """True when the current run's records belong to the setup on screen (same data, loss
         and start); after such a change the window shows the new starting point instead."""
@@ -378,10 +396,12 @@ class TrainingSession:
         if self.shows_run():
             run = self.current
             assert run is not None
+            n = self._epoch_on_screen() or 0
             h = run.history
-            n = int(h.last("epoch"))
+            loss, w, b, w_grad, b_grad = (float(h.column(name)[n]) for name in (
+                "loss", "w", "b", "w_grad", "b_grad"))
             return Readout(
-                n, h.last("loss"), h.last("w"), h.last("b"), h.last("w_grad"), h.last("b_grad"),
+                n, loss, w, b, w_grad, b_grad,
                 f"After epoch {n}: loss and gradients from its forward and backward pass; "
                 f"w, b after its update (the fitted line uses these).")
         try:
@@ -400,8 +420,8 @@ class TrainingSession:
             return "", ""
         run = self.current
         assert run is not None
-        w, b = run.params_before_last()
-        n = run.epochs_done - 1
+        n = self._epoch_on_screen() or 0
+        w, b = run.params_before(n)
         return (predictions_text(run.config, w, b),
                 f"epoch {n}'s forward pass, with w, b before its update")
 
@@ -433,19 +453,22 @@ class TrainingSession:
             raise RuntimeError("the training run did not stop; try again in a moment")
         self._config, self._data, self._speed = other._config, other._data, other._speed
         self.current, self.earlier = other.current, list(other.earlier)[-MAX_EARLIER_RUNS:]
+        self.race, self._shown = other.race, None
         self._last_lr = self._config.lr
         self.events.replaced.emit()
 
     # ----- plain data ---------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
         """Everything a saved session keeps, as JSON-ready plain data."""
+        current, earlier = runs_to_data(self.current, self.earlier)
         return {
             "version": FORMAT_VERSION,
             "config": self._config.to_dict(),
             "data": self._data.to_dict(),
             "speed": self._speed,
-            "current": None if self.current is None else self.current.to_dict(),
-            "earlier": [run.to_dict() for run in self.earlier],
+            "current": current,
+            "earlier": earlier,
+            "race": None if self.race is None else self.race.to_dict(),
         }
 
     @classmethod
@@ -456,10 +479,11 @@ class TrainingSession:
         try:
             session = cls(TrainConfig.from_dict(data["config"]),
                           DataSetup.from_dict(data["data"]), data.get("speed", DEFAULT_SPEED))
-            current = data.get("current")
-            session.current = Run.from_dict(current) if current else None
-            session.earlier = [Run.from_dict(r) for r in data.get("earlier", [])][
-                -MAX_EARLIER_RUNS:]
+            session.current, earlier = runs_from_data(data.get("current"),
+                                                      list(data.get("earlier", [])))
+            session.earlier = earlier[-MAX_EARLIER_RUNS:]
+            race_data = data.get("race")
+            session.race = Race.from_dict(race_data) if race_data else None
         except (KeyError, TypeError) as exc:
             raise ValueError(f"a training session is malformed: {exc}") from exc
         return session

@@ -100,7 +100,7 @@ def test_a_new_rate_from_epoch_k_keeps_the_optimiser_state(optimizer, k) -> None
     config = TrainConfig(dataset=DATA, optimizer=optimizer, lr=0.01, epochs=40)
     rows, store, lrs = recorded(config)
     assert rows == plain([(0, optimizer, 0.01, None)], 40)
-    state = state_after(lambda e: config, store, lrs, k)
+    state = state_after([(0, config)], store, lrs, k)
     branch = run(config.replace(lr=0.003, epochs=60), start=state)
     expected = plain([(0, optimizer, 0.01, None), (k + 1, optimizer, 0.003, None)], 60)
     assert branch == expected[k + 1 :]
@@ -112,7 +112,7 @@ def test_a_new_optimiser_from_epoch_k_starts_fresh(first, then) -> None:
     config = TrainConfig(dataset=DATA, optimizer=first, lr=0.01, epochs=50)
     rows, store, lrs = recorded(config)
     k = 20
-    state = state_after(lambda e: config, store, lrs, k)
+    state = state_after([(0, config)], store, lrs, k)
     branch = run(config.replace(optimizer=then, lr=0.02), start=state)
     assert branch == plain([(0, first, 0.01, None), (k + 1, then, 0.02, None)], 50)[k + 1 :]
 
@@ -123,7 +123,7 @@ def test_mini_batches_continue_with_the_generator_where_it_was(optimizer) -> Non
     rows, store, lrs = recorded(config)
     assert rows == plain([(0, optimizer, 0.01, 4)], 45)
     k = 22
-    state = state_after(lambda e: config, store, lrs, k)
+    state = state_after([(0, config)], store, lrs, k)
     branch = run(config.replace(lr=0.005, batch_size=5), start=state)
     assert branch == plain([(0, optimizer, 0.01, 4), (k + 1, optimizer, 0.005, 5)], 45)[k + 1 :]
 
@@ -131,7 +131,7 @@ def test_mini_batches_continue_with_the_generator_where_it_was(optimizer) -> Non
 def test_going_to_mini_batches_after_full_batch_seeds_the_generator_then() -> None:
     config = TrainConfig(dataset=DATA, optimizer="Momentum", lr=0.01, epochs=40)
     _, store, lrs = recorded(config)
-    state = state_after(lambda e: config, store, lrs, 9)
+    state = state_after([(0, config)], store, lrs, 9)
     branch = run(config.replace(batch_size=3), start=state)
     assert branch == plain([(0, "Momentum", 0.01, None), (10, "Momentum", 0.01, 3)], 40)[10:]
 
@@ -141,7 +141,7 @@ def test_forgotten_zero_grad_carries_the_accumulated_gradient() -> None:
                          forget_zero_grad=True)
     rows, store, lrs = recorded(config)
     assert rows == plain([(0, "Momentum", 0.001, None)], 30, zero_grad=False)
-    state = state_after(lambda e: config, store, lrs, 17)
+    state = state_after([(0, config)], store, lrs, 17)
     assert state.w_grad is not None
     branch = run(config.replace(lr=0.0005), start=state)
     expected = plain([(0, "Momentum", 0.001, None), (18, "Momentum", 0.0005, None)], 30,
@@ -152,7 +152,7 @@ def test_forgotten_zero_grad_carries_the_accumulated_gradient() -> None:
 def test_manual_update_continues_too() -> None:
     config = TrainConfig(dataset=DATA, optimizer="Manual", lr=0.01, epochs=30)
     rows, store, lrs = recorded(config)
-    state = state_after(lambda e: config, store, lrs, 12)
+    state = state_after([(0, config)], store, lrs, 12)
     branch = run(config.replace(optimizer="SGD", lr=0.02), start=state)
     assert branch == plain([(0, "SGD", 0.01, None), (13, "SGD", 0.02, None)], 30)[13:]
 
@@ -163,7 +163,7 @@ def test_replayed_state_equals_the_state_the_loop_had() -> None:
     _, every_epoch, _ = recorded(config, every=1)
     _, sparse, lrs = recorded(config)
     for ckpt in list(every_epoch)[1:]:
-        replayed = state_after(lambda e: config, sparse, lrs, ckpt.epoch)
+        replayed = state_after([(0, config)], sparse, lrs, ckpt.epoch)
         assert (replayed.w, replayed.b, replayed.w_grad, replayed.b_grad, replayed.layout,
                 replayed.gen_state, replayed.limit) == (ckpt.w, ckpt.b, ckpt.w_grad,
                                                         ckpt.b_grad, ckpt.layout,
@@ -174,7 +174,7 @@ def test_replayed_state_equals_the_state_the_loop_had() -> None:
 def test_the_state_before_epoch_0_is_the_start() -> None:
     config = TrainConfig(dataset=DATA, epochs=5)
     _, store, lrs = recorded(config)
-    state = state_after(lambda e: config, store, lrs, -1)
+    state = state_after([(0, config)], store, lrs, -1)
     assert (state.w, state.b, state.epoch) == (1.0, 1.0, -1)
     assert run(config, start=state) == run(config)
 
@@ -183,10 +183,10 @@ def test_unrecorded_epochs_and_out_of_place_runs_are_refused() -> None:
     config = TrainConfig(dataset=DATA, epochs=5)
     _, store, lrs = recorded(config)
     with pytest.raises(ValueError, match="not recorded"):
-        state_after(lambda e: config, store, lrs, 5)
+        state_after([(0, config)], store, lrs, 5)
     pitfall = TrainConfig(optimizer="Manual", out_of_place_update=True, epochs=1)
     with pytest.raises(ValueError, match="out-of-place"):
-        state_after(lambda e: pitfall, store, lrs, 0)
+        state_after([(0, pitfall)], store, lrs, 0)
 
 
 def test_the_store_thins_to_its_budget_and_keeps_pinned_checkpoints() -> None:
@@ -208,6 +208,6 @@ def test_the_store_thins_to_its_budget_and_keeps_pinned_checkpoints() -> None:
     assert store.nearest(1234).epoch == max(e for e in epochs if e <= 1234)
     # Far apart as they are, replay still lands on exactly the loop's state.
     lrs = [0.01] * 2000
-    replayed = state_after(lambda e: config, store, lrs, 1234)
+    replayed = state_after([(0, config)], store, lrs, 1234)
     assert (replayed.w, replayed.b) == (ckpts[1234].w, ckpts[1234].b)
     assert np.array_equal(replayed.values, ckpts[1234].values)

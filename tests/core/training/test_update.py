@@ -52,7 +52,7 @@ def recorded_step(optimizer: str, lr: float, epochs: int, k: int):
     store = CheckpointStore(start_checkpoint(1.0, 1.0, optimizer))
     for ckpt in sink.drain():
         store.add(ckpt)
-    return last_step(lambda e: config, store, [lr] * epochs, k)
+    return last_step([(0, config)], store, [lr] * epochs, k)
 
 
 @pytest.mark.parametrize("optimizer", list(OPTIMIZERS))
