@@ -15,7 +15,7 @@ gap before its rank). Routing costs O(edges x ranks passed), still bounded.
 
 from __future__ import annotations
 
-from collections import defaultdict, deque
+from collections import Counter, defaultdict, deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -85,6 +85,21 @@ def _order(columns: list[list[str]], neighbours: Mapping[str, list[str]], rank: 
                 index[k] = i
 
 
+def attachments(edges: Sequence[tuple[str, str, str]]) -> dict[str, str]:
+    """Which nodes to draw beside the node they hang on, from (source, target, kind) edges: a
+    named result beside its grad_fn ("grad_fn"), a leaf beside its AccumulateGrad ("variable"),
+    a saved tensor beside its function ("saved"), each only when that is its one link (so no
+    other edge has to reach it). Tensors come first, so they sit nearest their node."""
+    degree = Counter(k for s, t, _ in edges for k in (s, t))
+    beside: dict[str, str] = {}
+    for s, t, kind in edges:
+        node, anchor = (s, t) if kind == "grad_fn" else (t, s)
+        if kind in ("grad_fn", "variable", "saved") and degree[node] == 1:
+            beside.setdefault(node, anchor)
+    ordered = sorted(beside.items(), key=lambda item: not item[0].startswith("t:"))
+    return {k: a for k, a in ordered if a not in beside}
+
+
 def _blocks(col: list[str], beside: Mapping[str, list[str]]) -> list[list[str]]:
     """A column's nodes grouped as [left attachments..., anchor, right attachments...]: the
     first attachment goes after the anchor, the next before it, and so on."""
@@ -129,7 +144,8 @@ def layered_layout(
     `orientation` LEFT_TO_RIGHT puts the output on the right, TOP_TO_BOTTOM at the bottom
     (the forward pass reads like the code, downwards). `attached` maps a node to an anchor it
     is drawn beside, in the anchor's rank (a named result beside its grad_fn, a saved tensor
-    beside its function): fewer ranks, and no edge has to pass it. `column_gap` separates
+    beside its function): fewer ranks, and no edge has to pass it. An anchor's first two
+    attachments sit next to it (after it, then before it), later ones further out. `column_gap` separates
     ranks, `row_gap` nodes within a rank. Every edge gets a route that crosses no box.
     """
     keys = list(dict.fromkeys(keys))
@@ -141,10 +157,9 @@ def layered_layout(
     core_edges = [(s, t) for s, t in edges if s not in anchor_of and t not in anchor_of]
     rank = _ranks(core, core_edges)
     beside: dict[str, list[str]] = defaultdict(list)
-    for k in keys:
-        if k in anchor_of:
-            beside[anchor_of[k]].append(k)
-            rank[k] = rank[anchor_of[k]]
+    for k, anchor in anchor_of.items():  # in `attached`'s order: the first sits nearest
+        beside[anchor].append(k)
+        rank[k] = rank[anchor]
     neighbours: dict[str, list[str]] = defaultdict(list)
     for s, t in core_edges:
         neighbours[s].append(t)

@@ -383,17 +383,33 @@ class GraphWindow(QtWidgets.QWidget):
 
     def __init__(self, workspace: Workspace, show_saved: bool = False,
                  parent: QtWidgets.QWidget | None = None) -> None:
-        super().__init__(parent, QtCore.Qt.WindowType.Window)
+        # An ordinary window: title bar and close button asked for by name (some window managers
+        # give a bare Qt.Window child none), a Close button too, and Esc or Ctrl+W close it.
+        hints = QtCore.Qt.WindowType
+        super().__init__(parent, hints.Window | hints.WindowTitleHint | hints.WindowSystemMenuHint
+                         | hints.WindowMinMaxButtonsHint | hints.WindowCloseButtonHint)
         self.setObjectName("graphWindow")
         self.setWindowTitle("Autograd graph")
         self.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
         self.panel = GraphPanel(workspace, self)
         self.panel.saved_check.setChecked(show_saved)
         self.panel.window_button.hide()
+        close = QtWidgets.QPushButton("Close", objectName="graphWindowCloseButton")
+        close.setToolTip("Close this window (Esc, Ctrl+W); the Graph tab stays.")
+        close.clicked.connect(self.close)
+        for keys in ("Esc", "Ctrl+W"):
+            QtGui.QShortcut(QtGui.QKeySequence(keys), self, self.close)
+        buttons = QtWidgets.QHBoxLayout()
+        buttons.setContentsMargins(4, 0, 4, 4)
+        buttons.addStretch(1)
+        buttons.addWidget(close)
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.panel)
-        self.resize(1100, 650)
+        layout.addWidget(self.panel, 1)
+        layout.addLayout(buttons)
+        screen = parent.screen() if parent is not None else QtGui.QGuiApplication.primaryScreen()
+        room = screen.availableGeometry().size() if screen is not None else QtCore.QSize(1100, 650)
+        self.resize(min(1100, int(room.width() * 0.85)), min(650, int(room.height() * 0.8)))
 
     def closeEvent(self, event: QtGui.QCloseEvent) -> None:  # noqa: N802 (Qt API)
         self.panel.detach()  # the workspace outlives this window: stop calling into it

@@ -12,8 +12,6 @@ named tensor emits its name.
 
 from __future__ import annotations
 
-from collections import Counter
-
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from playground.core.graph.build import AutogradGraph
@@ -21,6 +19,7 @@ from playground.core.graph.layout import (
     LEFT_TO_RIGHT,
     TOP_TO_BOTTOM,
     Layout,
+    attachments,
     layered_layout,
 )
 from playground.ui.graph.items import KIND, LABEL, EdgeItem, LegendItem, NodeItem, Palette
@@ -32,19 +31,6 @@ MARGIN = 6.0  # scene margin around the drawing, in scene units
 RANK_GAP = {LEFT_TO_RIGHT: 44.0, TOP_TO_BOTTOM: 20.0}  # room for the arrows between ranks
 ROW_GAP = {LEFT_TO_RIGHT: 14.0, TOP_TO_BOTTOM: 18.0}
 LEGEND_GAP = 16.0
-
-
-def attachments(graph: AutogradGraph) -> dict[str, str]:
-    """Nodes drawn beside the node they hang on: a named result beside its grad_fn, a leaf
-    beside its AccumulateGrad, a saved tensor beside its function (each when that is its only
-    link, so nothing else has to reach it)."""
-    degree = Counter(k for e in graph.edges for k in (e.source, e.target))
-    beside: dict[str, str] = {}
-    for e in graph.edges:
-        node, anchor = (e.source, e.target) if e.kind == "grad_fn" else (e.target, e.source)
-        if e.kind in ("grad_fn", "variable", "saved") and degree[node] == 1:
-            beside.setdefault(node, anchor)
-    return {k: a for k, a in beside.items() if a not in beside}
 
 
 class GraphView(QtWidgets.QGraphicsView):
@@ -112,7 +98,7 @@ class GraphView(QtWidgets.QGraphicsView):
         sizes = {k: item.grown_size() for k, item in self.items_by_key.items()}
         if not self._layouts:
             edges = [(e.source, e.target) for e in graph.edges]
-            beside = attachments(graph)
+            beside = attachments([(e.source, e.target, e.kind) for e in graph.edges])
             self._layouts = {
                 o: layered_layout(list(self.items_by_key), sizes, edges, orientation=o,
                                   attached=beside, column_gap=RANK_GAP[o], row_gap=ROW_GAP[o])
@@ -229,6 +215,7 @@ class GraphView(QtWidgets.QGraphicsView):
         READABLE_SCALE and centres on the output (or the step being played) instead. The view
         keeps fitting itself this way when resized, until zoomed by hand."""
         self._auto_fit = readable
+        self._reorient()
         rect = self.scene().sceneRect()
         if rect.isEmpty():
             return
@@ -274,13 +261,19 @@ class GraphView(QtWidgets.QGraphicsView):
 
     def _follow_size(self) -> None:
         """After a resize: the orientation that now reads best, fitted again."""
-        if not self.items_by_key or self._auto_fit is None:
+        if self.items_by_key and self._auto_fit is not None:
+            self.fit(self._auto_fit)
+
+    def _reorient(self) -> None:
+        """Redraw in the other orientation when it now reads clearly better (or, when both
+        fit whole, when the view's shape asks for it): no flip-flopping on small resizes."""
+        if not self._layouts:
             return
         legend = self.legend.rect().size() if self.legend is not None else QtCore.QSizeF()
         best = self._best_orientation(legend)
-        if best != self.orientation and self._gain(best, legend) > 1.15:  # no flip-flopping
+        both_whole = min(self._scales(legend).values()) >= 0.999
+        if best != self.orientation and (both_whole or self._gain(best, legend) > 1.15):
             self._draw(best)
-        self.fit(self._auto_fit)
 
     def changeEvent(self, event: QtCore.QEvent) -> None:  # noqa: N802 (Qt API)
         super().changeEvent(event)
