@@ -50,8 +50,8 @@ def export_text(session: Path, to: str) -> str:
         raise ValueError(f"Could not replay {session}: {why}")
     note = whole_session.lesson_note(state.lesson, state.step)
     if to == "py":
-        return whole_session.session_script(workspace, state.training, note)
-    notebook = whole_session.session_notebook(workspace, state.training, note)
+        return whole_session.to_script(workspace, state.training, note)
+    notebook = whole_session.to_notebook(workspace, state.training, note)
     nbformat.validate(notebook)
     return nbformat.writes(notebook)
 

@@ -1,32 +1,26 @@
-"""Turning a Tensor Lab session into a script plain `python` runs, and what that script prints.
+"""A Tensor Lab session as a script plain `python` runs: its statements, then its tensors' prints.
 
-The statements a click produces live in `core/tensorlab/statements.py`; this module only exports.
+What that script prints is `Workspace.printout()`, built in-process with the same formatting,
+so the two can be compared. The statements a click produces live in tensorlab/statements.py;
+this module only exports (export sits above the tensorlab, never the other way round).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
-import torch
+from playground.core.tensorlab.workspace import Workspace
 
 
-def script(log: Iterable[str], names: Iterable[str], names_with_grad: Iterable[str]) -> str:
-    """A runnable .py: imports, the log, then prints of every tensor and every leaf's grad."""
-    with_grad = set(names_with_grad)
-    lines = ["import torch", "", *log, ""]
-    for name in names:
+def print_lines(workspace: Workspace) -> list[str]:
+    """The script's closing prints: every tensor, and the .grad of every leaf that has one."""
+    with_grad = set(workspace.leaves_with_grad())
+    lines = []
+    for name in workspace.names:
         lines.append(f'print("{name} =", {name})')
         if name in with_grad:
             lines.append(f'print("{name}.grad =", {name}.grad)')
-    return "\n".join(lines) + "\n"
+    return lines
 
 
-def printout(tensors: dict[str, torch.Tensor], names_with_grad: Iterable[str]) -> str:
-    """Exactly what `script(...)` prints when run, built in-process with the same formatting."""
-    with_grad = set(names_with_grad)
-    lines = []
-    for name, tensor in tensors.items():
-        lines.append(f"{name} = {tensor!s}")  # format() of a 0-d tensor drops "tensor("
-        if name in with_grad:
-            lines.append(f"{name}.grad = {tensor.grad!s}")
-    return "".join(line + "\n" for line in lines)
+def to_script(workspace: Workspace) -> str:
+    """A runnable .py: imports, the log, then prints of every tensor and every leaf's grad."""
+    return "\n".join(["import torch", "", *workspace.log, "", *print_lines(workspace)]) + "\n"

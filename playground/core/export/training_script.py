@@ -59,21 +59,25 @@ def to_script(
     epochs: int | None = None,
     lr_changes: Mapping[int, float] | None = None,
     note: str = "",
+    branches: Sequence[tuple[int, TrainConfig]] = (),
 ) -> str:
     """A runnable plain-torch .py reproducing `train(config)` epoch by epoch.
 
     `epochs` is how many epochs to run (default: the config's); the learning rate starts at
     config.lr and switches at each `lr_changes` epoch. `note` is a comment line (one line).
+    `branches` are (first epoch, config) a branched run continued with: the script then runs
+    one loop per config, switching where the run did (a new optimiser when it changed, the same
+    one with its state otherwise; the generator seeded when mini-batches first start).
     """
     config.validate()
+    for _, later in branches:
+        later.validate()
     first_lr = config.lr
     n_epochs = config.epochs if epochs is None else int(epochs)
     changes = {int(e): float(v) for e, v in (lr_changes or {}).items() if 0 < int(e) < n_epochs}
-    loss_call = LOSS_SPECS[config.loss].export_call
     manual = config.optimizer == "Manual"
     mini = not config.full_batch
     fresh_optimizer = not manual and config.new_optimizer_each_epoch
-    optimizer_line = "" if manual else OPTIMIZER_SPECS[config.optimizer].export_line()
 
     head = [
         '"""Exported from Gradient Playground: fit y_hat = w*x + b with plain torch."""',
@@ -102,11 +106,48 @@ def to_script(
         head.append(f"batch_size = {int(config.batch_size)}")
         head.append(f"generator = torch.Generator().manual_seed({int(config.seed)})")
     if not manual and not fresh_optimizer:
-        head.append(f"optimizer = {optimizer_line}")
+        head.append(f"optimizer = {OPTIMIZER_SPECS[config.optimizer].export_line()}")
     head.append("")
 
+    segments = [(0, config), *((int(f), c) for f, c in branches if 0 < int(f) < n_epochs)]
+    loops: list[str] = []
+    has_generator = mini
+    for i, (first, seg) in enumerate(segments):
+        last = segments[i + 1][0] if i + 1 < len(segments) else None
+        if i:
+            before = segments[i - 1][1]
+            loops += ["", f"# Branched after epoch {first - 1}: from epoch {first} on, "
+                      f"{seg.optimizer} as set then (the run it left went on differently)."]
+            if not seg.full_batch:
+                if seg.batch_size != before.batch_size or before.full_batch:
+                    loops.append(f"batch_size = {int(seg.batch_size)}")
+                if not has_generator:
+                    loops.append(f"generator = torch.Generator().manual_seed({int(seg.seed)})")
+                    has_generator = True
+            if seg.optimizer != before.optimizer and seg.optimizer != "Manual" and not (
+                    seg.new_optimizer_each_epoch):
+                loops.append("# A different optimiser starts fresh, with no state.")
+                loops.append(f"optimizer = {OPTIMIZER_SPECS[seg.optimizer].export_line()}")
+        span = "range(epochs)" if len(segments) == 1 else (
+            f"range({first}, {'epochs' if last is None else last})")
+        loops += [f"for epoch in {span}:", *("    " + line for line in _body(seg, bool(changes)))]
+    tail = [
+        "",
+        "print(y_predicted)  # the last epoch's forward pass, before its update",
+        'print(f"final loss {epoch_loss!r}")',
+        'print(f"final w {w.item()!r} b {b.item()!r}")',
+        "",
+    ]
+    return "\n".join(head + loops + tail)
+
+
+def _body(config: TrainConfig, has_changes: bool) -> list[str]:
+    """One epoch of `config`'s loop, as the loop body's lines (unindented)."""
+    loss_call = LOSS_SPECS[config.loss].export_call
+    manual = config.optimizer == "Manual"
+    fresh_optimizer = not manual and config.new_optimizer_each_epoch
     body: list[str] = []
-    if changes:
+    if has_changes:
         body += ["if epoch in lr_changes:", "    lr = lr_changes[epoch]"]
         if not manual and not fresh_optimizer:
             body += ["    for group in optimizer.param_groups:", '        group["lr"] = lr']
@@ -114,9 +155,9 @@ def to_script(
         body.append(
             "# Pitfall (as the notebook does): a new optimiser every epoch loses its state."
         )
-        body.append(f"optimizer = {optimizer_line}")
+        body.append(f"optimizer = {OPTIMIZER_SPECS[config.optimizer].export_line()}")
     update = _update_lines(config)
-    if mini:
+    if not config.full_batch:
         body += [
             "y_predicted = w * x + b  # every point, with w and b before this epoch's steps",
             "perm = torch.randperm(len(x), generator=generator)",
@@ -138,15 +179,7 @@ def to_script(
             "epoch_loss = loss.item()",
         ]
     body.append('print(f"epoch {epoch} loss {epoch_loss:.6f}")')
-    loop = ["for epoch in range(epochs):", *("    " + line for line in body)]
-    tail = [
-        "",
-        "print(y_predicted)  # the last epoch's forward pass, before its update",
-        'print(f"final loss {epoch_loss!r}")',
-        'print(f"final w {w.item()!r} b {b.item()!r}")',
-        "",
-    ]
-    return "\n".join(head + loop + tail)
+    return body
 
 
 def run_to_script(run: Run) -> str:
@@ -166,9 +199,13 @@ def run_to_script(run: Run) -> str:
         note = f"The run had trained {n} epochs when this script was exported."
     if n == 0 and status != "error":
         epochs, note = run.config.epochs, ""  # nothing ran: the configured run
-    config = run.config.replace(lr=run.first_lr)
+    first, *branches = run.segments
+    config = first[1].replace(lr=run.first_lr)
     changes = {e: lr for e, lr in run.lr_changes if e > 0}
-    return to_script(config, epochs=epochs, lr_changes=changes, note=note)
+    if branches:
+        note = " ".join(filter(None, (note, f"A branch: the run it left up to epoch "
+                                             f"{run.branched_at}, then its own settings.")))
+    return to_script(config, epochs=epochs, lr_changes=changes, note=note, branches=branches)
 
 
 def session_to_script(session: TrainingSession) -> str:

@@ -1,11 +1,11 @@
 """A whole session as a plain script or a Jupyter notebook (nbformat) that reproduces it.
 
 Both hold the Tensor Lab's statement log followed by prints of every tensor and leaf grad (the
-same lines `Workspace.to_script()` ends with), then, when the Training Lab holds anything beyond
-its untouched defaults, the training loop `session_to_script()` writes for the run on
-screen (it prints each epoch's loss). The notebook groups the statements into cells that end at
+same lines `tensorlab_script.to_script()` ends with), then, when the Training Lab holds anything
+beyond its untouched defaults, the training loop `session_to_script()` writes for the run on
+screen (it prints each epoch's loss). `to_*` returns the text (or notebook), `write_*` writes it. The notebook groups the statements into cells that end at
 each backward or grad reset, with a short Markdown note before each, and the lesson step that was
-open as Markdown at the top. Nothing here runs the code: statements are read with `ast` only.
+open as Markdown at the top. Nothing here runs the code: statements are read by tensorlab/log.py, with `ast` only.
 """
 
 from __future__ import annotations
@@ -64,8 +64,8 @@ def training_in_use(training: TrainingSession | None) -> bool:
                 or training.config != TrainConfig() or training.data != DataSetup())
 
 
-def session_script(workspace: Workspace, training: TrainingSession | None,
-                   note: LessonNote | None = None) -> str:
+def to_script(workspace: Workspace, training: TrainingSession | None,
+              note: LessonNote | None = None) -> str:
     """The session as one .py that plain `python` runs: the Tensor Lab's statements and prints,
     then the Training Lab's loop (if it was used)."""
     with_training = training_in_use(training)
@@ -74,7 +74,7 @@ def session_script(workspace: Workspace, training: TrainingSession | None,
     if note is not None:
         lines += [f"# Lesson: {note.lesson_title}, step {note.step_number}: {note.step_title}",
                   ""]
-    lines += ["# ----- Tensor Lab -----", workspace.to_script().rstrip("\n")]
+    lines += ["# ----- Tensor Lab -----", tensorlab_script.to_script(workspace).rstrip("\n")]
     if with_training:
         assert training is not None
         lines += ["", "", f"# ----- Training Lab: {_run_label(training)} -----",
@@ -82,8 +82,8 @@ def session_script(workspace: Workspace, training: TrainingSession | None,
     return "\n".join(lines) + "\n"
 
 
-def session_notebook(workspace: Workspace, training: TrainingSession | None,
-                     note: LessonNote | None = None) -> nbformat.NotebookNode:
+def to_notebook(workspace: Workspace, training: TrainingSession | None,
+                note: LessonNote | None = None) -> nbformat.NotebookNode:
     """The session as a notebook: Markdown notes, statement cells, a print cell, the loop."""
     cells = [v4.new_markdown_cell(
         "# Gradient Playground session\n\nRun the cells in order: they rebuild the Tensor Lab's "
@@ -99,11 +99,11 @@ def session_notebook(workspace: Workspace, training: TrainingSession | None,
             source = "import torch\n\n" + source
         cells.append(v4.new_markdown_cell(describe(group)))
         cells.append(v4.new_code_cell(source))
-    prints = tensorlab_script.script([], workspace.names, workspace.leaves_with_grad()).split("\n", 3)[3]
-    if prints.strip():
+    prints = "\n".join(tensorlab_script.print_lines(workspace))
+    if prints:
         cells.append(v4.new_markdown_cell("What the Tensor Lab shows: each tensor, and the "
                                           "`.grad` of each leaf that has one."))
-        cells.append(v4.new_code_cell(prints.rstrip("\n")))
+        cells.append(v4.new_code_cell(prints))
     if training_in_use(training):
         assert training is not None
         cells.append(v4.new_markdown_cell(

@@ -16,7 +16,6 @@ import numpy as np
 import torch
 
 from playground.core.events import Event
-from playground.core.export import tensorlab_script
 from playground.core.language import interpreter
 from playground.core.language.explain import explain
 from playground.core.language.interpreter import ALLOWED, Env, Refused
@@ -433,14 +432,16 @@ class Workspace:
 
     # -- export --
 
-    def to_script(self) -> str:
-        """A runnable .py reproducing the session and printing what `printout()` returns."""
-        return tensorlab_script.script(self._log, self.names, self.leaves_with_grad())
-
     def printout(self) -> str:
-        """What running `to_script()` with plain python prints (the log's prints come first)."""
-        printed = "".join(line + "\n" for line in self._state.printed)
-        return printed + tensorlab_script.printout(self._state.env.tensors, self.leaves_with_grad())
+        """What the exported script (export/tensorlab_script.py) prints when plain python runs
+        it: the log's own prints, then every tensor and every leaf's grad, formatted alike."""
+        with_grad = set(self.leaves_with_grad())
+        lines = list(self._state.printed)
+        for name, tensor in self._state.env.tensors.items():
+            lines.append(f"{name} = {tensor!s}")  # format() of a 0-d tensor drops "tensor("
+            if name in with_grad:
+                lines.append(f"{name}.grad = {tensor.grad!s}")
+        return "".join(line + "\n" for line in lines)
 
     def create_source(
         self,

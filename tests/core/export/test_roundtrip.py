@@ -85,14 +85,14 @@ def check_output(out: str, ws: Workspace, training: TrainingSession) -> None:
 def test_the_exported_script_prints_the_sessions_grads_and_losses(tmp_path: Path) -> None:
     ws, training = session()
     path = tmp_path / "session.py"
-    whole_session.write_script(path, whole_session.session_script(ws, training))
+    whole_session.write_script(path, whole_session.to_script(ws, training))
     check_output(run_python(path), ws, training)
 
 
 def test_the_notebooks_code_cells_run_in_order_to_the_same_numbers(tmp_path: Path) -> None:
     ws, training = session()
     path = tmp_path / "session.ipynb"
-    whole_session.write_notebook(path, whole_session.session_notebook(ws, training))
+    whole_session.write_notebook(path, whole_session.to_notebook(ws, training))
     notebook = nbformat.read(path, as_version=4)
     nbformat.validate(notebook)
     code = [c.source for c in notebook.cells if c.cell_type == "code"]
@@ -111,18 +111,18 @@ def test_the_notebooks_code_cells_run_in_order_to_the_same_numbers(tmp_path: Pat
 def test_an_untouched_training_lab_is_left_out() -> None:
     ws = Workspace()
     assert ws.run("a = torch.ones(2, requires_grad=True)").ok
-    text = whole_session.session_script(ws, TrainingSession())
+    text = whole_session.to_script(ws, TrainingSession())
     assert "Training Lab" not in text and "optimizer" not in text
-    cells = whole_session.session_notebook(ws, TrainingSession()).cells
+    cells = whole_session.to_notebook(ws, TrainingSession()).cells
     assert not any("for epoch" in c.source for c in cells)
 
 
 def test_the_open_lesson_step_becomes_markdown() -> None:
     note = whole_session.lesson_note("02-backward-scalar", 1)
     assert note is not None and note.step_number == 2
-    cells = whole_session.session_notebook(Workspace(), None, note).cells
+    cells = whole_session.to_notebook(Workspace(), None, note).cells
     assert cells[1].cell_type == "markdown" and note.text in cells[1].source
-    assert note.lesson_title in whole_session.session_script(Workspace(), None, note)
+    assert note.lesson_title in whole_session.to_script(Workspace(), None, note)
     assert whole_session.lesson_note("no-such-lesson", 0) is None
 
 

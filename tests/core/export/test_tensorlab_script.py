@@ -10,6 +10,7 @@ import pytest
 import torch
 
 from playground.core import Workspace
+from playground.core.export.tensorlab_script import to_script
 
 SESSION = [
     "x = torch.randn(2, 4, requires_grad=True)",
@@ -45,7 +46,7 @@ def test_script_prints_what_the_workspace_shows(tmp_path: Path) -> None:
     for line in SESSION:
         assert ws.run(line).ok, line
     ws.run("y.grad")  # a warning in the log must not change stdout
-    script = ws.to_script()
+    script = to_script(ws)
     assert script.startswith("import torch\n")
     assert "torch.manual_seed(0)" in script
     expected = ws.printout()
@@ -68,7 +69,7 @@ def test_small_sessions_round_trip(lines: list[str], tmp_path: Path) -> None:
     ws = Workspace()
     for line in lines:
         assert ws.run(line).ok
-    assert run_script(ws.to_script(), tmp_path) == ws.printout()
+    assert run_script(to_script(ws), tmp_path) == ws.printout()
 
 
 def test_printout_includes_the_logs_prints_like_the_script(tmp_path: Path) -> None:
@@ -76,7 +77,7 @@ def test_printout_includes_the_logs_prints_like_the_script(tmp_path: Path) -> No
     for line in ["x = torch.ones(2, requires_grad=True)", "print(x)", "y = (x * 3).sum()",
                  "y.backward()", "print(x.grad, y)", "x.grad"]:
         assert ws.run(line).ok, line
-    out = run_script(ws.to_script(), tmp_path)
+    out = run_script(to_script(ws), tmp_path)
     assert out == ws.printout()
     x = torch.ones(2, requires_grad=True)
     first = f"{x}\n"
@@ -88,4 +89,4 @@ def test_printout_includes_the_logs_prints_like_the_script(tmp_path: Path) -> No
     assert ws.printout() == out
     ws.undo()
     ws.undo()
-    assert run_script(ws.to_script(), tmp_path) == ws.printout()
+    assert run_script(to_script(ws), tmp_path) == ws.printout()

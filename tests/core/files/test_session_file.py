@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 import torch
 
+from playground.core.export.tensorlab_script import to_script
 from playground.core.export.training_script import session_to_script
 from playground.core.files.session_file import (
     SESSION_FORMAT,
@@ -76,7 +77,7 @@ def assert_same_workspace(a: Workspace, b: Workspace) -> None:
         assert (fa.grad is None) == (fb.grad is None), name
         if fa.grad is not None:
             np.testing.assert_array_equal(fa.grad, fb.grad)
-    assert a.to_script() == b.to_script() and a.printout() == b.printout()
+    assert to_script(a) == to_script(b) and a.printout() == b.printout()
 
 
 def assert_same_training(a: TrainingSession, b: TrainingSession) -> None:

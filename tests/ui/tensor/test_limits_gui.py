@@ -10,6 +10,8 @@ import pytest
 import torch
 from PySide6 import QtCore, QtWidgets
 
+from playground.core.export.tensorlab_script import to_script as tensorlab_to_script
+
 LEFT = QtCore.Qt.MouseButton.LeftButton
 
 
@@ -57,7 +59,7 @@ def test_save_as_py_writes_the_script_atomically(playground_window, qtbot, tmp_p
     monkeypatch.setattr(QtWidgets.QFileDialog, "getSaveFileName",
                         staticmethod(lambda *a, **k: (str(target), "")))
     qtbot.mouseClick(child(window, "saveCodeButton", QtWidgets.QPushButton), LEFT)
-    assert target.read_text() == window.workspace.to_script()
+    assert target.read_text() == tensorlab_to_script(window.workspace)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["s.py"]
 
 

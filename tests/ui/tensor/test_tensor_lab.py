@@ -10,6 +10,7 @@ import pytest
 import torch
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from playground.core.export.tensorlab_script import to_script as tensorlab_to_script
 from playground.core.tensorlab.workspace import Workspace
 from playground.testing import click, find, select_tensor, table_cells, type_statement
 from playground.ui.tensor.lab import TensorLab
@@ -527,7 +528,7 @@ def test_saved_script_runs_and_prints_the_windows_grad(qtbot, lab, tmp_path, mon
         QtWidgets.QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(path), ""))
     )
     click(qtbot, lab, "saveCodeButton")
-    assert path.read_text(encoding="utf-8") == lab.workspace.to_script()
+    assert path.read_text(encoding="utf-8") == tensorlab_to_script(lab.workspace)
     done = subprocess.run(
         [sys.executable, str(path)], capture_output=True, text=True, timeout=120, check=False
     )
