@@ -8,10 +8,10 @@ import sys
 QT_PREFIXES = ("PySide6", "shiboken6", "PyQt", "pyqtgraph", "superqt")
 
 CHECK = f"""
-import sys
+import importlib, pkgutil, sys
 import playground.core
-import playground.core.tensorlab.workspace, playground.core.language.interpreter
-import playground.core.language.explain, playground.core.export.tensorlab_script
+for info in pkgutil.walk_packages(playground.core.__path__, "playground.core."):
+    importlib.import_module(info.name)  # every core module, so a new one is checked too
 ws = playground.core.Workspace()
 ws.run("x = torch.ones(2, requires_grad=True)")
 loaded = sorted(m for m in sys.modules if m.startswith({QT_PREFIXES!r}))

@@ -76,7 +76,3 @@ def parse_json(path: Path, data: bytes) -> object:
         raise too_deep
     return doc
 
-
-def read_json(path: Path, limit: int) -> object:
-    """A JSON document from a file of at most `limit` bytes, read with every guard above."""
-    return parse_json(path, read_bytes(path, limit))
