@@ -14,7 +14,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui
 
 from playground.core.network.loop import EXTENT
-from playground.ui.network.colours import BLUE, ORANGE, lookup_table
+from playground.ui.network.colours import BLUE, ORANGE, lookup_table, to_rgb
 from playground.ui.widgets.plot_style import TidyAxis, plot_theme, style_plot_item
 
 PICK_RADIUS = 0.35  # in plane units: how near a click must be to pick a point
@@ -61,8 +61,7 @@ class BoundaryPlot(pg.PlotWidget):
         theme = plot_theme(dark)
         self.setBackground(theme.background)
         style_plot_item(self.getPlotItem(), theme, self.font())
-        self.image.setLookupTable(lookup_table(dark))
-        self.image.setLevels((0, 255))
+        self._lut = lookup_table(dark)
         if self._output is not None:
             self.show_output(self._output)
 
@@ -74,8 +73,8 @@ class BoundaryPlot(pg.PlotWidget):
         if self.discretize:
             value = np.where(value > 0, 1.0, -1.0)
         first = self.image.image is None
-        self.image.setImage(((value + 1) * 127.5).astype(np.uint8), autoLevels=False,
-                            levels=(0, 255))
+        # Coloured here as RGB: pyqtgraph then paints it as it is, with no lookup per paint.
+        self.image.setImage(to_rgb(value, self._lut), autoLevels=False, levels=None)
         if first:  # the rect scales the image's pixels, so it needs an image to scale
             self.image.setRect(QtCore.QRectF(-EXTENT, -EXTENT, 2 * EXTENT, 2 * EXTENT))
 
@@ -91,7 +90,7 @@ class BoundaryPlot(pg.PlotWidget):
         if self.classification:
             blue, orange = pg.mkBrush(*BLUE), pg.mkBrush(*ORANGE)
             return [blue if v > 0.5 else orange for v in y]
-        lut = lookup_table(self.dark)
+        lut = self._lut
         idx = np.clip(((np.clip(y, -1, 1) + 1) * 127.5).astype(int), 0, 255)
         return [pg.mkBrush(*lut[i]) for i in idx]
 

@@ -28,11 +28,3 @@ def to_rgb(values: np.ndarray, lut: np.ndarray) -> np.ndarray:
     """Values in [-1, 1] (clipped) painted through `lut`, as a contiguous (h, w, 3) array."""
     idx = np.clip(((values + 1.0) * 0.5 * (len(lut) - 1)).round(), 0, len(lut) - 1)
     return np.ascontiguousarray(lut[idx.astype(np.intp)])
-
-
-def image_of(values: np.ndarray, lut: np.ndarray) -> QtGui.QImage:
-    """A QImage of a (rows = x2 ascending, columns = x1) grid, x2 pointing up."""
-    rgb = to_rgb(values[::-1], lut)
-    h, w = rgb.shape[:2]
-    image = QtGui.QImage(rgb.data, w, h, 3 * w, QtGui.QImage.Format.Format_RGB888)
-    return image.copy()  # own the pixels: the array goes away

@@ -10,6 +10,7 @@ a − add or remove one of its neurons; the header's buttons add or remove a lay
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 import numpy as np
@@ -17,12 +18,13 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from playground.core.network.config import MAX_LAYERS, MAX_NEURONS
 from playground.core.network.loop import Snapshot
-from playground.ui.network.colours import NEGATIVE, POSITIVE, image_of
+from playground.ui.network.colours import NEGATIVE, POSITIVE, to_rgb
 
 NODE = 46.0  # a node's side, in scene units
 COLUMN_GAP = 150.0
 ROW_GAP = 58.0
 MAX_PEN = 7.0
+LINK_INTERVAL = 0.2  # seconds between link repaints while a run goes
 
 
 class _Hover(QtWidgets.QGraphicsRectItem):
@@ -43,15 +45,18 @@ class _Link(QtWidgets.QGraphicsLineItem):
         super().__init__(line)
         self._tip = tip
         self.setAcceptHoverEvents(True)
+        # A thin link is still easy to hover: the hit area is 8 units wide. Built once, since
+        # Qt asks for it on every paint and the line never moves.
+        path = QtGui.QPainterPath()
+        path.moveTo(line.p1())
+        path.lineTo(line.p2())
+        stroker = QtGui.QPainterPathStroker()
+        stroker.setWidth(MAX_PEN + 1)
+        self._shape = stroker.createStroke(path)
+        self.drawn: tuple[bool, float] | None = None  # (positive, width) last painted
 
     def shape(self) -> QtGui.QPainterPath:
-        # A thin link is still easy to hover: the hit area is at least 8 units wide.
-        path = QtGui.QPainterPath()
-        path.moveTo(self.line().p1())
-        path.lineTo(self.line().p2())
-        stroker = QtGui.QPainterPathStroker()
-        stroker.setWidth(max(8.0, self.pen().widthF()))
-        return stroker.createStroke(path)
+        return self._shape
 
     def hoverEnterEvent(self, event: QtWidgets.QGraphicsSceneHoverEvent) -> None:  # noqa: N802
         self.setToolTip(self._tip())
@@ -104,6 +109,7 @@ class NetworkDiagram(QtWidgets.QGraphicsView):
         self._text = QtGui.QColor("black")
         self._editable = True
         self._feature_images: dict[str, np.ndarray] = {}
+        self._links_at = 0.0
 
     # ----- layout -----------------------------------------------------------------------------
     def set_structure(self, features: tuple[str, ...], layers: tuple[int, ...],
@@ -211,8 +217,11 @@ class NetworkDiagram(QtWidgets.QGraphicsView):
             self.layersRequested.emit(self.layers[:-1])
 
     # ----- live values --------------------------------------------------------------------------
-    def show_snapshot(self, snapshot: Snapshot | None) -> None:
+    def show_snapshot(self, snapshot: Snapshot | None, *, all_links: bool = False) -> None:
+        """Repaint from `snapshot`; links follow at most every LINK_INTERVAL unless asked."""
         self.snapshot = snapshot
+        if all_links:
+            self._links_at = 0.0
         self._redraw_snapshot()
 
     def _redraw_snapshot(self) -> None:
@@ -222,24 +231,37 @@ class NetworkDiagram(QtWidgets.QGraphicsView):
         if s is None or [w.shape for w in s.weights] != shapes:
             return  # a picture of another network (the setup has just changed)
         for layer, grids in enumerate(s.neurons):
+            rgb = to_rgb(grids[:, ::-1], self._lut)  # every neuron of the layer in one go
             for j in range(grids.shape[0]):
-                self._paint(f"L{layer + 1}N{j + 1}", grids[j])
+                self._set_pixels(f"L{layer + 1}N{j + 1}", rgb[j])
         self._paint("output", np.tanh(s.output[::4, ::4]))
+        now = time.monotonic()
+        if now - self._links_at < LINK_INTERVAL and s.epoch >= 0:
+            return  # links are read, not watched: a few updates a second leave time to train
+        self._links_at = now
         biggest = max((float(np.abs(w).max()) for w in s.weights if w.size), default=1.0)
         scale = MAX_PEN / max(biggest, 1.0)
         for item, layer, j, i in self.links:
             w = float(s.weights[layer][j, i])
-            pen = QtGui.QPen(POSITIVE if w > 0 else NEGATIVE, max(0.6, abs(w) * scale))
-            pen.setCapStyle(QtCore.Qt.PenCapStyle.RoundCap)
-            item.setPen(pen)
+            drawn = (w > 0, round(max(0.6, abs(w) * scale) * 4) / 4)  # quarter-unit steps
+            if drawn != item.drawn:
+                item.drawn = drawn
+                pen = QtGui.QPen(POSITIVE if drawn[0] else NEGATIVE, drawn[1])
+                pen.setCapStyle(QtCore.Qt.PenCapStyle.RoundCap)
+                item.setPen(pen)
 
     def _paint(self, label: str, values: np.ndarray) -> None:
+        self._set_pixels(label, to_rgb(values[::-1], self._lut))
+
+    def _set_pixels(self, label: str, rgb: np.ndarray) -> None:
         thumb = self.thumbs.get(label)
         if thumb is None:
             return
-        pixmap = QtGui.QPixmap.fromImage(image_of(values, self._lut))
-        thumb.setPixmap(pixmap)
-        thumb.setScale(NODE / max(pixmap.width(), 1))
+        rgb = np.ascontiguousarray(rgb)
+        h, w = rgb.shape[:2]
+        image = QtGui.QImage(rgb.data, w, h, 3 * w, QtGui.QImage.Format.Format_RGB888)
+        thumb.setPixmap(QtGui.QPixmap.fromImage(image))  # copies the pixels
+        thumb.setScale(NODE / max(w, 1))
 
     def _link_tip(self, layer: int, j: int, i: int, a: str, b: str) -> Callable[[], str]:
         def tip() -> str:

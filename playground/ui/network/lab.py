@@ -10,6 +10,7 @@ so a full-speed run costs the GUI thread a repaint per tick, never a model evalu
 from __future__ import annotations
 
 import math
+import time
 
 import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
@@ -26,6 +27,7 @@ from playground.ui.network.diagram import NetworkDiagram
 from playground.ui.widgets.messages import inline_message_style, show_status
 
 REDRAW_INTERVAL_MS = 30  # ~33 repaints a second while a run goes
+CURVE_INTERVAL = 0.1  # seconds between loss-curve redraws while a run goes
 
 
 def _button(text: str, name: str, tip: str) -> QtWidgets.QPushButton:
@@ -51,6 +53,7 @@ class NetworkLab(QtWidgets.QWidget):
         self.diagram = NetworkDiagram()
         self.loss_plot = NetLossPlot()
         self._dark: bool | None = None
+        self._records_at = 0.0
         self._build()
         self._connect()
         self._timer = QtCore.QTimer(self, interval=REDRAW_INTERVAL_MS)
@@ -170,7 +173,7 @@ class NetworkLab(QtWidgets.QWidget):
         ev.replaced.connect(self._show_setup)
         ev.notice.connect(self._notice)
         ev.run_started.connect(self._on_run_started)
-        ev.records_arrived.connect(lambda run, first: self._show_records(run))
+        ev.records_arrived.connect(lambda run, first: self._records_arrived(run))
         ev.snapshot.connect(self._show_snapshot)
         ev.run_ended.connect(self._on_run_ended)
         ev.paused.connect(lambda _p: self._update_buttons())
@@ -358,6 +361,14 @@ class NetworkLab(QtWidgets.QWidget):
         self.train_acc_label.setText(_acc(last.train_accuracy))
         self.test_acc_label.setText(_acc(last.test_accuracy))
 
+    def _records_arrived(self, run: NetRun) -> None:
+        # The curves and labels are read, not watched frame by frame: 10 redraws a second leave
+        # the GIL to the worker (the run's end draws them once more, whole).
+        now = time.monotonic()
+        if now - self._records_at >= CURVE_INTERVAL or self.session.paused:
+            self._records_at = now
+            self._show_records(run)
+
     def _show_snapshot(self, snapshot) -> None:
         self.boundary.show_output(snapshot.output)
         self.diagram.show_snapshot(snapshot)
@@ -371,6 +382,7 @@ class NetworkLab(QtWidgets.QWidget):
     def _on_run_ended(self, run: NetRun) -> None:
         self._timer.stop()
         self._show_records(run)
+        self.diagram.show_snapshot(self.session.picture(), all_links=True)
         end = run.end
         if end is not None and end.status in ("diverged", "error"):
             self._say(f"{end.reason} {end.explanation}".strip(), "error")
