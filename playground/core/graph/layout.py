@@ -1,6 +1,6 @@
 """Layered layout of a graph: inputs first, the output last, left to right or top to bottom.
 
-A small Sugiyama-style layout in linear-ish time. grandalf was tried first (DESIGN.md section 7)
+A small Sugiyama-style layout in linear-ish time. The grandalf library was tried first
 and took 0.4 s for a 156-node autograd graph, because a weight used at every layer of a deep
 graph adds a dummy vertex per column crossed; here a long edge is drawn as one curve instead.
 Steps: columns by longest path from the output, order within columns by a fixed number of
