@@ -203,6 +203,12 @@ class GraphView(QtWidgets.QGraphicsView):
 
     # ----- zoom, pan, fit ------------------------------------------------------------------------
 
+    @property
+    def fitting(self) -> bool | None:
+        """How the view fits itself on a resize: the last fit's `readable`, None once zoomed by
+        hand (or before the first fit)."""
+        return self._auto_fit
+
     def zoom(self, factor: float) -> None:
         """Scale by `factor`, kept between 5% and 400% (the view stops fitting itself)."""
         self._auto_fit = None
@@ -265,14 +271,14 @@ class GraphView(QtWidgets.QGraphicsView):
             self.fit(self._auto_fit)
 
     def _reorient(self) -> None:
-        """Redraw in the other orientation when it now reads clearly better (or, when both
-        fit whole, when the view's shape asks for it): no flip-flopping on small resizes."""
+        """Redraw in the other orientation when it now reads clearly better, or fits whole at
+        full size: no flip-flopping on small resizes."""
         if not self._layouts:
             return
         legend = self.legend.rect().size() if self.legend is not None else QtCore.QSizeF()
         best = self._best_orientation(legend)
-        both_whole = min(self._scales(legend).values()) >= 0.999
-        if best != self.orientation and (both_whole or self._gain(best, legend) > 1.15):
+        whole = self._scales(legend)[best] >= 0.999  # then the shape decides, steadily
+        if best != self.orientation and (whole or self._gain(best, legend) > 1.15):
             self._draw(best)
 
     def changeEvent(self, event: QtCore.QEvent) -> None:  # noqa: N802 (Qt API)
