@@ -83,8 +83,14 @@ class NetworkControls(QtWidgets.QWidget):
         self.regenerate_button = _named(QtWidgets.QPushButton("Regenerate"), "regenerateButton",
                                         "New points: the next seed.")
         self.import_button = _named(QtWidgets.QPushButton("Import…"), "importDataButton",
-                                    "Use a CSV or TSV file (columns x1, x2, label; a header "
-                                    "is optional), or paste one on the clipboard first.")
+                                    "Use a CSV or TSV file, or text copied to the clipboard: "
+                                    "columns x1, x2, label (a header is optional).")
+        menu = QtWidgets.QMenu(self.import_button)
+        self.import_file_action = menu.addAction("From a file…")
+        self.import_file_action.setObjectName("netImportFileAction")
+        self.import_paste_action = menu.addAction("Paste from the clipboard")
+        self.import_paste_action.setObjectName("netImportPasteAction")
+        self.import_button.setMenu(menu)
         self.test_check = _named(QtWidgets.QCheckBox("Show test points"), "showTestCheck",
                                  "Draw the test points (black edge) on the boundary.")
         self.discretize_check = _named(QtWidgets.QCheckBox("Discretize"), "discretizeCheck",

@@ -142,7 +142,9 @@ class NetworkLab(QtWidgets.QWidget):
         c.points_spin.valueChanged.connect(lambda v: self._set_data(n_points=v))
         c.seed_spin.valueChanged.connect(lambda v: self._set_data(seed=v))
         c.regenerate_button.clicked.connect(self._regenerate)
-        c.import_button.clicked.connect(self._on_import)
+        c.import_file_action.triggered.connect(self._on_import)
+        c.import_paste_action.triggered.connect(
+            lambda: self.import_text(QtWidgets.QApplication.clipboard().text()))
         c.test_check.toggled.connect(lambda _on: self._show_points())
         c.discretize_check.toggled.connect(self._on_discretize)
         for check in c.feature_checks.values():
@@ -243,15 +245,23 @@ class NetworkLab(QtWidgets.QWidget):
     def import_data(self, path: str) -> bool:
         """Do what Import… does with `path`: True if the data changed; else the message says
         which line and why, and nothing changes."""
+        return self._import(lambda: self.session.import_file(path),
+                            QtCore.QFileInfo(path).fileName())
+
+    def import_text(self, text: str) -> bool:
+        """Import pasted CSV/TSV text, as import_data() does a file."""
+        return self._import(lambda: self.session.import_text(text), "the pasted text")
+
+    def _import(self, run, source: str) -> bool:
         try:
-            self.session.import_file(path)
+            run()
         except ImportRefused as exc:
             where = f"line {exc.line}: " if exc.line else ""
-            self._say(f"Import refused ({QtCore.QFileInfo(path).fileName()}), {where}"
-                      f"{exc.reason}. The data shown before stays.", "error")
+            self._say(f"Import refused ({source}), {where}{exc.reason}. The data shown before "
+                      "stays.", "error")
             return False
         except ValueError as exc:
-            self._say(f"Import refused: {exc}. The data shown before stays.", "error")
+            self._say(f"Import refused ({source}): {exc}. The data shown before stays.", "error")
             return False
         self._say("", "")
         show_status(self, f"Imported {len(self.session.data_settings.imported)} points.")

@@ -232,3 +232,19 @@ def test_discretize_and_test_points_toggles(qtbot, make_lab):
     click(qtbot, lab, "discretizeCheck")
     colours = {tuple(c) for c in lab.boundary.image.image.reshape(-1, 3).tolist()}
     assert len(colours) <= 2
+
+
+def test_pasted_text_imports_through_the_menu(qtbot, make_lab):
+    lab = make_lab()
+    QtWidgets.QApplication.clipboard().setText("x1\tx2\tlabel\n1\t1\t0.5\n-1\t2\t-0.25\n"
+                                               "2\t-2\t1.5\n")
+    button = find(lab, "importDataButton", QtWidgets.QPushButton)
+    action = next(a for a in button.menu().actions() if a.objectName() == "netImportPasteAction")
+    action.trigger()
+    assert lab.session.data_settings.kind == "Imported"
+    assert lab.session.split.task == "regression"
+    assert not find(lab, "trainAccuracyLabel").isVisible()
+    QtWidgets.QApplication.clipboard().setText("1,2\n")
+    action.trigger()
+    assert "line 1" in find(lab, "netImportMessage").text()
+    assert lab.session.split.task == "regression"
