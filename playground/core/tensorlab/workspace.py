@@ -10,7 +10,7 @@ from __future__ import annotations
 import ast
 import warnings
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import torch
@@ -40,8 +40,8 @@ class Message:
 
 
 @dataclass(frozen=True)
-class TensorSummary:
-    """What the list, hints and enabling need about one tensor: metadata only, no value copies."""
+class TensorMeta:
+    """Metadata of one named tensor, read without touching its values."""
 
     name: str
     shape: tuple[int, ...]
@@ -50,20 +50,26 @@ class TensorSummary:
     is_leaf: bool
     retains_grad: bool
     grad_fn: str | None  # class name such as "AddBackward0", or None
+
+
+def _meta(name: str, t: torch.Tensor) -> dict[str, Any]:
+    return {"name": name, "shape": tuple(t.shape), "dtype": str(t.dtype).removeprefix("torch."),
+            "requires_grad": t.requires_grad, "is_leaf": t.is_leaf,
+            "retains_grad": t.retains_grad,
+            "grad_fn": None if t.grad_fn is None else type(t.grad_fn).__name__}
+
+
+@dataclass(frozen=True)
+class TensorSummary(TensorMeta):
+    """What the list, hints and enabling need about one tensor: metadata only, no value copies."""
+
     has_grad: bool  # .grad is not None (read only where torch does not warn)
 
 
 @dataclass(frozen=True)
-class TensorFacts:
+class TensorFacts(TensorMeta):
     """Plain copies of what the views show about one named tensor (no live tensors)."""
 
-    name: str
-    shape: tuple[int, ...]
-    dtype: str  # e.g. "float32"
-    requires_grad: bool
-    is_leaf: bool
-    retains_grad: bool
-    grad_fn: str | None  # class name such as "AddBackward0", or None
     values: np.ndarray  # a numpy copy of the values
     grad: np.ndarray | None  # a numpy copy of .grad, or None
 
@@ -227,13 +233,7 @@ class Workspace:
         t = self.tensor(name)
         grad = t.grad if (t.is_leaf or t.retains_grad) else None  # non-leaf .grad would warn
         return TensorFacts(
-            name=name,
-            shape=tuple(t.shape),
-            dtype=str(t.dtype).removeprefix("torch."),
-            requires_grad=t.requires_grad,
-            is_leaf=t.is_leaf,
-            retains_grad=t.retains_grad,
-            grad_fn=None if t.grad_fn is None else type(t.grad_fn).__name__,
+            **_meta(name, t),
             values=_numpy(t, copy),
             grad=None if grad is None else _numpy(grad, copy),
         )
@@ -242,16 +242,7 @@ class Workspace:
         """Metadata of one tensor (cheap at any size: nothing is copied)."""
         t = self.tensor(name)
         grad = t.grad if (t.is_leaf or t.retains_grad) else None  # non-leaf .grad would warn
-        return TensorSummary(
-            name=name,
-            shape=tuple(t.shape),
-            dtype=str(t.dtype).removeprefix("torch."),
-            requires_grad=t.requires_grad,
-            is_leaf=t.is_leaf,
-            retains_grad=t.retains_grad,
-            grad_fn=None if t.grad_fn is None else type(t.grad_fn).__name__,
-            has_grad=grad is not None,
-        )
+        return TensorSummary(**_meta(name, t), has_grad=grad is not None)
 
     def summaries(self) -> list[TensorSummary]:
         """Every named tensor's metadata, in list order."""

@@ -131,13 +131,14 @@ def test_the_session_corpus_is_big_enough() -> None:
     assert len(BAD_FILES) + len(BAD_STATEMENTS) >= 45
 
 
-def _read_with_deadline(path: Path, seconds: float = 10.0) -> BaseException | None:
-    """read_session in a thread, so a read that blocks fails the test instead of hanging it."""
+def _read_with_deadline(path: Path, read: Callable[[Path], object] = read_session,
+                        seconds: float = 10.0) -> BaseException | None:
+    """`read` in a thread, so a read that blocks fails the test instead of hanging it."""
     outcome: list[BaseException | None] = []
 
     def target() -> None:
         try:
-            read_session(path)
+            read(path)
             outcome.append(None)
         except BaseException as exc:  # noqa: BLE001 (the test inspects whatever escaped)
             outcome.append(exc)
@@ -145,7 +146,7 @@ def _read_with_deadline(path: Path, seconds: float = 10.0) -> BaseException | No
     thread = threading.Thread(target=target, daemon=True)
     thread.start()
     thread.join(seconds)
-    assert not thread.is_alive(), f"read_session({path.name}) blocked"
+    assert not thread.is_alive(), f"{read.__name__}({path.name}) blocked"
     return outcome[0]
 
 
@@ -280,18 +281,6 @@ def test_the_whole_session_reader_refuses_them_too(tmp_path: Path, name: str,
     # A bare list of statements is a valid (oldest) session for this reader; the rest are not.
     path = tmp_path / f"{name}.json"
     make(path)
-    outcome: list[BaseException | None] = []
-
-    def target() -> None:
-        try:
-            _read_whole_session(path)
-            outcome.append(None)
-        except BaseException as exc:  # noqa: BLE001 (the test inspects whatever escaped)
-            outcome.append(exc)
-
-    thread = threading.Thread(target=target, daemon=True)
-    thread.start()
-    thread.join(10.0)
-    assert not thread.is_alive(), f"read_session_file({path.name}) blocked"
-    assert isinstance(outcome[0], ValueError), repr(outcome[0])
-    assert str(path) in str(outcome[0]) and "\n" not in str(outcome[0])
+    error = _read_with_deadline(path, _read_whole_session)
+    assert isinstance(error, ValueError), repr(error)
+    assert str(path) in str(error) and "\n" not in str(error)
