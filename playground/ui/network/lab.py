@@ -54,6 +54,7 @@ class NetworkLab(QtWidgets.QWidget):
         self.loss_plot = NetLossPlot()
         self._dark: bool | None = None
         self._records_at = 0.0
+        self._step_dialog = None
         self._build()
         self._connect()
         self._timer = QtCore.QTimer(self, interval=REDRAW_INTERVAL_MS)
@@ -438,9 +439,9 @@ class NetworkLab(QtWidgets.QWidget):
         """Open (or raise) the Step graph window for the model shown now."""
         from playground.ui.network.step_graph import StepGraphDialog
 
-        dialog = self.findChild(StepGraphDialog, "netStepGraphDialog")
+        dialog = self._step_dialog
         if dialog is None:
-            dialog = StepGraphDialog(self)
+            dialog = self._step_dialog = StepGraphDialog(self)
         dialog.show_session(self.session)
         dialog.show()
         dialog.raise_()
