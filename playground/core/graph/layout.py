@@ -111,20 +111,39 @@ def _blocks(col: list[str], beside: Mapping[str, list[str]]) -> list[list[str]]:
     return blocks
 
 
-def _lane(spans: Sequence[list[tuple[float, float]]], wanted: Sequence[float], pad: float,
-          ) -> float:
-    """A cross coordinate whose +-pad is clear of every (lo, hi) in `spans` (one list per rank
-    crossed): one of `wanted` if possible, else just outside everything, on the nearer side."""
-    def clear(c: float) -> bool:
-        return all(hi <= c - pad or lo >= c + pad for rank in spans for lo, hi in rank)
+class _Lanes:
+    """Cross coordinates for long edges, clear of every box and earlier lane in the ranks they
+    pass. A short pass (up to NEAR ranks) may run straight where there is room; a longer one
+    goes just outside everything it passes, so each edge costs O(ranks passed)."""
 
-    for c in wanted:
-        if clear(c):
-            return c
-    lo = min((a for rank in spans for a, _ in rank), default=wanted[0])
-    hi = max((b for rank in spans for _, b in rank), default=wanted[0])
-    middle = sum(wanted) / len(wanted)
-    return hi + pad if hi - middle <= middle - lo else lo - pad
+    NEAR = 8
+
+    def __init__(self, spans: list[list[tuple[float, float]]], pad: float) -> None:
+        self.spans = spans  # per rank: (lo, hi) of each box, then of each lane taken
+        self.low = [min((a for a, _ in rank), default=0.0) for rank in spans]
+        self.high = [max((b for _, b in rank), default=0.0) for rank in spans]
+        self.pad = pad
+
+    def take(self, first: int, last: int, wanted: Sequence[float]) -> float:
+        """A lane through ranks first..last (inclusive), preferring one of `wanted`."""
+        pad = self.pad
+        ranks = range(first, last + 1)
+        lane = None
+        if last - first < self.NEAR:
+            for c in wanted:
+                if all(hi <= c - pad or lo >= c + pad for r in ranks for lo, hi in self.spans[r]):
+                    lane = c
+                    break
+        if lane is None:
+            lo = min(self.low[first:last + 1])
+            hi = max(self.high[first:last + 1])
+            middle = sum(wanted) / len(wanted)
+            lane = hi + pad if hi - middle <= middle - lo else lo - pad
+        for r in ranks:  # later lanes keep off this one
+            self.spans[r].append((lane - 1.0, lane + 1.0))
+            self.low[r] = min(self.low[r], lane - 1.0)
+            self.high[r] = max(self.high[r], lane + 1.0)
+        return lane
 
 
 def layered_layout(
@@ -211,7 +230,7 @@ def layered_layout(
     spans = [[(cross[k] - extent(k)[1] / 2, cross[k] + extent(k)[1] / 2) for k in col]
              for col in order]
     # Routes as (main, cross) pairs; see Layout for how the view joins them.
-    lane_pad = min(row_gap / 2, 8.0)
+    lanes = _Lanes([list(col) for col in spans], min(row_gap / 2, 8.0))
     slot = {k: i for col in order for i, k in enumerate(col)}
     routes: dict[tuple[str, str], list[tuple[float, float]]] = {}
     for s, t in edges:
@@ -229,10 +248,7 @@ def layered_layout(
         elif rt > rs:  # towards the inputs, as every autograd edge goes
             route = [(main[rs] - ms, cs), (main[rs] - bands[rs] / 2, cs)]
             if rt > rs + 1:
-                crossed = spans[rs + 1:rt]
-                lane = _lane(crossed, (cs, ct, (cs + ct) / 2), lane_pad)
-                for rank_spans in crossed:  # later long edges keep off this one
-                    rank_spans.append((lane - 1.0, lane + 1.0))
+                lane = lanes.take(rs + 1, rt - 1, (cs, ct, (cs + ct) / 2))
                 route += [(main[rs + 1] + bands[rs + 1] / 2, lane),
                           (main[rt - 1] - bands[rt - 1] / 2, lane)]
             route += [(main[rt] + bands[rt] / 2, ct), (main[rt] + mt, ct)]
