@@ -2,7 +2,9 @@
 
 The script runs as many epochs as the run did (a stopped or diverged run stops where it stopped),
 switches the learning rate at the epochs where it was changed live, prints `epoch N loss L` per
-epoch, the notebook's `print(y_predicted)`, and the final loss, w and b exactly.
+epoch, the notebook's `print(y_predicted)`, and the final loss, w and b exactly. A branched run
+(continued from epoch k of another) runs one loop per config it trained with: the parent's up to
+k, then its own, switching the optimiser, batch size and generator as the run did.
 
 Everything interpolated into the script is a repr of a float/int or a line from the optimiser and
 loss tables (the names are checked by config.validate()), so a dataset name cannot inject code.
@@ -116,8 +118,8 @@ def to_script(
         last = segments[i + 1][0] if i + 1 < len(segments) else None
         if i:
             before = segments[i - 1][1]
-            loops += ["", f"# Branched after epoch {first - 1}: from epoch {first} on, "
-                      f"{seg.optimizer} as set then (the run it left went on differently)."]
+            loops += ["", f"# Branched after epoch {first - 1}: from epoch {first} on the run "
+                      f"continued with {seg.optimizer} and the settings chosen then."]
             if not seg.full_batch:
                 if seg.batch_size != before.batch_size or before.full_batch:
                     loops.append(f"batch_size = {int(seg.batch_size)}")
