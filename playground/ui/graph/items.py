@@ -192,6 +192,8 @@ class NodeItem(QtWidgets.QGraphicsRectItem):
         painter.drawRoundedRect(self.rect(), radius, radius)
         metrics = QtGui.QFontMetricsF(self._font)
         y = self.rect().top() + PAD_Y
+        if self.node.kind != "tensor":  # room kept for a line to come: keep the text centred
+            y = self.rect().center().y() - metrics.height() * len(self._lines) / 2
         for i, line in enumerate(self._lines):
             painter.setFont(self._bold if i == 0 else self._font)
             freed_line = (self.node.freed or self.node.modified) and i > 0
