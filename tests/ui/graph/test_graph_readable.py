@@ -238,3 +238,18 @@ def test_graph_window_close_button_closes_it(make_panel, qtbot):
     qtbot.mouseClick(find(window, "graphWindowCloseButton", QtWidgets.QPushButton),
                      QtCore.Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not shiboken6.isValid(window) or not window.isVisible())
+
+
+def test_a_graph_too_big_to_read_whole_is_centred_on_the_output_at_a_readable_scale(
+        make_panel, qtbot):
+    chain = ["x = torch.tensor([1.0, 2.0], requires_grad=True)", "h = x"]
+    chain += ["h = torch.sin(h) * 1.1 + 0.1"] * 12 + ["out = h.sum()"]
+    _, panel, view = make_panel(420, 420, chain)
+    assert view.transform().m11() == pytest.approx(0.75)  # not shrunk to a thumbnail
+    root = view.items_by_key[view.graph.root]
+    shown = view.mapFromScene(root.sceneBoundingRect()).boundingRect()
+    assert view.viewport().rect().contains(shown)
+    outside = [i for i in view.node_items()
+               if not view.viewport().rect().contains(
+                   view.mapFromScene(i.sceneBoundingRect()).boundingRect())]
+    assert outside  # it really was too big
