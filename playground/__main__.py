@@ -138,13 +138,11 @@ def main(argv: list[str] | None = None) -> int:
     window = MainWindow(settings=settings, autosave_dir=scratch)  # waits for everything anyway
     if args.theme:
         window.set_theme(ThemeMode(args.theme))
-    if args.session is not None and not window.open_session(args.session):
-        message = " ".join(window.statusBar().currentMessage().split())  # one line
-        sys.stderr.write(f"gradient-playground: error: {message}\n")
+    if args.session is not None and not _open_session(window, args.session):
         window.close()
         return 2
     if args.lab:
-        window.tabs.setCurrentIndex(0 if args.lab == "tensor" else 1)
+        _show_lab(window, args.lab)
     return _screenshot(app, window, args)
 
 
@@ -160,21 +158,38 @@ def _launch(app, main_window_class, theme_mode, args: argparse.Namespace) -> int
     def labs_ready() -> None:
         if args.theme:
             window.set_theme(theme_mode(args.theme))
-        if args.session is not None and not window.open_session(args.session):
-            message = " ".join(window.statusBar().currentMessage().split())  # one line
-            sys.stderr.write(f"gradient-playground: error: {message}\n")
+        if args.session is not None and not _open_session(window, args.session):
             status.append(2)
             window.close()
             return
         if args.lab:
-            window.tabs.setCurrentIndex(0 if args.lab == "tensor" else 1)
+            _show_lab(window, args.lab)
         if args.demo:
-            window.tabs.setCurrentIndex(1)
+            _show_lab(window, "training")
             window.training_lab.start()
 
     window.labsReady.connect(labs_ready)
     code = app.exec()
     return status[0] if status else code
+
+
+def _open_session(window, path: Path) -> bool:
+    """Open `path` in the window; a failure is one line on stderr (False)."""
+    from playground.ui.window.errors import SessionError
+
+    try:
+        window.statusBar().showMessage(window.sessions.open(path), 8000)
+    except SessionError as exc:
+        message = " ".join(str(exc).split())  # one line
+        sys.stderr.write(f"gradient-playground: error: {message}\n")
+        return False
+    return True
+
+
+def _show_lab(window, name: str) -> None:
+    from playground.core.labs import Lab  # the labs are built: torch is already in
+
+    window.navigator.show_lab(Lab(name))
 
 
 def _check_session(path: Path) -> None:
@@ -195,7 +210,7 @@ def _screenshot(app, window, args: argparse.Namespace) -> int:
     window.show()
     app.processEvents()
     if args.demo:
-        window.tabs.setCurrentIndex(1)
+        _show_lab(window, "training")
         loop = QtCore.QEventLoop()
         window.training_lab.runFinished.connect(lambda _status: loop.quit())
         QtCore.QTimer.singleShot(60_000, loop.quit)

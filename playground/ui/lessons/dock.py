@@ -9,36 +9,54 @@ scroll sideways rather than shrink past their minimum).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from playground.core.labs import GRAPH_VIEW, Lab
 from playground.core.lessons.runner import StepOutcome
 from playground.ui.lessons.panel import LessonsPanel
+from playground.ui.widgets.qt_parts import qt_part
 
 if TYPE_CHECKING:
-    from playground.ui.window.main_window import MainWindow
+    from playground.core.tensorlab.workspace import Message, Workspace
+    from playground.core.training.session import TrainingSession
 
 VISIBLE_KEY = "lessons/visible"
 DOCK_WIDTH = 330  # enough for a step's text at the default font; the lab keeps the rest
 
 
-class LessonsDock(QtWidgets.QDockWidget):
-    """Holds a LessonsPanel and connects it to the window's labs."""
+class LabNavigator(Protocol):
+    """What a lesson step may do to the labs beside it (the main window provides it)."""
 
-    def __init__(self, window: MainWindow, settings: QtCore.QSettings) -> None:
-        super().__init__("Lessons", window)
+    def show_lab(self, lab: Lab) -> None:
+        """Bring `lab` on screen."""
+
+    def show_graph(self) -> None:
+        """Bring the Tensor Lab's autograd graph on screen."""
+
+    def show_tensor_messages(self, messages: list[Message]) -> None:
+        """Show torch's messages in the Tensor Lab's message strip."""
+
+
+class LessonsDock(QtWidgets.QDockWidget):
+    """Holds a LessonsPanel and lets its steps show the lab they drive."""
+
+    def __init__(self, workspace: Workspace, training_session: TrainingSession,
+                 navigator: LabNavigator, settings: QtCore.QSettings,
+                 parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__("Lessons", parent)
         self.setObjectName("lessonsDock")
         self.setAllowedAreas(QtCore.Qt.DockWidgetArea.LeftDockWidgetArea
                              | QtCore.Qt.DockWidgetArea.RightDockWidgetArea)
-        self._window = window
+        self._navigator = navigator
         self._settings = settings
-        self.panel = LessonsPanel(window.workspace, window.training_session, settings)
+        self.panel = LessonsPanel(workspace, training_session, settings)
         self.panel.setMinimumWidth(260)
         self.setWidget(self.panel)
         for name, tip in (("qt_dockwidget_floatbutton", "Float the lessons in their own window."),
                           ("qt_dockwidget_closebutton", "Hide the lessons (View > Lessons)")):
-            button = self.findChild(QtWidgets.QAbstractButton, name)
+            button = qt_part(self, QtWidgets.QAbstractButton, name)
             if button is not None:  # Qt's own title-bar buttons: say what they do too
                 button.setToolTip(tip)
         self.panel.showRequested.connect(self._show_view)
@@ -57,12 +75,12 @@ class LessonsDock(QtWidgets.QDockWidget):
         self.corner_button.setToolButtonStyle(QtCore.Qt.ToolButtonStyle.ToolButtonTextOnly)
         # No minimum width: QTabWidget lays its corner out at the size hint (more is clipped).
 
-    def install(self) -> None:
-        """Dock on the right, put the toggle at the end of the lab tabs, restore visibility."""
-        window = self._window
+    def install(self, window: QtWidgets.QMainWindow, tabs: QtWidgets.QTabWidget) -> None:
+        """Dock on `window`'s right, put the toggle at the end of the lab `tabs`, restore
+        visibility."""
         window.addDockWidget(QtCore.Qt.DockWidgetArea.RightDockWidgetArea, self)
         window.resizeDocks([self], [DOCK_WIDTH], QtCore.Qt.Orientation.Horizontal)
-        window.tabs.setCornerWidget(self.corner_button, QtCore.Qt.Corner.TopRightCorner)
+        tabs.setCornerWidget(self.corner_button, QtCore.Qt.Corner.TopRightCorner)
         self.corner_button.show()
         # Closed on first launch: the labs' default layout fills 1280x720 without scrolling, and
         # the Lessons button beside the lab tabs is in plain sight.
@@ -77,28 +95,19 @@ class LessonsDock(QtWidgets.QDockWidget):
         super().closeEvent(event)
 
     def _show_view(self, view: str) -> None:
-        window = self._window
-        if view == "training":
-            window.tabs.setCurrentWidget(window.training_lab)
-            return
-        window.tabs.setCurrentWidget(window.tensor_lab)
-        if view == "graph":
-            tabs = window.tensor_lab.plot_tabs
-            for i in range(tabs.count()):
-                page = tabs.widget(i)
-                if page.objectName() == "graphView" or page.findChild(
-                        QtWidgets.QWidget, "graphView") is not None:
-                    tabs.setCurrentIndex(i)
-                    return
-            window.statusBar().showMessage("The graph view is not available in this build.",
-                                           5000)
+        if view == Lab.TRAINING:
+            self._navigator.show_lab(Lab.TRAINING)
+        elif view == GRAPH_VIEW:
+            self._navigator.show_graph()
+        else:
+            self._navigator.show_lab(Lab.TENSOR)
 
     def _after_step(self, outcome: StepOutcome) -> None:
         # A refused or failing statement leaves the log as it was (no refresh follows), so the
         # Tensor Lab's message strip is told directly, with torch's own text.
         failed = [r for r in outcome.results if not r.ok]
         if failed:
-            self._window.tensor_lab.show_messages(failed[0].messages)
+            self._navigator.show_tensor_messages(failed[0].messages)
 
 
 def _as_bool(value: object) -> bool:

@@ -14,6 +14,7 @@ import shiboken6
 from PySide6 import QtCore, QtGui, QtWidgets
 from superqt.utils import signals_blocked
 
+from playground.core.export.tensorlab_script import to_script as tensorlab_to_script
 from playground.core.files import atomic
 from playground.core.tensorlab import statements
 from playground.core.tensorlab.hints import hint_for, history_leaf
@@ -91,8 +92,16 @@ class TensorLab(QtWidgets.QWidget):
 
         Atomic: a failed save leaves any old file whole; OSError says why it failed.
         """
-        atomic.write_text(path, self._ws.to_script())
+        atomic.write_text(path, tensorlab_to_script(self._ws))
         self._status(f"Saved {path}")
+
+    def code_text(self) -> str:
+        """The code panel's script, as Copy Code puts it on the clipboard."""
+        return self.code_view.toPlainText()
+
+    def show_graph(self) -> None:
+        """Bring the autograd graph's tab on screen."""
+        self.plot_tabs.setCurrentWidget(self.graph_panel)
 
     def set_dark(self, dark: bool) -> None:
         """Follow the main window's light/dark theme (plots and message colours)."""
@@ -227,10 +236,10 @@ class TensorLab(QtWidgets.QWidget):
         if self._sized:
             self._apply_column_sizes()
 
-    def set_zoom(self, factor: float) -> None:
-        """View > zoom: size the monospace fields now; Qt delivers the app font a turn later."""
-        del factor  # the application font already carries the zoom
-        self._apply_fonts(QtWidgets.QApplication.font())
+    def follow_font(self, font: QtGui.QFont) -> None:
+        """View > Zoom: size the monospace fields from the zoomed application `font` now; Qt
+        delivers it to the widgets a turn later."""
+        self._apply_fonts(font)
 
     def _apply_fonts(self, base: QtGui.QFont | None = None) -> None:
         """Monospace for code-like fields, at the (possibly zoomed) inherited size."""

@@ -14,10 +14,20 @@ import itertools
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6 import QtCore, QtWidgets
 
 from playground.core.files.session_file import SUFFIX, write_session_file
+from playground.ui.widgets.qt_parts import qt_part
+from playground.ui.window.errors import SessionError
+
+if TYPE_CHECKING:
+    from playground.core.tensorlab.workspace import Workspace
+    from playground.core.training.run import Run
+    from playground.core.training.session import TrainingSession
+    from playground.ui.lessons.panel import LessonsPanel
+    from playground.ui.window.session_actions import SessionActions
 
 AUTOSAVE_DELAY_MS = 3000
 # While a run trains, its records arrive many times a second: save it every RUN_INTERVAL_MS
@@ -146,7 +156,7 @@ class RestoreBanner(QtWidgets.QToolBar):
         layout.addWidget(self.restore_button)
         layout.addWidget(self.discard_button)
         self.addWidget(box)
-        extension = self.findChild(QtWidgets.QToolButton, "qt_toolbar_ext_button")
+        extension = qt_part(self, QtWidgets.QToolButton, "qt_toolbar_ext_button")
         if extension is not None:  # Qt's overflow arrow, shown only when the window is narrow
             extension.setToolTip("Show the rest of the recovery bar.")
         self.hide()
@@ -158,6 +168,86 @@ class RestoreBanner(QtWidgets.QToolBar):
                           f"session autosaved at {stamp}?")
         self.text.setToolTip(str(path))
         self.show()
+
+
+class Recovery(QtCore.QObject):
+    """This window's autosave, and the sessions earlier crashes left behind (`orphans`).
+
+    Every change to the session (either lab, the tab, the lesson step) schedules an autosave.
+    `restore()` reopens the newest leftover (what the banner's Restore does), `discard()`
+    deletes them all (its Discard).
+    """
+
+    def __init__(self, directory: str | Path | None, sessions: SessionActions,
+                 window: QtWidgets.QMainWindow, problem: Callable[[str], None]) -> None:
+        """`problem` shows why a restore or an autosave failed."""
+        super().__init__(window)
+        directory = Path(directory) if directory is not None else default_autosave_dir()
+        self.autosaver = Autosaver(directory, sessions.document, self)
+        self.autosaver.failed.connect(problem)
+        self.banner = RestoreBanner(window)
+        window.addToolBar(QtCore.Qt.ToolBarArea.TopToolBarArea, self.banner)
+        self.banner.restore_button.clicked.connect(self.restore)
+        self.banner.discard_button.clicked.connect(self.discard)
+        self._sessions = sessions
+        self._say = window.statusBar().showMessage
+        self._problem = problem
+        self.orphans = orphaned_autosaves(directory)
+
+    def start(self, restore: bool | None) -> None:
+        """What to do with a leftover: None offers it in the banner, True restores it at
+        once, False deletes it."""
+        if not self.orphans:
+            return
+        if restore is None:
+            self.banner.offer(self.orphans[0])
+        elif restore:
+            self.restore()
+        else:
+            self.discard()
+
+    def watch(self, workspace: Workspace, training: TrainingSession,
+              tabs: QtWidgets.QTabWidget, lessons: LessonsPanel) -> None:
+        """Autosave after every change these make."""
+        change = self.autosaver.schedule
+        workspace.changed.connect(change)
+        events = training.events
+        for event in (events.setup_changed, events.run_started, events.run_ended,
+                      events.runs_changed, events.speed_changed, events.replaced):
+            event.connect(change)
+        events.records_arrived.connect(self._records_arrived)
+        tabs.currentChanged.connect(change)
+        lessons.lesson_list.currentRowChanged.connect(change)
+        for button in (lessons.prev_button, lessons.next_button, lessons.run_button):
+            button.clicked.connect(change)
+
+    def _records_arrived(self, run: Run, _first: int) -> None:
+        self.autosaver.schedule_during_run(run.epochs_done)
+
+    def restore(self) -> bool:
+        """Open the newest leftover, then delete the others; False if there is none or it is
+        bad (then the leftovers stay and the window says why)."""
+        self.banner.hide()
+        if not self.orphans:
+            return False
+        path = self.orphans[0]
+        try:  # the learner's own autosave is not held to the load's work budget
+            self._sessions.apply(self._sessions.read(path), path, capped=False)
+        except SessionError as exc:
+            self._problem(str(exc))
+            return False
+        self.discard()
+        self._say("Restored the session autosaved before the last crash.", 8000)
+        self.autosaver.schedule()  # it now lives in this window's own autosave
+        return True
+
+    def discard(self) -> None:
+        """Delete the sessions a crash left."""
+        self.banner.hide()
+        for path in self.orphans:
+            with contextlib.suppress(OSError):
+                path.unlink()
+        self.orphans = []
 
 
 class RecentSessions:

@@ -113,9 +113,9 @@ def test_an_exception_inside_the_worker_mid_run(playground_window, qtbot, monkey
 
     real_train = loop_module.train
 
-    def failing_train(config, control):
+    def failing_train(config, control, *rest):
         """The real loop for five epochs, then a failure inside the worker thread."""
-        generator = real_train(config, control)
+        generator = real_train(config, control, *rest)
         for _ in range(5):
             yield next(generator)
         raise FloatingPointError("injected fault after epoch 5")
@@ -150,7 +150,7 @@ def test_an_exception_inside_the_worker_mid_run(playground_window, qtbot, monkey
 def test_an_exception_before_the_first_epoch(playground_window, qtbot, monkeypatch):
     import playground.core.training.loop as loop_module
 
-    def failing_train(config, control):
+    def failing_train(config, control, *_rest):
         raise MemoryError("injected: no memory for the model")
         yield  # a generator, like the real loop
 

@@ -20,6 +20,7 @@ import numpy as np
 import pytest
 from PySide6 import QtGui, QtWidgets
 
+from playground.core.export.tensorlab_script import to_script as tensorlab_to_script
 from playground.core.files.session_file import SUFFIX, read_session_file, session_document
 from playground.core.files.session_file import write_session_file as write_doc
 from playground.testing import click, find, full_speed, type_statement
@@ -68,7 +69,7 @@ def snapshot(window) -> dict:
     return {
         "document": json.loads(json.dumps(window.session_document())),
         "tensors": tensors,
-        "code": ws.to_script(),
+        "code": tensorlab_to_script(ws),
         "tab": window.tabs.currentIndex(),
         "lesson": (window.lessons_dock.panel.lesson.id, window.lessons_dock.panel.step_index),
         "loss_curve": None if curve is None else np.asarray(curve).tolist(),
@@ -253,7 +254,7 @@ def test_open_recent_lists_saved_and_opened_files_and_drops_missing_ones(playgro
     window.findChild(QtGui.QAction, "actionRecent0").trigger()  # now paths[-2]: it opens
     assert str(paths[-2]) in window.statusBar().currentMessage()
     # Kept in QSettings: a window with the same settings lists them too.
-    again = playground_window(settings=window._settings)
+    again = playground_window(settings=window.settings)
     again_menu = find(again, "menuRecent", QtWidgets.QMenu)
     assert str(paths[-2]) in [a.toolTip() for a in again_menu.actions()]
 

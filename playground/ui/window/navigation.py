@@ -1,0 +1,54 @@
+"""Which lab is on screen, and bringing one forward: what the menus, session actions and a
+lesson step (the lessons dock's `LabNavigator`) ask of the window's tabs."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6 import QtWidgets
+
+from playground.core.labs import Lab
+
+if TYPE_CHECKING:
+    from playground.core.tensorlab.workspace import Message
+    from playground.ui.tensor.lab import TensorLab
+    from playground.ui.training.lab import TrainingLab
+
+LAB_TITLES = {Lab.TENSOR: "Tensor Lab", Lab.TRAINING: "Training Lab"}
+LAB_TIPS = {Lab.TENSOR: "Build tensors, derive new ones and watch autograd fill .grad.",
+            Lab.TRAINING: "Train the notebook's linear regression live on a worker thread."}
+
+
+class LabTabs:
+    """The window's lab tabs with the two labs in them."""
+
+    def __init__(self, tabs: QtWidgets.QTabWidget, tensor_lab: TensorLab,
+                 training_lab: TrainingLab) -> None:
+        self.tabs = tabs
+        self._labs: dict[Lab, QtWidgets.QWidget] = {Lab.TENSOR: tensor_lab,
+                                                     Lab.TRAINING: training_lab}
+        self.tensor_lab = tensor_lab
+
+    def shown_lab(self) -> Lab:
+        """The lab on screen."""
+        current = self.tabs.currentWidget()
+        return next((lab for lab, page in self._labs.items() if page is current), Lab.TENSOR)
+
+    def training_shown(self) -> bool:
+        return self.shown_lab() is Lab.TRAINING
+
+    def show_tensor_lab(self) -> None:
+        self.show_lab(Lab.TENSOR)
+
+    def show_lab(self, lab: Lab) -> None:
+        """Bring `lab` on screen."""
+        self.tabs.setCurrentWidget(self._labs[lab])
+
+    def show_graph(self) -> None:
+        """Bring the Tensor Lab's autograd graph on screen."""
+        self.show_lab(Lab.TENSOR)
+        self.tensor_lab.show_graph()
+
+    def show_tensor_messages(self, messages: list[Message]) -> None:
+        """Show torch's messages in the Tensor Lab's message strip."""
+        self.tensor_lab.show_messages(messages)

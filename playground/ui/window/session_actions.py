@@ -1,0 +1,177 @@
+"""File > Open, Save and Export: the whole session read from and written to files.
+
+Each action returns the line the window shows when it worked and raises a `SessionError`
+(`OpenError`, `WriteError`) saying why when it did not; the window shows that text (status bar,
+and a message box when a dialog asked). A failure changes nothing: a bad file or a statement
+torch refuses leaves both labs as they were, and a failed write leaves any old file whole.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from playground.core.export import whole_session
+from playground.core.files.session_file import (
+    SessionFile,
+    read_session_file,
+    session_document,
+    write_session_file,
+)
+from playground.core.labs import Lab
+from playground.ui.window.errors import OpenError, SessionError, WriteError
+
+if TYPE_CHECKING:
+    from playground.core.tensorlab.workspace import Workspace
+    from playground.core.training.session import TrainingSession
+    from playground.ui.lessons.panel import LessonsPanel
+    from playground.ui.tensor.lab import TensorLab
+    from playground.ui.training.lab import TrainingLab
+
+
+__all__ = ["OpenError", "SessionActions", "SessionError", "WriteError"]
+
+
+class SessionActions:
+    """Open, save and export over the two labs and the lessons panel the window hands in."""
+
+    def __init__(
+        self,
+        workspace: Workspace,
+        training_session: TrainingSession,
+        tensor_lab: TensorLab,
+        training_lab: TrainingLab,
+        lessons: LessonsPanel,
+        shown_lab: Callable[[], Lab],
+        show_lab: Callable[[Lab], None],
+        remember: Callable[[str | Path], None],
+    ) -> None:
+        """`shown_lab()` names the lab on screen; `show_lab` brings one forward; `remember`
+        lists a file opened or saved in Open Recent."""
+        self.workspace = workspace
+        self.training_session = training_session
+        self.tensor_lab = tensor_lab
+        self.training_lab = training_lab
+        self.lessons = lessons
+        self._shown_lab = shown_lab
+        self._show_lab = show_lab
+        self._remember = remember
+
+    # ----- reading ---------------------------------------------------------------------------
+    def read(self, path: str | Path) -> SessionFile:
+        """The session file at `path`, checked whole before anything is replaced."""
+        try:
+            return read_session_file(path)
+        except ValueError as exc:
+            raise OpenError(str(exc)) from exc
+
+    def open(self, path: str | Path) -> str:
+        """Replace the session with the saved one at `path` (both labs, the lab, the step)."""
+        done = self.apply(self.read(path), path)
+        self._remember(path)
+        return done
+
+    def apply(self, state: SessionFile, path: str | Path, *, capped: bool = True) -> str:
+        """Replace the session with `state`; `capped=False` skips the load's work budget (the
+        learner's own autosave), a file from elsewhere is held to it."""
+        # The statements are the only part that can still fail: replay them first, so a failure
+        # leaves both labs untouched; the Training Lab's part was fully checked when read.
+        replaced = len(self.workspace.log) > 1
+        result = (self.workspace.load(state.statements) if capped
+                  else self.workspace.load(state.statements, work_budget=None))
+        if not result.ok:
+            text = result.messages[0].text if result.messages else "unknown error"
+            raise OpenError(f"Could not replay {path}: {text}")
+        if state.current is not None and state.current in self.workspace.names:
+            self.workspace.current = state.current
+        notes = []
+        if state.training is not None:
+            try:
+                self.training_session.replace_with(state.training)
+            except RuntimeError as exc:
+                notes.append(f"the Training Lab was kept: {exc}")
+        self._show_lab(Lab.TRAINING if state.lab == Lab.TRAINING else Lab.TENSOR)
+        if state.lesson is not None and not self._set_lesson_position(state.lesson, state.step):
+            notes.append(f"lesson {state.lesson!r} is not in this build")
+        hint = " (Edit > Restore Previous Session brings back what you had)" if replaced else ""
+        extra = f" ({'; '.join(notes)})" if notes else ""
+        return f"Opened {path}{extra}{hint}"
+
+    # ----- writing ---------------------------------------------------------------------------
+    def document(self) -> dict:
+        """The whole session as plain data, as Save writes it (autosave and tests use it)."""
+        lesson, step = self._lesson_position()
+        return session_document(self.workspace.log, self.training_session,
+                                current=self.workspace.current, lab=self._shown_lab(),
+                                lesson=lesson, step=step)
+
+    def save(self, path: str | Path) -> str:
+        """Save the whole session atomically."""
+        with _writing(path):
+            write_session_file(path, self.document())
+        self._remember(path)
+        return f"Saved the session to {path}"
+
+    def export_script(self, path: str | Path) -> str:
+        """Write the lab on screen as a plain script that prints the values the window shows."""
+        with _writing(path):
+            if self._shown_lab() is Lab.TRAINING:
+                self.training_lab.export_script(path)
+                return f"Exported the training run to {path}"
+            self.tensor_lab.save_script(path)
+            return f"Exported the Tensor Lab's code to {path}"
+
+    def export_python(self, path: str | Path) -> str:
+        """Both labs as one plain script."""
+        with _writing(path):
+            text = whole_session.to_script(self.workspace, self.training_session,
+                                                self._lesson_note())
+            whole_session.write_script(path, text)
+        return f"Exported the session as a script to {path}"
+
+    def export_notebook(self, path: str | Path) -> str:
+        """Both labs as a Jupyter notebook."""
+        with _writing(path):
+            notebook = whole_session.to_notebook(self.workspace, self.training_session,
+                                                      self._lesson_note())
+            whole_session.write_notebook(path, notebook)
+        return f"Exported the session as a notebook to {path}"
+
+    # ----- the lesson step ---------------------------------------------------------------------
+    def _lesson_note(self) -> whole_session.LessonNote | None:
+        return whole_session.lesson_note(*self._lesson_position())
+
+    def _lesson_position(self) -> tuple[str | None, int | None]:
+        lesson, step = self.lessons.position
+        if lesson is None:
+            return None, None
+        return str(lesson), int(step)
+
+    def _set_lesson_position(self, lesson_id: str, step: int | None) -> bool:
+        lessons = {lesson.id: lesson for lesson in self.lessons.lessons}
+        if lesson_id not in lessons:
+            return False
+        last = len(lessons[lesson_id].steps) - 1
+        self.lessons.go_to(lesson_id, min(max(step or 0, 0), max(last, 0)))
+        return True
+
+
+class _writing:
+    """Turns a failed write into a `WriteError` that says nothing was lost."""
+
+    def __init__(self, path: str | Path) -> None:
+        self._path = path
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: type | None, exc: BaseException | None, _tb: object) -> bool:
+        if isinstance(exc, OSError):
+            why = exc.strerror or str(exc)
+            raise WriteError(
+                f"Could not save {self._path}: {why}. The session is still open and unchanged; "
+                f"any existing file there was left as it was.") from exc
+        if isinstance(exc, ValueError):
+            raise WriteError(str(exc)) from exc
+        return False

@@ -1,0 +1,205 @@
+"""Start-up: the window shows before torch loads, then the labs fill in.
+
+Importing this module (and `main_window`) costs no torch and no pyqtgraph. Everything that
+needs them is imported by `load_lab_modules()`, once, and handed back as one `LabModules`
+object the window builds from. The launcher's deferred window runs it on a plain thread
+(`LabsLoader`) after its first paint, with torch's shared libraries loaded first through ctypes
+so the GUI thread can still repaint meanwhile.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from PySide6 import QtCore, QtGui, QtWidgets
+
+_lock = threading.Lock()
+_loaded: LabModules | None = None
+
+
+@dataclass(frozen=True)
+class LabModules:
+    """The torch-backed classes and data the window builds its labs from."""
+
+    Workspace: type  # noqa: N815 (a class, named as one)
+    TrainingSession: type  # noqa: N815
+    TensorLab: type  # noqa: N815
+    TrainingLab: type  # noqa: N815
+    LessonsDock: type  # noqa: N815
+    SessionActions: type  # noqa: N815
+    Recovery: type  # noqa: N815
+    Menus: type  # noqa: N815
+    EditCommands: type  # noqa: N815
+    LabTabs: type  # noqa: N815
+    Lab: type  # noqa: N815
+    lab_tips: dict
+    default_statements: tuple[str, ...]
+    seed_statement: str
+
+
+def load_lab_modules() -> LabModules:
+    """Import torch and every module that needs it (seconds on a cold start), once."""
+    global _loaded
+    with _lock:
+        if _loaded is not None:
+            return _loaded
+        from playground.core.tensorlab.statements import DEFAULT_SESSION
+        from playground.core.tensorlab.workspace import SEED_STATEMENT, Workspace
+        from playground.core.training.session import TrainingSession
+        from playground.ui.lessons.dock import LessonsDock
+        from playground.ui.tensor.lab import TensorLab
+        from playground.ui.training.lab import TrainingLab
+        from playground.ui.window.autosave import Recovery
+        from playground.ui.window.commands import EditCommands
+        from playground.ui.window.menus import Menus
+        from playground.ui.window.navigation import LAB_TIPS, Lab, LabTabs
+        from playground.ui.window.session_actions import SessionActions
+
+        _loaded = LabModules(
+            Workspace=Workspace,
+            TrainingSession=TrainingSession,
+            TensorLab=TensorLab,
+            TrainingLab=TrainingLab,
+            LessonsDock=LessonsDock,
+            SessionActions=SessionActions,
+            Recovery=Recovery,
+            Menus=Menus,
+            EditCommands=EditCommands,
+            LabTabs=LabTabs,
+            Lab=Lab,
+            lab_tips=LAB_TIPS,
+            # The notebook's first cell, so the window opens on a grad_fn chain worth clicking.
+            default_statements=tuple(DEFAULT_SESSION),
+            seed_statement=SEED_STATEMENT,
+        )
+        return _loaded
+
+
+def loading_menus(window: QtWidgets.QMainWindow) -> list[QtWidgets.QMenu]:
+    """While torch loads: File with Quit, the other menus shown but disabled."""
+    file_menu = window.menuBar().addMenu("&File")
+    quit_action = file_menu.addAction("&Quit", window.close)
+    quit_action.setShortcut(QtGui.QKeySequence.StandardKey.Quit)
+    menus = [file_menu]
+    for title in ("&Edit", "&View", "&Help"):
+        menu = window.menuBar().addMenu(title)
+        menu.setEnabled(False)
+        menus.append(menu)
+    return menus
+
+
+def put_lab(tabs: QtWidgets.QTabWidget, index: int, lab: QtWidgets.QWidget, title: str,
+            tip: str) -> None:
+    """Tab `index` becomes `lab`, replacing a deferred window's "Loading PyTorch…" page."""
+    placeholder = tabs.widget(index)
+    current = tabs.currentIndex()
+    tabs.insertTab(index, lab, title)
+    tabs.setTabToolTip(index, tip)
+    if placeholder is not None:
+        tabs.removeTab(index + 1)
+        placeholder.deleteLater()
+        tabs.setCurrentIndex(current)
+
+
+class LabsLoader(QtCore.QObject):
+    """Runs `load_lab_modules` on a plain thread and reports on the GUI thread when done."""
+
+    finished = QtCore.Signal(str)  # "" once loaded, else what went wrong
+
+    def __init__(self, parent: QtCore.QObject | None = None) -> None:
+        super().__init__(parent)
+        self.started = False
+
+    def start(self) -> None:
+        """Start loading, once; later calls do nothing."""
+        if self.started:
+            return
+        self.started = True
+        threading.Thread(target=self._run, name="load-labs", daemon=True).start()
+
+    def _run(self) -> None:
+        try:
+            preload_torch_libraries()
+            load_lab_modules()
+            error = ""
+        except Exception as exc:  # noqa: BLE001 (shown in the window, never a silent hang)
+            error = f"{type(exc).__name__}: {exc}"
+        with contextlib.suppress(RuntimeError):  # the window may be gone already
+            self.finished.emit(error)
+
+
+def preload_torch_libraries() -> None:
+    """dlopen torch's big shared libraries through a ctypes call, which releases the GIL.
+
+    Imported the usual way, their loading (libtorch_cpu.so is hundreds of MB to relocate)
+    holds the GIL for 0.2-0.5 s and the window cannot even repaint meanwhile; loaded first like
+    this, `import torch` finds them in memory. Linux only; any failure just skips the head start.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+    import importlib.util
+    import os
+
+    with contextlib.suppress(Exception):
+        spec: Any = importlib.util.find_spec("torch")  # finds the package without importing it
+        folder = Path(spec.origin).parent / "lib"
+        dlopen = ctypes.CDLL(None).dlopen
+        dlopen.restype = ctypes.c_void_p
+        dlopen.argtypes = [ctypes.c_char_p, ctypes.c_int]
+        for name in ("libc10.so", "libtorch_cpu.so", "libtorch.so", "libtorch_python.so"):
+            if (folder / name).exists():
+                dlopen(str(folder / name).encode(), os.RTLD_NOW)
+
+
+class DeferredStart(QtCore.QObject):
+    """The launcher's window: "Loading PyTorch…" pages now, the labs once torch has loaded.
+
+    `request()` (after the first paint) starts the loader once; when it is done, `build()`'s
+    stages run one per event-loop turn so the window repaints and answers between them.
+    """
+
+    def __init__(self, tabs: QtWidgets.QTabWidget, titles: list[str],
+                 build: Callable[[], Iterator[str]], show_problem: Callable[[str], None]) -> None:
+        super().__init__(tabs)
+        for title in titles:
+            page = QtWidgets.QLabel("Loading PyTorch…", objectName="labsLoading")
+            page.setAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
+            tabs.addTab(page, title)
+        self._tabs = tabs
+        self._build = build
+        self._show_problem = show_problem
+        self._stages: Iterator[str] = iter(())
+        self._requested = False
+        self.cancelled = False
+        self._loader = LabsLoader(self)
+        self._loader.finished.connect(self._loaded, QtCore.Qt.ConnectionType.QueuedConnection)
+
+    def request(self) -> None:
+        """Start loading on the next turn, once."""
+        if not self._requested:
+            self._requested = True
+            QtCore.QTimer.singleShot(0, self._loader.start)
+
+    @QtCore.Slot(str)
+    def _loaded(self, error: str) -> None:
+        if self.cancelled:
+            return
+        if error:
+            for index in range(self._tabs.count()):
+                self._tabs.widget(index).setText(f"Could not load PyTorch:\n{error}")
+            self._show_problem(f"Could not load PyTorch: {error}")
+            return
+        self._stages = self._build()
+        self._next_stage()
+
+    def _next_stage(self) -> None:
+        # A 0 ms timer would run before the paint and the overdue timers; 20 ms lets them in.
+        if not self.cancelled and next(self._stages, None) is not None:
+            QtCore.QTimer.singleShot(20, self._next_stage)
