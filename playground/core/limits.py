@@ -76,3 +76,65 @@ MAX_RECORDS = 400_000
 MAX_STEP = 10_000
 # A lesson file: the shipped lessons are a few kB each.
 MAX_LESSON_BYTES = 200_000
+
+# ----- the Training Lab's controls --------------------------------------------------------------
+# The range each control accepts. The widgets take their ranges from here and every file (a
+# session, a lesson) is checked against them before anything is applied, so a box never shows a
+# clamped number while the model trains from another, and Qt never raises on a value it cannot hold.
+SEED_RANGE = (0, 2**31 - 1)  # QSpinBox holds a C int
+EPOCHS_RANGE = (1, 1_000_000)  # a million epochs run for minutes even at full speed
+BATCH_RANGE = (0, 100_000)  # 0 (null in a file) is the full batch
+PARAM_RANGE = (-100.0, 100.0)  # initial w and b: the notebook's line starts at 1
+LR_RANGE = (1e-5, 1.0)  # the slider's five powers of ten; above 1 every dataset here diverges
+NOISE_RANGE = (0.0, 20.0)  # the noisy line's sigma; more hides the line y = 2x + 1 entirely
+SPEED_RANGE = (1.0, 1000.0)  # epochs per second when paced (None: full speed)
+# Points placed by hand (and the points of a saved dataset): the loss surface is evaluated on
+# 60 x 60 x points, so 1,000 keep it at 3.6M values; a scatter of more cannot be clicked anyway.
+MAX_CUSTOM_POINTS = 1000
+
+# ----- parsed documents -------------------------------------------------------------------------
+# Lists and objects in one JSON document, counted from the bytes before it is parsed (so a 49 MB
+# file of empty lists is refused in a fraction of a second, not after building 16M lists). A
+# session at MAX_FILE_BYTES holds about 400,000 records of real numbers.
+MAX_JSON_CONTAINERS = 1_000_000
+# Lists and objects directly inside one list or object: only a run's records come near it.
+MAX_JSON_CHILDREN = MAX_RECORDS
+# Runs a saved race may hold: one per optimiser offered, and a few to spare.
+MAX_RACERS = 10
+# Configs a branched run keeps from its ancestors: one per branch, a handful in practice.
+MAX_SEGMENTS = 1000
+
+# ----- what the process holds, and what work really costs ---------------------------------------
+# Every statement costs this many work units before it does anything: the interpreter's own
+# walk takes about 0.1-0.2 ms a statement, which 500,000 tiny statements turn into a minute.
+STATEMENT_WORK = 100_000
+# Backward is charged per node it runs: the engine's own cost (about 2 us), plus the gradient
+# elements read and written, plus twice the forward multiply-adds of each matrix product whose
+# operands need a gradient (one product for each operand's gradient).
+BACKWARD_NODE_WORK = 2_000
+# Nodes of one graph walked to price a backward: beyond this it is refused, not priced.
+MAX_BACKWARD_NODES = 200_000
+# Formatting one tensor element into text takes 5 to 25 us: each one shown costs this much.
+PRINT_WORK = 10_000
+# Elements one printed value shows: torch's own summary threshold, so a 1,000-element tensor
+# prints as in plain Python; above it, fewer edge items, then a one-line summary.
+PRINT_ELEMENTS = 1_000
+# Characters one printed value or repr shows, and a line's whole output: a label holding more
+# is not read, and laying it out freezes the window.
+MAX_PRINT_CHARS = 5_000
+MAX_OUTPUT_CHARS = 20_000
+# Characters of print() output the workspace keeps for the exported script's expected output.
+MAX_PRINTED_CHARS = 1_000_000
+# Grad history: a copy of .grad (up to HISTORY_FULL_ELEMENTS) costs its bytes. Per tensor and in
+# all, the oldest copies are dropped (their shape and mean stay) beyond these many bytes, and the
+# oldest records thinned (every other one dropped) beyond these many records. 50 float64 leaves
+# with 500 backward lines each would otherwise keep 2 GB of copies.
+HISTORY_BYTES_PER_TENSOR = 8_000_000
+HISTORY_BYTES = 64_000_000
+HISTORY_RECORDS_PER_TENSOR = 2_000
+HISTORY_RECORDS = 50_000
+# Step backward's recording: whole copies of gradients up to this many bytes in all; after that
+# each gradient keeps its shape, mean and first values (a few hundred bytes a step).
+RECORDING_BYTES = 64_000_000
+# After a line that did this much work, give freed memory back to the system (malloc_trim).
+TRIM_AFTER_WORK = 1_000_000

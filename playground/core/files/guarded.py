@@ -1,24 +1,39 @@
-"""The one guarded reader of the JSON files a learner opens: session files of every version.
+"""The one guarded reader of the JSON files a learner opens: session files and lessons.
 
 A file may come from someone else, so reading never trusts it: only regular files (a FIFO,
 device or folder is refused without blocking), at most a given number of bytes, UTF-8 (a
-byte-order mark from some editors is fine), nested at most MAX_JSON_DEPTH deep, and numbers
-Python refuses to convert (a 5,000-digit integer) caught. Every failure is a one-line
-ValueError naming the file, so it can go in a status bar or on stderr as it is.
+byte-order mark from some editors is fine), and numbers Python refuses to convert (a
+5,000-digit integer) caught. Before json builds a single object, the brackets outside strings
+are counted from the bytes (C-speed `re`, `bytes.translate` and numpy): nesting deeper than
+MAX_JSON_DEPTH, more than MAX_JSON_CONTAINERS lists and objects, or more than
+MAX_JSON_CHILDREN of them inside one, is refused in a fraction of a second instead of after
+gigabytes of empty lists. While json parses, `caps` bounds how many items a list under a given
+key may hold, so a million lr changes stop the parse rather than the program that follows.
+Every failure is a one-line ValueError naming the file, so it can go in a status bar or on
+stderr as it is.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import stat
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from playground.core.limits import MAX_JSON_DEPTH
+import numpy as np
+
+from playground.core.limits import MAX_JSON_CHILDREN, MAX_JSON_CONTAINERS, MAX_JSON_DEPTH
+
+# A JSON string (escapes included): its brackets are text, not structure.
+_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
 
 
-def read_bytes(path: Path, limit: int) -> bytes:
-    """At most `limit` bytes of a regular file, without ever blocking on a FIFO or device."""
+def read_bytes(path: Path, limit: int, kind: str = "a session") -> bytes:
+    """At most `limit` bytes of a regular file, without ever blocking on a FIFO or device;
+    `kind` names what such a file is in the message ("a lesson")."""
     try:
         info = os.stat(path)  # follows symlinks: a link to /dev/zero is judged by its target
     except OSError as exc:
@@ -27,7 +42,7 @@ def read_bytes(path: Path, limit: int) -> bytes:
         kind = "a folder" if stat.S_ISDIR(info.st_mode) else "not a regular file"
         raise ValueError(f"Could not open {path}: it is {kind}.")
     if info.st_size > limit:
-        raise ValueError(f"Could not open {path}: it is {info.st_size:,} bytes; a session is at "
+        raise ValueError(f"Could not open {path}: it is {info.st_size:,} bytes; {kind} is at "
                          f"most {limit:,}.")
     try:
         # O_NONBLOCK: if the file was swapped for a FIFO after the stat, open still returns.
@@ -43,36 +58,73 @@ def read_bytes(path: Path, limit: int) -> bytes:
     return data
 
 
-def json_depth(value: object) -> int:
-    """How deeply lists and dicts nest in a parsed document (measured without recursion)."""
-    deepest = 0
-    stack = [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
-        if isinstance(item, (list, dict)):
-            deepest = max(deepest, depth)
-            children = item.values() if isinstance(item, dict) else item
-            stack.extend((child, depth + 1) for child in children)
-    return deepest
+def check_structure(path: Path, data: bytes) -> None:
+    """Refuse a document nested too deep or holding too many lists and objects, from its bytes
+    alone (before parsing builds any of them); invalid JSON is left for the parser to name."""
+    brackets = _STRING.sub(b"", data).translate(None, _NOT_BRACKETS)
+    containers = brackets.count(b"[") + brackets.count(b"{")
+    if containers > MAX_JSON_CONTAINERS:
+        raise ValueError(f"Could not read {path}: it holds {containers:,} lists and objects; "
+                         f"a file may hold at most {MAX_JSON_CONTAINERS:,}.")
+    if not containers:
+        return
+    codes = np.frombuffer(brackets, dtype=np.uint8)
+    opens = (codes == ord("[")) | (codes == ord("{"))
+    depth = np.cumsum(np.where(opens, 1, -1), dtype=np.int32)  # after each bracket
+    open_depth = depth[opens]  # 1 for a top-level container
+    deepest = int(open_depth.max())
+    if deepest > MAX_JSON_DEPTH:
+        raise ValueError(f"Could not read {path}: its JSON is nested more than "
+                         f"{MAX_JSON_DEPTH} levels deep.")
+    # A container at depth k + 1 belongs to the last one opened at depth k before it.
+    where = np.flatnonzero(opens)
+    for level in range(1, deepest):
+        parents, children = where[open_depth == level], where[open_depth == level + 1]
+        if len(parents) and len(children):
+            owners = np.searchsorted(parents, children, side="right") - 1
+            most = int(np.bincount(owners[owners >= 0]).max(initial=0))
+            if most > MAX_JSON_CHILDREN:
+                raise ValueError(f"Could not read {path}: one of its lists holds {most:,} lists "
+                                 f"or objects; at most {MAX_JSON_CHILDREN:,} are read.")
 
 
-def parse_json(path: Path, data: bytes) -> object:
-    """UTF-8 (a BOM allowed) JSON, depth-capped; ValueError names the file."""
+class _TooMany(ValueError):
+    """A capped list was longer than its cap (raised from inside the parse)."""
+
+
+def _capped(caps: Mapping[str, int]) -> Callable[[list[tuple[str, object]]], dict]:
+    def hook(pairs: list[tuple[str, object]]) -> dict:
+        for key, value in pairs:
+            cap = caps.get(key)
+            if cap is not None and isinstance(value, list) and len(value) > cap:
+                raise _TooMany(f'its "{key}" list holds {len(value):,} items; at most '
+                               f"{cap:,} are read")
+        return dict(pairs)
+    return hook
+
+
+def parse_json(path: Path, data: bytes, caps: Mapping[str, int] | None = None) -> object:
+    """UTF-8 (a BOM allowed) JSON, its structure bounded before it is built and the lists
+    under the keys in `caps` bounded while it is; ValueError names the file."""
     try:
         text = data.decode("utf-8-sig")  # a byte-order mark from some editors is fine
     except UnicodeDecodeError as exc:
         raise ValueError(f"Could not read {path}: it is not UTF-8 text ({exc.reason}).") from None
-    too_deep = ValueError(f"Could not read {path}: its JSON is nested more than "
-                          f"{MAX_JSON_DEPTH} levels deep.")
+    check_structure(path, data)
     try:
-        doc = json.loads(text)
+        doc = json.loads(text, object_pairs_hook=_capped(caps) if caps else None)
     except json.JSONDecodeError as exc:
         raise ValueError(f"Could not read {path}: {exc}") from None
-    except RecursionError:
-        raise too_deep from None
+    except _TooMany as exc:
+        raise ValueError(f"Could not read {path}: {exc}.") from None
+    except RecursionError:  # check_structure stops this first; kept as a second guard
+        raise ValueError(f"Could not read {path}: its JSON is nested more than "
+                         f"{MAX_JSON_DEPTH} levels deep.") from None
     except (ValueError, MemoryError) as exc:  # e.g. a 5,000-digit number
         raise ValueError(f"Could not read {path}: {exc or type(exc).__name__}") from None
-    if json_depth(doc) > MAX_JSON_DEPTH:
-        raise too_deep
     return doc
 
+
+def read_json(path: Path, limit: int, kind: str, caps: Mapping[str, int] | None = None) -> object:
+    """A JSON document from a regular file of at most `limit` bytes, read with every guard."""
+    return parse_json(path, read_bytes(path, limit, kind), caps)

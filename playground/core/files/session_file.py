@@ -25,13 +25,18 @@ from playground.core.files import atomic
 from playground.core.files.guarded import parse_json, read_bytes
 from playground.core.labs import SAVED_LABS
 from playground.core.limits import (
+    MAX_CUSTOM_POINTS,
+    MAX_EARLIER_RUNS,
     MAX_FILE_BYTES,
+    MAX_NOISY_POINTS,
+    MAX_RACERS,
     MAX_RECORDS,
+    MAX_SEGMENTS,
     MAX_SESSION_BYTES,
     MAX_SESSION_STATEMENTS,
     MAX_STEP,
 )
-from playground.core.training.config import check_lr
+from playground.core.training.config import check_lr, out_of_range
 from playground.core.training.datasets import notebook_dataset
 from playground.core.training.session import Run, TrainingSession
 
@@ -43,6 +48,18 @@ _LESSON_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,79}")
 _KNOWN_KEYS = {"format", "version", "title", "summary", "statements", "current", "training",
                "view"}
 _RUN_STATUSES = ("completed", "stopped", "diverged", "error")
+# The lists a session holds, bounded while json parses them (a million lr changes stop the parse).
+CAPS = {
+    "statements": MAX_SESSION_STATEMENTS,
+    "earlier": MAX_EARLIER_RUNS,
+    "runs": MAX_RACERS,
+    "records": MAX_RECORDS,
+    "lr_changes": MAX_RECORDS,  # at most one change per recorded epoch
+    "segments": MAX_SEGMENTS,
+    "custom": MAX_CUSTOM_POINTS,
+    "x": max(MAX_NOISY_POINTS, MAX_CUSTOM_POINTS),
+    "y": max(MAX_NOISY_POINTS, MAX_CUSTOM_POINTS),
+}
 
 
 @dataclass
@@ -158,7 +175,7 @@ def _format(doc: dict[str, Any]) -> str:
 
 # ----- checks -------------------------------------------------------------------------------------
 def _parse(path: Path, data: bytes) -> object:
-    doc = parse_json(path, data)
+    doc = parse_json(path, data, CAPS)
     if (isinstance(doc, list) or (isinstance(doc, dict)
                                   and doc.get("version") == STATEMENT_LOG_VERSION)) and \
             len(data) > MAX_SESSION_BYTES:
@@ -194,6 +211,7 @@ def _view(path: Path, view: object) -> tuple[str | None, str | None, int | None]
 
 def _training(path: Path, data: object) -> TrainingSession:
     """The Training Lab's model, rebuilt and checked as the lab itself would accept it."""
+    _check_numbers(path, data)
     try:
         if not isinstance(data, dict):
             raise ValueError("it is not a mapping")
@@ -213,6 +231,64 @@ def _training(path: Path, data: object) -> TrainingSession:
         reason = " ".join(str(exc).split()) or type(exc).__name__
         raise ValueError(f"{path}: its Training Lab is malformed ({_clip(reason)}).") from None
     return session
+
+
+def _check_numbers(path: Path, data: object) -> None:
+    """Every number a control will show, in the range that control accepts, read before any
+    conversion: a box must never show a clamped value while the model holds another."""
+    if not isinstance(data, dict):
+        return  # the shape checks that follow say what is wrong
+
+    def number(where: str, name: str, value: object) -> None:
+        why = out_of_range(name, value)
+        if why is not None:
+            raise ValueError(f"{path}: {where} {why}.")
+
+    def config(where: str, values: object) -> None:
+        if not isinstance(values, dict):
+            return
+        for name in ("seed", "epochs", "w0", "b0", "lr"):
+            if name in values:
+                number(f"{where}.{name}", name, values[name])
+        if values.get("batch_size") is not None:
+            number(f"{where}.batch_size", "batch_size", values["batch_size"])
+
+    def run(where: str, values: object) -> None:
+        if not isinstance(values, dict):
+            return
+        config(f"{where}.config", values.get("config"))
+        segments = values.get("segments")
+        for i, segment in enumerate(segments if isinstance(segments, list) else []):
+            if isinstance(segment, list) and len(segment) == 2:
+                config(f"{where}.segments[{i}].config", segment[1])
+        records = values.get("records")
+        count = len(records) if isinstance(records, list) else 0
+        changes = values.get("lr_changes")
+        for i, change in enumerate(changes if isinstance(changes, list) else []):
+            if not (isinstance(change, list) and len(change) == 2):
+                raise ValueError(f"{path}: {where}.lr_changes[{i}] is not a pair [epoch, lr].")
+            epoch, lr = change
+            if isinstance(epoch, bool) or not isinstance(epoch, int) or not 0 <= epoch < count:
+                raise ValueError(f"{path}: {where}.lr_changes[{i}] names epoch {_short(epoch)}; "
+                                 f"the run recorded epochs 0 to {count - 1}.")
+            number(f"{where}.lr_changes[{i}].lr", "lr", lr)
+
+    config("training.config", data.get("config"))
+    setup = data.get("data")
+    if isinstance(setup, dict):
+        for name in ("points", "noise"):
+            if name in setup:
+                number(f"training.data.{name}", name, setup[name])
+    if data.get("speed") is not None:
+        number("training.speed", "speed", data["speed"])
+    run("training.current", data.get("current"))
+    earlier = data.get("earlier")
+    for i, item in enumerate(earlier if isinstance(earlier, list) else []):
+        run(f"training.earlier[{i}]", item)
+    race = data.get("race")
+    racers = race.get("runs") if isinstance(race, dict) else None
+    for i, item in enumerate(racers if isinstance(racers, list) else []):
+        run(f"training.race.runs[{i}]", item)
 
 
 def _as_list(value: object) -> list:

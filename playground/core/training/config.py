@@ -7,8 +7,32 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from playground.core.limits import (
+    BATCH_RANGE,
+    EPOCHS_RANGE,
+    LR_RANGE,
+    MAX_NOISY_POINTS,
+    NOISE_RANGE,
+    PARAM_RANGE,
+    SEED_RANGE,
+    SPEED_RANGE,
+)
 from playground.core.training.datasets import Dataset, notebook_dataset
 from playground.core.training.tables import LOSSES, OPTIMIZERS
+
+# What each number a file may set has to be for its control to show it: (range, whole number?,
+# the control's label). Sessions and lessons are checked against this before anything changes.
+CONTROL_RANGES: dict[str, tuple[tuple[float, float], bool, str]] = {
+    "seed": (SEED_RANGE, True, "Seed"),
+    "epochs": (EPOCHS_RANGE, True, "Epochs"),
+    "batch_size": (BATCH_RANGE, True, "Batch size"),
+    "w0": (PARAM_RANGE, False, "Initial w"),
+    "b0": (PARAM_RANGE, False, "Initial b"),
+    "lr": (LR_RANGE, False, "Learning rate"),
+    "noise": (NOISE_RANGE, False, "Noise"),
+    "points": ((1, MAX_NOISY_POINTS), True, "Points"),
+    "speed": (SPEED_RANGE, False, "Speed (epochs per second)"),
+}
 
 
 def check_lr(lr: float) -> float:
@@ -17,6 +41,31 @@ def check_lr(lr: float) -> float:
     if not (math.isfinite(lr) and lr > 0):
         raise ValueError(f"learning rate must be a finite number > 0, got {lr}")
     return lr
+
+
+def out_of_range(name: str, value: object) -> str | None:
+    """Why `value` cannot be the setting `name` as its control shows it, or None if it can.
+
+    Judged on the value as read (before any conversion), so 1e30 epochs, a 4,000-digit seed or
+    3.5 epochs are refused rather than rounded, clamped or overflowing inside Qt.
+    """
+    (low, high), whole, label = CONTROL_RANGES[name]
+    span = f"{low:,} to {high:,}" if whole else f"{low:g} to {high:g}"
+    kind = "a whole number" if whole else "a number"
+    allowed = f"the {label} box accepts {kind} from {span}"
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return f"is not a number; {allowed}"
+    if whole and isinstance(value, float) and not value.is_integer():
+        return f"is {_brief(value)}, not a whole number; {allowed}"
+    if not (low <= value <= high):  # NaN fails too; ints compare exactly, whatever their size
+        return f"is {_brief(value)}; {allowed}"
+    return None
+
+
+def _brief(value: float) -> str:
+    if isinstance(value, int) and abs(value) >= 10**24:  # str() of a huge int is slow or refused
+        return f"a {int(value.bit_length() * 0.30103) + 1:,}-digit integer"
+    return repr(value) if isinstance(value, float) else str(value)
 
 
 @dataclass(frozen=True)

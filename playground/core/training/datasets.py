@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from playground.core.limits import MAX_NOISY_POINTS
+from playground.core.limits import MAX_CUSTOM_POINTS, MAX_NOISY_POINTS
 
 
 @dataclass(frozen=True)
@@ -106,6 +106,9 @@ class DataSetup:
             raise ValueError(f"the noisy line needs 1 to {MAX_NOISY_POINTS} points")
         if not (math.isfinite(self.noise) and self.noise >= 0):
             raise ValueError("the noise sigma must be a finite number >= 0")
+        if len(self.custom) > MAX_CUSTOM_POINTS:
+            raise ValueError(f"at most {MAX_CUSTOM_POINTS:,} custom points (there are "
+                             f"{len(self.custom):,}): the loss surface is drawn over every one")
         # Checked here, not only at Start: a NaN point would otherwise sit in the setup.
         if not all(math.isfinite(v) for point in self.custom for v in point):
             raise ValueError("the custom points must be finite numbers")
