@@ -52,22 +52,23 @@ class LossGraphDialog(QtWidgets.QDialog):
         QtCore.QTimer.singleShot(0, self.view.fit)
 
 
-def show_loss_graph(parent: QtWidgets.QWidget, session: Any) -> LossGraphDialog:
-    """Open (or raise) the parent's loss graph window, redrawn from the session now."""
-    dialog = parent.findChild(LossGraphDialog, "lossGraphDialog")
-    if dialog is None:
-        dialog = LossGraphDialog(parent)
-    dialog.show_session(session)
-    dialog.show()
-    dialog.raise_()
-    return dialog
+class LossGraphButton(QtWidgets.QPushButton):
+    """The Training Lab's `lossGraphButton`: opens (or raises) its one loss graph window,
+    redrawn from what the readouts show."""
 
+    def __init__(self, parent: QtWidgets.QWidget, session_of: Callable[[], Any]) -> None:
+        super().__init__("Loss graph", parent, objectName="lossGraphButton")
+        self.setToolTip("Show one epoch's loss as the real autograd graph: w and b as leaves "
+                        "with their gradients, MulBackward0, AddBackward0 and the loss's node.")
+        self._session_of = session_of
+        self._owner = parent  # the dialog's parent: a layout may re-parent this button
+        self.dialog: LossGraphDialog | None = None  # made on the first click, then reused
+        self.clicked.connect(self.show_dialog)
 
-def loss_graph_button(parent: QtWidgets.QWidget,
-                      session_of: Callable[[], Any]) -> QtWidgets.QPushButton:
-    """The Training Lab's `lossGraphButton`: opens the loss graph of what the readouts show."""
-    button = QtWidgets.QPushButton("Loss graph", parent, objectName="lossGraphButton")
-    button.setToolTip("Show one epoch's loss as the real autograd graph: w and b as leaves "
-                      "with their gradients, MulBackward0, AddBackward0 and the loss's node.")
-    button.clicked.connect(lambda: show_loss_graph(parent, session_of()))
-    return button
+    def show_dialog(self) -> LossGraphDialog:
+        if self.dialog is None:
+            self.dialog = LossGraphDialog(self._owner)
+        self.dialog.show_session(self._session_of())
+        self.dialog.show()
+        self.dialog.raise_()
+        return self.dialog

@@ -8,8 +8,8 @@ backward runs the real backward through the workspace's statement pipe with ever
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 
-import shiboken6
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from playground.core.graph.build import (
@@ -22,16 +22,27 @@ from playground.core.tensorlab.workspace import RunResult, Workspace
 from playground.ui.graph.items import node_lines
 from playground.ui.graph.view import GraphView
 
+BackwardOptions = Callable[[], tuple[str, bool]]  # the gradient text and retain_graph
+
+
+def no_backward_options() -> tuple[str, bool]:
+    """A panel on its own: backward() with no gradient argument and no retain_graph."""
+    return "", False
+
 
 class GraphPanel(QtWidgets.QWidget):
     """Toolbar, step label and `graphView` over one Workspace."""
 
     ran = QtCore.Signal(object)  # the RunResult of a backward Step ran (for the lab's messages)
 
-    def __init__(self, workspace: Workspace, parent: QtWidgets.QWidget | None = None) -> None:
+    def __init__(self, workspace: Workspace, parent: QtWidgets.QWidget | None = None, *,
+                 backward_options: BackwardOptions = no_backward_options) -> None:
+        """`backward_options()`: the Tensor Lab's gradient text and retain_graph, so Step
+        backward writes the same statement its Backward button would."""
         super().__init__(parent)
         self.setObjectName("graphPanel")
         self._ws = workspace
+        self._backward_options = backward_options
         self._root: str | None = None
         self._player: BackwardPlayer | None = None
         self._own_run = False
@@ -135,7 +146,8 @@ class GraphPanel(QtWidgets.QWidget):
     def open_window(self) -> GraphWindow:
         """A separate, resizable window with its own graph panel on the same workspace."""
         # Parented to this window so it closes with it (and never keeps the app running).
-        window = GraphWindow(self._ws, self.saved_check.isChecked(), self.window())
+        window = GraphWindow(self._ws, self.saved_check.isChecked(), self.window(),
+                             backward_options=self._backward_options)
         window.show()
         return window
 
@@ -147,17 +159,7 @@ class GraphPanel(QtWidgets.QWidget):
 
     # ----- following the workspace ---------------------------------------------------------------
 
-    def _alive(self) -> bool:
-        """False once Qt deleted this panel while the workspace lives on: then let go of it."""
-        if shiboken6.isValid(self):
-            return True
-        self._ws.log_changed.disconnect(self._on_changed)
-        self._ws.current_changed.disconnect(self._on_current_changed)
-        return False
-
     def _on_changed(self) -> None:
-        if not self._alive():
-            return
         if not self._own_run:  # a statement from elsewhere: the recording no longer matches
             self._stop_playing()
             self._player = None
@@ -168,8 +170,6 @@ class GraphPanel(QtWidgets.QWidget):
             self._dirty = True
 
     def _on_current_changed(self) -> None:
-        if not self._alive():
-            return
         current = self._ws.current
         if current is not None and f"t:{current}" in self.view.items_by_key:
             self._show_position()
@@ -255,17 +255,6 @@ class GraphPanel(QtWidgets.QWidget):
             self.step_label.setText("backward() ran but no node was recorded.")
             return False
         return True
-
-    def _backward_options(self) -> tuple[str, bool]:
-        """The Backward box's gradient and retain_graph, so Step backward writes the same
-        statement the Backward button would (found by their contract names in this window)."""
-        window = self.window()
-        if isinstance(window, GraphWindow) and window.parentWidget() is not None:
-            window = window.parentWidget().window()  # a graph window: its main window's box
-        edit = window.findChild(QtWidgets.QLineEdit, "gradientEdit")
-        check = window.findChild(QtWidgets.QCheckBox, "retainGraphCheck")
-        return (edit.text() if edit is not None else "",
-                check.isChecked() if check is not None else False)
 
     def _show_error(self, result: RunResult) -> None:
         self._player = None
@@ -382,7 +371,8 @@ class GraphWindow(QtWidgets.QWidget):
     """The Graph tab's panel in a top-level window (a projector, a second screen)."""
 
     def __init__(self, workspace: Workspace, show_saved: bool = False,
-                 parent: QtWidgets.QWidget | None = None) -> None:
+                 parent: QtWidgets.QWidget | None = None, *,
+                 backward_options: BackwardOptions = no_backward_options) -> None:
         # An ordinary window: title bar and close button asked for by name (some window managers
         # give a bare Qt.Window child none), a Close button too, and Esc or Ctrl+W close it.
         hints = QtCore.Qt.WindowType
@@ -391,7 +381,7 @@ class GraphWindow(QtWidgets.QWidget):
         self.setObjectName("graphWindow")
         self.setWindowTitle("Autograd graph")
         self.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
-        self.panel = GraphPanel(workspace, self)
+        self.panel = GraphPanel(workspace, self, backward_options=backward_options)
         self.panel.saved_check.setChecked(show_saved)
         self.panel.window_button.hide()
         close = QtWidgets.QPushButton("Close", objectName="graphWindowCloseButton")

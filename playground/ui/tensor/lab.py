@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import shiboken6
 from PySide6 import QtCore, QtGui, QtWidgets
 from superqt.utils import signals_blocked
 
@@ -95,6 +94,10 @@ class TensorLab(QtWidgets.QWidget):
         atomic.write_text(path, tensorlab_to_script(self._ws))
         self._status(f"Saved {path}")
 
+    def backward_options(self) -> tuple[str, bool]:
+        """The Backward box's gradient text and retain_graph, as Backward uses them."""
+        return self.gradient_edit.text(), self.retain_graph_check.isChecked()
+
     def code_text(self) -> str:
         """The code panel's script, as Copy Code puts it on the clipboard."""
         return self.code_view.toPlainText()
@@ -168,7 +171,8 @@ class TensorLab(QtWidgets.QWidget):
         self.plot_tabs.setDocumentMode(True)
         self.plot_tabs.addTab(self.grad_plot, "Grad history")
         self.plot_tabs.setTabToolTip(0, "The current leaf's .grad after every statement.")
-        self.graph_panel = GraphPanel(self._ws)  # the real autograd graph, backward stepped
+        # The real autograd graph, its backward stepped with this lab's Backward options.
+        self.graph_panel = GraphPanel(self._ws, backward_options=self.backward_options)
         self.plot_tabs.addTab(self.graph_panel, "Graph")
         self.graph_panel.ran.connect(self._show_result)  # a stepped backward's messages
         self.code_panel = CodePanel()
@@ -219,7 +223,7 @@ class TensorLab(QtWidgets.QWidget):
         super().showEvent(event)
         if not self._sized:  # splitter sizes only stick once the splitter has its real width
             self._sized = True
-            QtCore.QTimer.singleShot(0, self._apply_column_sizes)
+            QtCore.QTimer.singleShot(0, self, self._apply_column_sizes)  # not once deleted
 
     def changeEvent(self, event: QtCore.QEvent) -> None:  # noqa: N802 (Qt API)
         super().changeEvent(event)
@@ -227,11 +231,9 @@ class TensorLab(QtWidgets.QWidget):
             self._apply_fonts()
             # The children see the new font after this widget does: measure them a turn later,
             # then give the list's column the width its bigger text needs.
-            QtCore.QTimer.singleShot(0, self._refit_after_zoom)
+            QtCore.QTimer.singleShot(0, self, self._refit_after_zoom)  # not once deleted
 
     def _refit_after_zoom(self) -> None:
-        if not shiboken6.isValid(self):
-            return
         self._fit_list_width()
         if self._sized:
             self._apply_column_sizes()
@@ -248,8 +250,6 @@ class TensorLab(QtWidgets.QWidget):
         self.output_label.setFont(mono)
 
     def _apply_column_sizes(self) -> None:
-        if not shiboken6.isValid(self):
-            return
         width = self._columns.width()
         left = max(int(width * 0.25), min(self._list_width_hint + 24, int(width * 0.34)))
         right = int(width * 0.31)
@@ -517,12 +517,10 @@ class TensorLab(QtWidgets.QWidget):
     # ----- rendering --------------------------------------------------------------------------
 
     def _on_log_changed(self) -> None:
-        if shiboken6.isValid(self):  # the workspace may outlive this view
-            self.refresh()
+        self.refresh()
 
     def _on_current_changed(self) -> None:
-        if shiboken6.isValid(self):
-            self._refresh_current()
+        self._refresh_current()
 
     def _on_list_row_changed(
         self, index: QtCore.QModelIndex, _previous: QtCore.QModelIndex

@@ -24,7 +24,7 @@ from playground.core.training.config import TrainConfig
 from playground.core.training.history import RunHistory
 from playground.core.training.session import Run, TrainingSession
 from playground.core.training.worker import warm_up_in_background
-from playground.ui.graph.loss_dialog import loss_graph_button
+from playground.ui.graph.loss_dialog import LossGraphButton
 from playground.ui.training.controls import TrainingControls
 from playground.ui.training.data_plot import DataPlot
 from playground.ui.training.landscape import LandscapePlot
@@ -129,7 +129,7 @@ class TrainingLab(QtWidgets.QWidget):
         plots.addWidget(self.message)
         plots.addLayout(grid, 1)
         plots.addWidget(self.readouts)
-        self.loss_graph_button = loss_graph_button(self, lambda: self.session)  # issue 10
+        self.loss_graph_button = LossGraphButton(self, lambda: self.session)
         self.readouts.layout().addWidget(self.loss_graph_button, 1, 7)
 
         self.controls.run_layout.addWidget(self.readouts.progress, 4, 0, 1, 2)
