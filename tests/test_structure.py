@@ -15,8 +15,9 @@ MAX_LINES = 500
 # Lowest first: a core package may import its own modules and those of packages before it,
 # never one after it. The root modules (events, limits, labs) sit below every package.
 # graph sits below network: the Network Lab's step-by-step backward draws with the graph builder.
+# files sits below lessons: lesson files are read through the sessions' guarded reader.
 ORDER = ("events", "limits", "labs", "language", "tensorlab", "training", "graph", "network",
-         "lessons", "files", "export")
+         "files", "lessons", "export")
 
 
 def _modules(folder: Path) -> list[Path]:

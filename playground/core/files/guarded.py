@@ -26,6 +26,16 @@ import numpy as np
 
 from playground.core.limits import MAX_JSON_CHILDREN, MAX_JSON_CONTAINERS, MAX_JSON_DEPTH
 
+
+class FileRefused(ValueError):
+    """A file that cannot be read: `reason` says why, the text also names the file."""
+
+    def __init__(self, verb: str, path: Path, reason: str) -> None:
+        super().__init__(f"Could not {verb} {path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+
 # A JSON string (escapes included): its brackets are text, not structure.
 _STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
 _NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
@@ -37,24 +47,24 @@ def read_bytes(path: Path, limit: int, kind: str = "a session") -> bytes:
     try:
         info = os.stat(path)  # follows symlinks: a link to /dev/zero is judged by its target
     except OSError as exc:
-        raise ValueError(f"Could not open {path}: {exc.strerror or exc}") from None
+        raise FileRefused("open", path, f"{exc.strerror or exc}") from None
     if not stat.S_ISREG(info.st_mode):
-        kind = "a folder" if stat.S_ISDIR(info.st_mode) else "not a regular file"
-        raise ValueError(f"Could not open {path}: it is {kind}.")
+        what = "a folder" if stat.S_ISDIR(info.st_mode) else "not a regular file"
+        raise FileRefused("open", path, f"it is {what}.")
     if info.st_size > limit:
-        raise ValueError(f"Could not open {path}: it is {info.st_size:,} bytes; {kind} is at "
+        raise FileRefused("open", path, f"it is {info.st_size:,} bytes; {kind} is at "
                          f"most {limit:,}.")
     try:
         # O_NONBLOCK: if the file was swapped for a FIFO after the stat, open still returns.
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except OSError as exc:
-        raise ValueError(f"Could not open {path}: {exc.strerror or exc}") from None
+        raise FileRefused("open", path, f"{exc.strerror or exc}") from None
     with os.fdopen(fd, "rb") as handle:
         if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
-            raise ValueError(f"Could not open {path}: it is not a regular file.")
+            raise FileRefused("open", path, "it is not a regular file.")
         data = handle.read(limit + 1)
     if len(data) > limit:
-        raise ValueError(f"Could not open {path}: it is over {limit:,} bytes.")
+        raise FileRefused("open", path, f"it is over {limit:,} bytes.")
     return data
 
 
@@ -64,7 +74,7 @@ def check_structure(path: Path, data: bytes) -> None:
     brackets = _STRING.sub(b"", data).translate(None, _NOT_BRACKETS)
     containers = brackets.count(b"[") + brackets.count(b"{")
     if containers > MAX_JSON_CONTAINERS:
-        raise ValueError(f"Could not read {path}: it holds {containers:,} lists and objects; "
+        raise FileRefused("read", path, f"it holds {containers:,} lists and objects; "
                          f"a file may hold at most {MAX_JSON_CONTAINERS:,}.")
     if not containers:
         return
@@ -74,7 +84,7 @@ def check_structure(path: Path, data: bytes) -> None:
     open_depth = depth[opens]  # 1 for a top-level container
     deepest = int(open_depth.max())
     if deepest > MAX_JSON_DEPTH:
-        raise ValueError(f"Could not read {path}: its JSON is nested more than "
+        raise FileRefused("read", path, f"its JSON is nested more than "
                          f"{MAX_JSON_DEPTH} levels deep.")
     # A container at depth k + 1 belongs to the last one opened at depth k before it.
     where = np.flatnonzero(opens)
@@ -84,7 +94,7 @@ def check_structure(path: Path, data: bytes) -> None:
             owners = np.searchsorted(parents, children, side="right") - 1
             most = int(np.bincount(owners[owners >= 0]).max(initial=0))
             if most > MAX_JSON_CHILDREN:
-                raise ValueError(f"Could not read {path}: one of its lists holds {most:,} lists "
+                raise FileRefused("read", path, f"one of its lists holds {most:,} lists "
                                  f"or objects; at most {MAX_JSON_CHILDREN:,} are read.")
 
 
@@ -109,19 +119,19 @@ def parse_json(path: Path, data: bytes, caps: Mapping[str, int] | None = None) -
     try:
         text = data.decode("utf-8-sig")  # a byte-order mark from some editors is fine
     except UnicodeDecodeError as exc:
-        raise ValueError(f"Could not read {path}: it is not UTF-8 text ({exc.reason}).") from None
+        raise FileRefused("read", path, f"it is not UTF-8 text ({exc.reason}).") from None
     check_structure(path, data)
     try:
         doc = json.loads(text, object_pairs_hook=_capped(caps) if caps else None)
     except json.JSONDecodeError as exc:
-        raise ValueError(f"Could not read {path}: {exc}") from None
+        raise FileRefused("read", path, f"not valid JSON ({exc})") from None
     except _TooMany as exc:
-        raise ValueError(f"Could not read {path}: {exc}.") from None
+        raise FileRefused("read", path, f"{exc}.") from None
     except RecursionError:  # check_structure stops this first; kept as a second guard
-        raise ValueError(f"Could not read {path}: its JSON is nested more than "
+        raise FileRefused("read", path, f"its JSON is nested more than "
                          f"{MAX_JSON_DEPTH} levels deep.") from None
     except (ValueError, MemoryError) as exc:  # e.g. a 5,000-digit number
-        raise ValueError(f"Could not read {path}: {exc or type(exc).__name__}") from None
+        raise FileRefused("read", path, f"{exc or type(exc).__name__}") from None
     return doc
 
 

@@ -11,15 +11,16 @@ The format is JSON because tomllib only exists from Python 3.11 and we support 3
 from __future__ import annotations
 
 import ast
-import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from playground.core.files.guarded import FileRefused, read_json
 from playground.core.labs import GRAPH_VIEW, Lab
 from playground.core.language.interpreter import Refused, check, parse
 from playground.core.limits import MAX_ELEMENTS, MAX_LESSON_BYTES, MAX_LESSON_EPOCHS
+from playground.core.training.config import out_of_range
 from playground.core.training.datasets import DATA_KINDS
 from playground.core.training.session import SPEEDS
 from playground.core.training.tables import LOSSES, OPTIMIZERS
@@ -210,17 +211,11 @@ def load_lesson(path: str | Path) -> Lesson:
     """Read and validate one lesson file; LessonError names the file and the field."""
     path = Path(path)
     try:
-        if path.stat().st_size > MAX_LESSON_BYTES:
-            raise LessonError(f"{path.name}: the file is over {MAX_LESSON_BYTES:,} bytes")
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise LessonError(f"{path.name}: cannot be read ({exc.strerror or exc})") from None
-    except UnicodeDecodeError:
-        raise LessonError(f"{path.name}: is not UTF-8 text") from None
-    except json.JSONDecodeError as exc:
-        raise LessonError(f"{path.name}: not valid JSON (line {exc.lineno}: {exc.msg})") from None
-    except RecursionError:
-        raise LessonError(f"{path.name}: nested too deeply") from None
+        # The sessions' guarded reader: regular files only (a FIFO or /dev/zero never blocks),
+        # a size and a nesting cap, a 4,400-digit number refused rather than raised.
+        data = read_json(path, MAX_LESSON_BYTES, "a lesson")
+    except FileRefused as exc:
+        raise LessonError(f"{path.name}: {exc.reason}") from None
     return lesson_from_data(data, path.stem, path)
 
 
@@ -380,10 +375,14 @@ def _training(where: _Where, data: Any, path: str) -> TrainingStep | None:
         where.fail(f"{path}.settings.optimizer", f"must be one of {', '.join(OPTIMIZERS)}")
     if "loss" in settings and settings["loss"] not in LOSSES:
         where.fail(f"{path}.settings.loss", f"must be one of {', '.join(LOSSES)}")
-    if "lr" in settings and not settings["lr"] > 0:
-        where.fail(f"{path}.settings.lr", "must be > 0")
+    # Every number within the range of the control that will show it (1e400 is inf: refused).
+    for key in ("lr", "w0", "b0", "epochs", "batch_size"):
+        if settings.get(key) is not None:
+            why = out_of_range(key, settings[key])
+            if why is not None:
+                where.fail(f"{path}.settings.{key}", why)
     if "epochs" in settings and not 1 <= settings["epochs"] <= MAX_LESSON_EPOCHS:
-        where.fail(f"{path}.settings.epochs", f"must be between 1 and {MAX_LESSON_EPOCHS}")
+        where.fail(f"{path}.settings.epochs", f"must be between 1 and {MAX_LESSON_EPOCHS:,}")
     if settings.get("batch_size") is not None and settings["batch_size"] < 1:
         where.fail(f"{path}.settings.batch_size", "must be at least 1, or null for the full batch")
     kinds = tuple(k for k in DATA_KINDS if k != "custom")  # custom points are the learner's

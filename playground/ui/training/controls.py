@@ -9,8 +9,16 @@ from __future__ import annotations
 from PySide6 import QtCore, QtWidgets
 from superqt.utils import signals_blocked
 
+from playground.core.limits import (
+    BATCH_RANGE,
+    EPOCHS_RANGE,
+    MAX_NOISY_POINTS,
+    NOISE_RANGE,
+    PARAM_RANGE,
+    SEED_RANGE,
+)
 from playground.core.training.config import TrainConfig
-from playground.core.training.datasets import MAX_NOISY_POINTS, DataSetup
+from playground.core.training.datasets import DataSetup
 from playground.core.training.session import SPEEDS
 from playground.core.training.tables import LOSS_SPECS, OPTIMIZER_SPECS
 from playground.ui.training.lr_slider import LearningRateControl
@@ -134,7 +142,7 @@ class TrainingControls(QtWidgets.QWidget):
 
         self.noise_spin = QtWidgets.QDoubleSpinBox()
         self.noise_spin.setObjectName("noiseSpin")
-        self.noise_spin.setRange(0.0, 20.0)
+        self.noise_spin.setRange(*NOISE_RANGE)
         self.noise_spin.setSingleStep(0.1)
         self.noise_spin.setToolTip(
             "Standard deviation of the Gaussian noise added to each y: no line fits noisy "
@@ -143,7 +151,7 @@ class TrainingControls(QtWidgets.QWidget):
 
         self.seed_spin = QtWidgets.QSpinBox()
         self.seed_spin.setObjectName("seedSpin")
-        self.seed_spin.setRange(0, 2**31 - 1)
+        self.seed_spin.setRange(*SEED_RANGE)
         self.seed_spin.setToolTip(
             "Random seed for the noisy line's noise and the mini-batch shuffle order: the same "
             "seed gives exactly the same run.")
@@ -180,7 +188,7 @@ class TrainingControls(QtWidgets.QWidget):
     def _param_spin(name: str, tip: str) -> QtWidgets.QDoubleSpinBox:
         spin = QtWidgets.QDoubleSpinBox()
         spin.setObjectName(name)
-        spin.setRange(-100.0, 100.0)
+        spin.setRange(*PARAM_RANGE)
         spin.setDecimals(3)
         spin.setSingleStep(0.1)
         spin.setToolTip(tip)
@@ -204,7 +212,7 @@ class TrainingControls(QtWidgets.QWidget):
 
         self.batch_spin = QtWidgets.QSpinBox()
         self.batch_spin.setObjectName("batchSizeSpin")
-        self.batch_spin.setRange(0, 100_000)
+        self.batch_spin.setRange(*BATCH_RANGE)
         self.batch_spin.setSpecialValueText("full batch")
         self.batch_spin.setToolTip(
             "Points per update: 0 uses every point each step (full batch); smaller batches, "
@@ -213,7 +221,7 @@ class TrainingControls(QtWidgets.QWidget):
 
         self.epochs_spin = QtWidgets.QSpinBox()
         self.epochs_spin.setObjectName("epochsSpin")
-        self.epochs_spin.setRange(1, 1_000_000)
+        self.epochs_spin.setRange(*EPOCHS_RANGE)
         self.epochs_spin.setGroupSeparatorShown(True)
         self.epochs_spin.setToolTip(
             "Epochs: how many passes over the data; the notebook trains for 100.")

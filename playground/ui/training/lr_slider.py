@@ -13,8 +13,9 @@ from PySide6 import QtCore, QtWidgets
 from superqt import QDoubleSlider
 from superqt.utils import signals_blocked
 
-LR_MIN = 1e-5
-LR_MAX = 1.0
+from playground.core.limits import LR_RANGE
+
+LR_MIN, LR_MAX = LR_RANGE
 LR_DECIMALS = 6
 
 

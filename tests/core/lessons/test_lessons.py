@@ -511,7 +511,27 @@ BAD_FILES: list[tuple[str, object, str]] = [
      "steps[0].training.settings.lr: has the wrong type"),
     ("lr bool", _step(training={"settings": {"lr": True}}),
      "steps[0].training.settings.lr: must be a number"),
-    ("lr zero", _step(training={"settings": {"lr": 0}}), "steps[0].training.settings.lr: must be"),
+    ("lr zero", _step(training={"settings": {"lr": 0}}),
+     "steps[0].training.settings.lr: is 0; the Learning rate box accepts a number from 1e-05 to 1"),
+    ("lr 1e400", '{"format": 1, "title": "t", "summary": "s", "steps": [{"title": "t", '
+     '"text": "x", "training": {"settings": {"lr": 1e400}}}]}',
+     "steps[0].training.settings.lr: is inf; the Learning rate box accepts"),
+    ("lr above the slider", _step(training={"settings": {"lr": 5.0}}),
+     "steps[0].training.settings.lr: is 5.0;"),
+    ("w0 beyond its box", _step(training={"settings": {"w0": 1e6}}),
+     "steps[0].training.settings.w0: is 1000000.0; the Initial w box accepts a number from "
+     "-100 to 100"),
+    ("b0 1e308", _step(training={"settings": {"b0": 1e308}}),
+     "steps[0].training.settings.b0: is 1e+308;"),
+    ("epochs 3e9", _step(training={"settings": {"epochs": 3_000_000_000}}),
+     "steps[0].training.settings.epochs: is 3000000000; the Epochs box accepts a whole number "
+     "from 1 to 1,000,000"),
+    ("batch 3e9", _step(training={"settings": {"batch_size": 3_000_000_000}}),
+     "steps[0].training.settings.batch_size: is 3000000000;"),
+    ("a 4,400-digit integer", '{"format": 1, "title": "t", "summary": "s", "steps": [{"title": '
+     '"t", "text": "x", "training": {"settings": {"epochs": ' + "9" * 4400 + '}}}]}',
+     "Exceeds the limit (4300 digits) for integer string conversion"),
+    ("nested 100 deep", "[" * 100 + "]" * 100, "nested more than 20 levels deep"),
     ("epochs", _step(training={"settings": {"epochs": 0}}), "steps[0].training.settings.epochs"),
     ("speed", _step(training={"speed": 7}), "steps[0].training.speed: must be"),
     ("start", _step(training={"start": "yes"}), "steps[0].training.start: must be true or false"),
