@@ -244,7 +244,7 @@ def test_out_of_place_update_shows_torchs_error(qtbot, lab):
 def test_an_exception_in_the_worker_is_shown(qtbot, lab, monkeypatch):
     import playground.core.training.loop as loop_module
 
-    def broken_train(config, control):
+    def broken_train(config, control, *rest):
         yield from ()
         raise RuntimeError("boom in the worker")
 
