@@ -10,6 +10,7 @@ data in place before failing needs the log replayed.
 
 from __future__ import annotations
 
+import math
 import re
 import warnings
 import weakref
@@ -18,6 +19,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import torch
+
+from playground.core.language.grammar import Refused
+from playground.core.limits import BACKWARD_NODE_WORK, MACS_PER_UNIT, MAX_BACKWARD_NODES
 
 META = torch.device("meta")
 # torch errors raised by backward() before the engine touches any .grad or frees any graph.
@@ -222,3 +226,52 @@ def weak_alive(refs: list[weakref.ref]) -> list[torch.Tensor]:
     alive = [t for ref in refs if (t := ref()) is not None]
     refs[:] = [weakref.ref(t) for t in alive]
     return alive
+
+
+def _macs(fn: Any) -> float:
+    """Multiply-adds backward repeats at a matrix-product node: one product per operand that
+    needs a gradient, each as big as the forward one."""
+    name = type(fn).__name__
+    if name not in ("MmBackward0", "BmmBackward0", "AddmmBackward0", "MvBackward0",
+                    "DotBackward0", "AddmvBackward0", "BaddbmmBackward0"):
+        return 0.0
+    a = getattr(fn, "_saved_self_sym_sizes", None) or getattr(fn, "_saved_mat1_sym_sizes", None)
+    b = (getattr(fn, "_saved_mat2_sym_sizes", None) or getattr(fn, "_saved_vec_sym_sizes", None)
+         or getattr(fn, "_saved_batch2_sym_sizes", None))
+    if name == "DotBackward0":
+        saved = getattr(fn, "_saved_self", None)
+        forward = float(saved.numel()) if isinstance(saved, torch.Tensor) else 0.0
+    elif a is None or b is None:
+        forward = 0.0
+    else:
+        forward = float(math.prod(a)) * float(b[-1])  # (..., n, k) @ (k, m): n*k*m per batch
+    needing = sum(1 for next_fn, _ in fn.next_functions if next_fn is not None)
+    return forward * max(needing, 1)
+
+
+def backward_work(root: Any, budget: float) -> float:
+    """Work units a backward from the node `root` does: per node, the engine's own cost, the
+    gradient elements flowing in and out, and the matrix products it repeats.
+
+    The walk stops once the sum passes `budget` (the caller then refuses), or Refused when the
+    graph has more than MAX_BACKWARD_NODES nodes, so pricing never costs more than running.
+    """
+    if root is None:
+        return 0.0
+    total = 0.0
+    seen = {root}
+    stack = [root]
+    while stack:
+        fn = stack.pop()
+        if len(seen) > MAX_BACKWARD_NODES:
+            raise Refused(f"This backward would run more than {MAX_BACKWARD_NODES:,} graph "
+                          "nodes; call backward on a smaller part of the graph.")
+        grads = sum(math.prod(meta.shape) for meta in getattr(fn, "_input_metadata", ()))
+        total += BACKWARD_NODE_WORK + 2 * grads + _macs(fn) / MACS_PER_UNIT
+        if total > budget:
+            return total
+        for next_fn, _ in fn.next_functions:
+            if next_fn is not None and next_fn not in seen:
+                seen.add(next_fn)
+                stack.append(next_fn)
+    return total

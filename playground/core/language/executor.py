@@ -20,6 +20,7 @@ from playground.core.language.costs import (
     META,
     GraphLedger,
     Snapshot,
+    backward_work,
     held,
     output_size,
     saved_tensor_hooks,
@@ -48,12 +49,16 @@ from playground.core.language.grammar import (
     shape_bound,
     size_argument,
 )
+from playground.core.language.printing import cap, format_value
 from playground.core.limits import (
     MACS_PER_UNIT,
     MATMUL_WORK_FACTOR,
     MAX_DIMS,
     MAX_ELEMENTS,
+    MAX_OUTPUT_CHARS,
+    PRINT_WORK,
     SMALL_OUTPUT,
+    STATEMENT_WORK,
     TOTAL_ELEMENTS_FACTOR,
     WORK_BUDGET,
 )
@@ -91,6 +96,7 @@ class Outcome:
     assigned: list[str] = field(default_factory=list)
     outputs: list[str] = field(default_factory=list)
     printed: list[str] = field(default_factory=list)  # what print(...) wrote, as python would
+    work: float = 0.0  # work units the statements did (the line's budget counts the same)
 
 
 def execute(tree: ast.Module, env: Env) -> Outcome:
@@ -109,6 +115,7 @@ def execute(tree: ast.Module, env: Env) -> Outcome:
         executor.temps.clear()
         env.restored = executor.snapshot.restore(env.tensors, env.generator)
         raise
+    executor.outcome.work = executor.work
     return executor.outcome
 
 
@@ -128,20 +135,34 @@ class _Executor:
 
     def statements(self, body: list[ast.stmt]) -> None:
         for stmt in body:
+            self.spend(STATEMENT_WORK)
             self.statement(stmt)
             self.check_memory(0, "This statement")
+
+    def show(self, value: Any, how: Callable[[Any], str]) -> str:
+        """str or repr of `value`, charged per element shown and capped in length."""
+        return format_value(value, how, self.spend, PRINT_WORK)
+
+    def output(self, text: str) -> None:
+        """Add to what the line shows, up to MAX_OUTPUT_CHARS in all."""
+        room = MAX_OUTPUT_CHARS - sum(len(t) for t in self.outcome.outputs)
+        if room <= 0:
+            if not self.outcome.outputs[-1].endswith("(more output not shown)"):
+                self.outcome.outputs.append("... (more output not shown)")
+            return
+        self.outcome.outputs.append(cap(text, room))
 
     def statement(self, node: ast.stmt) -> None:
         if isinstance(node, ast.Expr) and is_print(node.value):
             values = [self.evaluate(arg) for arg in node.value.args]
-            text = " ".join(str(value) for value in values)
-            self.outcome.outputs.append(text)
+            text = cap(" ".join(self.show(value, str) for value in values))
+            self.output(text)
             self.outcome.printed.append(text)
         elif isinstance(node, ast.Expr):
             value = self.evaluate(node.value)
             # None from a call (backward()) says nothing; None read from x.grad is the answer.
             if value is not None or not isinstance(node.value, ast.Call):
-                self.outcome.outputs.append(repr(value))
+                self.output(self.show(value, repr))
         elif isinstance(node, ast.Assign):
             self.assign(node.targets[0], node.value)
         elif isinstance(node, ast.AugAssign):
@@ -437,10 +458,13 @@ class _Executor:
         return getattr(owner, name)(*args, **kwargs)
 
     def backward(self, owner: torch.Tensor, args: list[Any], kwargs: dict[str, Any]) -> Any:
-        # Backward does about as much work as the forward pass that built the graph: bounded
-        # by what the graph saved plus the leaves it fills, counted three times over.
+        # Priced by the graph it runs: each node's gradients and engine cost, and the matrix
+        # products it repeats; the walk stops as soon as the price passes what is left.
         leaves = sum(t.numel() for t in self.env.tensors.values() if t.requires_grad)
-        self.spend(3 * (self.env.ledger.total + leaves + owner.numel()))
+        left = self.env.work_budget - self.work
+        if self.env.total_work_budget is not None:
+            left = min(left, self.env.total_work_budget - self.env.total_work)
+        self.spend(owner.numel() + backward_work(owner.grad_fn, left))
         self.check_memory(leaves, "This backward")
         try:
             result = owner.backward(*args, **kwargs)

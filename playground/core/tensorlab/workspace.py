@@ -17,13 +17,20 @@ import torch
 
 from playground.core.events import Event
 from playground.core.language import interpreter
+from playground.core.language.allocator import give_back, tune_allocator
 from playground.core.language.explain import explain
 from playground.core.language.interpreter import ALLOWED, Env, Refused
 from playground.core.limits import (
+    HISTORY_BYTES,
+    HISTORY_BYTES_PER_TENSOR,
     HISTORY_FULL_ELEMENTS,
+    HISTORY_RECORDS,
+    HISTORY_RECORDS_PER_TENSOR,
     LOAD_WORK_BUDGET,
     MAX_ELEMENTS,
+    MAX_PRINTED_CHARS,
     TOTAL_ELEMENTS_FACTOR,
+    TRIM_AFTER_WORK,
 )
 from playground.core.tensorlab import statements
 
@@ -116,6 +123,17 @@ class GradRecord:
         """True when the step left .grad as None."""
         return self.shape is None
 
+    @property
+    def nbytes(self) -> int:
+        """Bytes of the copy this record keeps (0 for a summary)."""
+        return 0 if self.grad is None else int(self.grad.nbytes)
+
+    def summary(self) -> GradRecord:
+        """The same record without its copy: step, shape and mean stay."""
+        if self.grad is None:
+            return self
+        return GradRecord(self.step, None, self.shape, self.mean)
+
 
 @dataclass
 class RunResult:
@@ -160,13 +178,18 @@ class _State:
     # The tensor each history belongs to: history follows the tensor, not the name.
     owners: dict[str, torch.Tensor] = field(default_factory=dict)
     printed: list[str] = field(default_factory=list)  # what the log's print(...) calls wrote
+    printed_chars: int = 0
+    # Bytes of .grad copies and records kept, per history and in all (the history bounds).
+    history_bytes: dict[str, int] = field(default_factory=dict)
+    total_history_bytes: int = 0
+    total_records: int = 0
 
     def record_grads(self, step: int) -> None:
         """Append a GradRecord for every tracked leaf whose .grad changed during `step`."""
         for name, tensor in self.env.tensors.items():
             if self.owners.get(name) is not tensor:  # the name was (re)bound: a new history
                 self.owners[name] = tensor
-                self.history.pop(name, None)
+                self._drop_history(name)
                 self.seen.pop(name, None)
             if not _grad_tracked(tensor):
                 continue
@@ -175,7 +198,71 @@ class _State:
             if key[0] is before[0] and key[1] == before[1]:
                 continue
             self.seen[name] = key
-            self.history.setdefault(name, []).append(GradRecord.of(step, tensor.grad))
+            record = GradRecord.of(step, tensor.grad)
+            self.history.setdefault(name, []).append(record)
+            self.history_bytes[name] = self.history_bytes.get(name, 0) + record.nbytes
+            self.total_history_bytes += record.nbytes
+            self.total_records += 1
+            self._bound_history(name)
+
+    def _drop_history(self, name: str) -> None:
+        records = self.history.pop(name, [])
+        self.total_records -= len(records)
+        self.total_history_bytes -= self.history_bytes.pop(name, 0)
+
+    def _strip(self, name: str, target: int) -> None:
+        """Drop the oldest copies of `name`'s history until it keeps at most `target` bytes."""
+        records = self.history[name]
+        for i, record in enumerate(records):
+            if self.history_bytes[name] <= target:
+                break
+            if record.grad is not None:
+                self.history_bytes[name] -= record.nbytes
+                self.total_history_bytes -= record.nbytes
+                records[i] = record.summary()
+
+    def _thin(self, name: str) -> None:
+        """Drop every other record of the older half of `name`'s history."""
+        records = self.history[name]
+        half = len(records) // 2
+        dropped = records[1:half:2]
+        self.history[name] = records[:half][::2] + records[half:]
+        gone = sum(r.nbytes for r in dropped)
+        self.history_bytes[name] -= gone
+        self.total_history_bytes -= gone
+        self.total_records -= len(dropped)
+
+    def _bound_history(self, name: str) -> None:
+        """Keep the histories within their byte and record bounds (older points go first,
+        and well below each bound, so the work is spread over many lines)."""
+        if self.history_bytes[name] > HISTORY_BYTES_PER_TENSOR:
+            self._strip(name, HISTORY_BYTES_PER_TENSOR // 2)
+        if len(self.history[name]) > HISTORY_RECORDS_PER_TENSOR:
+            self._thin(name)
+        if self.total_history_bytes > HISTORY_BYTES:
+            for other in sorted(self.history, key=lambda n: -self.history_bytes[n]):
+                self._strip(other, self.history_bytes[other] // 2)
+                if self.total_history_bytes <= HISTORY_BYTES // 2:
+                    break
+        while self.total_records > HISTORY_RECORDS:
+            self._thin(max(self.history, key=lambda n: len(self.history[n])))
+
+    def add_printed(self, texts: list[str]) -> None:
+        """Keep what print() wrote, the newest MAX_PRINTED_CHARS characters of it."""
+        self.printed.extend(texts)
+        self.printed_chars += sum(len(t) for t in texts)
+        if self.printed_chars <= MAX_PRINTED_CHARS:
+            return
+        note = "... (earlier printed output not kept)"
+        kept: list[str] = []
+        size = 0
+        for text in reversed(self.printed):
+            if text == note or size + len(text) > MAX_PRINTED_CHARS // 2:
+                break
+            kept.append(text)
+            size += len(text)
+        self.printed = [note, *reversed(kept)]
+        self.printed_chars = size + len(note)
 
 
 class Workspace:
@@ -188,6 +275,7 @@ class Workspace:
         self.log_changed = Event()
         self.current_changed = Event()
         self.changed = Event()
+        tune_allocator()  # freed tensors go back to the system (allocator.py says why)
         self.last_result: RunResult | None = None
         self._log: list[str] = []
         self._state: _State
@@ -467,12 +555,16 @@ def _execute(
         try:
             outcome = interpreter.execute(tree, state.env)
         except Refused as exc:  # a runtime guard (size, non-tensor): its text says it all
+            give_back()  # what the refused step had made is free now
             return None, [Message("error", str(exc))]
         except Exception as exc:  # torch's (or Python's) own error: keep its text verbatim
+            give_back()
             text = str(exc) or type(exc).__name__
             return None, [Message("error", text, explain(text))]
     state.record_grads(step)
-    state.printed.extend(outcome.printed)
+    state.add_printed(outcome.printed)
+    if outcome.work > TRIM_AFTER_WORK:
+        give_back()
     messages: list[Message] = []
     for warning in caught:
         text = str(warning.message)
