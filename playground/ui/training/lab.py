@@ -9,9 +9,7 @@ state, updates banners and emits `runFinished(status)` on the GUI thread.
 
 from __future__ import annotations
 
-import csv
 import gc
-import time
 from pathlib import Path
 
 import numpy as np
@@ -19,27 +17,16 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from superqt.utils import QSignalDebouncer
 
 from playground.core.export.training_script import session_to_script
-from playground.core.files import atomic
 from playground.core.training.config import TrainConfig
 from playground.core.training.history import RunHistory
 from playground.core.training.session import Run, TrainingSession
 from playground.core.training.worker import warm_up_in_background
-from playground.ui.graph.loss_dialog import LossGraphButton
+from playground.ui.training import exports
 from playground.ui.training.controls import TrainingControls
-from playground.ui.training.data_plot import DataPlot
-from playground.ui.training.landscape import LandscapePlot
-from playground.ui.training.plots import LossPlot, LrPlot
-from playground.ui.training.readouts import DivergenceBanner, MessageBox, Readouts, TrainingLog
+from playground.ui.training.pacing import REDRAW_INTERVAL_MS, FramePacer
+from playground.ui.training.plot_area import PlotArea
 from playground.ui.widgets.messages import show_status
 
-# Every GUI-thread millisecond (Python, and PySide's C++ calls too) holds the GIL the worker
-# needs, so a live run gets a budget: the redraw interval stretches until redrawing takes at most
-# REDRAW_BUDGET of the wall time, between 60 Hz and 10 Hz (the curve must still visibly grow).
-# docs/performance.md has the measurements.
-REDRAW_BUDGET = 0.08
-MIN_REDRAW_INTERVAL_MS = 16
-MAX_REDRAW_INTERVAL_MS = 100
-REDRAW_INTERVAL_MS = 50  # the first tick of a run, before any frame has been measured
 LANDSCAPE_DEBOUNCE_MS = 120
 
 
@@ -57,21 +44,20 @@ class TrainingLab(QtWidgets.QWidget):
 
         s = self.session
         self.controls = TrainingControls(s.config, s.data, s.speed)
-        self.loss_plot = LossPlot()
-        self.lr_plot = LrPlot()
-        self.data_plot = DataPlot()
-        self.landscape_plot = LandscapePlot()
-        self.readouts = Readouts()
-        self.log = TrainingLog()
-        self.banner = DivergenceBanner()
-        self.message = MessageBox()
+        self.plots = PlotArea(lambda: self.session)
+        # What the lab draws into (and tests and docs/automation.md reach) under short names.
+        self.loss_plot, self.lr_plot = self.plots.loss_plot, self.plots.lr_plot
+        self.data_plot, self.landscape_plot = self.plots.data_plot, self.plots.landscape_plot
+        self.readouts, self.log = self.plots.readouts, self.plots.log
+        self.banner, self.message = self.plots.banner, self.plots.message
+        self.side_tabs, self.loss_graph_button = self.plots.side_tabs, self.plots.loss_graph_button
+        self._dialogs = exports.ExportDialogs(self, self.message, self._status)
         self._build_layout()
 
         self._setup_problem = False  # the message strip shows a setup problem (not a run's)
         self._drawn_changes = 0  # lr-change markers already drawn for the current run
         self._tick = 0  # redraw counter: the side plots take turns
-        self._frame_cost = 0.0  # smoothed GUI-thread CPU seconds per redraw, paint included
-        self._cpu_mark = 0.0  # time.thread_time() at the previous redraw
+        self._pacer = FramePacer()
         self._dirty = False  # records arrived since the last redraw
 
         self._timer = QtCore.QTimer(self)
@@ -104,38 +90,10 @@ class TrainingLab(QtWidgets.QWidget):
         scroll.setSizePolicy(QtWidgets.QSizePolicy.Policy.Preferred,
                              QtWidgets.QSizePolicy.Policy.Expanding)
 
-        # The landscape and the notebook's log share the lower right corner as tabs.
-        self.side_tabs = QtWidgets.QTabWidget()
-        self.side_tabs.setObjectName("trainingSideTabs")
-        self.side_tabs.setDocumentMode(True)
-        self.side_tabs.addTab(self.landscape_plot, "Loss landscape")
-        self.side_tabs.addTab(self.log, "Notebook log")
-        self.side_tabs.setTabToolTip(0, "The loss over (w, b), with the path the run took.")
-        self.side_tabs.setTabToolTip(
-            1, "What the notebook prints: the loss every 10 epochs, then print(y_predicted).")
-
-        left = QtWidgets.QVBoxLayout()
-        left.addWidget(self.loss_plot, 3)
-        left.addWidget(self.lr_plot, 1)
-        right = QtWidgets.QVBoxLayout()
-        right.addWidget(self.data_plot, 1)
-        right.addWidget(self.side_tabs, 1)
-        grid = QtWidgets.QHBoxLayout()
-        grid.addLayout(left, 3)
-        grid.addLayout(right, 2)
-
-        plots = QtWidgets.QVBoxLayout()
-        plots.addWidget(self.banner)
-        plots.addWidget(self.message)
-        plots.addLayout(grid, 1)
-        plots.addWidget(self.readouts)
-        self.loss_graph_button = LossGraphButton(self, lambda: self.session)
-        self.readouts.layout().addWidget(self.loss_graph_button, 1, 7)
-
         self.controls.run_layout.addWidget(self.readouts.progress, 4, 0, 1, 2)
         layout = QtWidgets.QHBoxLayout(self)
         layout.addWidget(scroll)
-        layout.addLayout(plots, 1)
+        layout.addWidget(self.plots, 1)
 
     def _fit_controls_width(self) -> None:
         """Wide enough for the controls at any zoom: follow their size hint, never squeeze them."""
@@ -247,10 +205,7 @@ class TrainingLab(QtWidgets.QWidget):
 
     def set_dark(self, dark: bool) -> None:
         """Follow the window's theme: plot backgrounds, axes and curve colours."""
-        for plot in (self.loss_plot, self.lr_plot, self.data_plot, self.landscape_plot):
-            plot.set_dark(dark)
-        self.banner.set_dark(dark)
-        self.message.set_dark(dark)
+        self.plots.set_dark(dark)
 
     def script_text(self) -> str:
         """The run on screen (or the setup) as a plain-torch script that prints what it showed."""
@@ -258,30 +213,15 @@ class TrainingLab(QtWidgets.QWidget):
 
     def export_script(self, path: str | Path) -> None:
         """Write script_text() to a .py file (atomically: a failed save keeps the old file)."""
-        atomic.write_text(path, self.script_text())
+        exports.write_script(self.session, path)
 
     def export_loss_png(self, path: str | Path) -> None:
-        """Save the loss plot as a PNG with pyqtgraph's ImageExporter."""
-        import pyqtgraph.exporters  # imported on demand: only exports need it
-
-        exporter = pyqtgraph.exporters.ImageExporter(self.loss_plot.getPlotItem())
-        with atomic.atomic_path(path) as tmp:  # the old PNG stays whole if this fails
-            exporter.export(str(tmp))
-            if tmp.stat().st_size == 0:  # the exporter does not report a failed write
-                raise OSError(f"the image could not be written to {path}")
+        """Save the loss plot as a PNG."""
+        exports.write_loss_png(self.loss_plot, path)
 
     def export_loss_csv(self, path: str | Path) -> None:
         """Save the current run as CSV columns epoch, loss, lr, w, b."""
-        h = self.history
-        columns = [h.column(n) for n in ("epoch", "loss", "lr", "w", "b")]
-        def write(handle) -> None:
-            writer = csv.writer(handle)
-            writer.writerow(["epoch", "loss", "lr", "w", "b"])
-            for epoch, loss, lr, w, b in zip(*columns, strict=True):
-                writer.writerow([int(epoch), repr(float(loss)), repr(float(lr)),
-                                 repr(float(w)), repr(float(b))])
-
-        atomic.write_with(path, write, newline="")  # atomic, like every file the app writes
+        exports.write_loss_csv(self.history, path)
 
     def copy_log(self) -> None:
         """Put the whole notebook-style log on the clipboard."""
@@ -319,8 +259,7 @@ class TrainingLab(QtWidgets.QWidget):
         self.readouts.set_progress(0, config.epochs)
         self._drawn_changes = 0
         self._tick = 0
-        self._frame_cost = 0.0
-        self._cpu_mark = time.thread_time()
+        self._pacer.start()
         self._timer.start(REDRAW_INTERVAL_MS)
         self.controls.pause_button.setText("Pause")
         self._update_enabled()
@@ -335,11 +274,11 @@ class TrainingLab(QtWidgets.QWidget):
             # Records polled by anyone since the last redraw set _dirty too; at the run's end
             # run_ended draws the final state.
             if self.session.poll() and self._dirty:
-                self._measure_frame()
+                self._pacer.measure(first=not self._tick)
                 self._redraw()
         finally:
             if self.session.is_running():  # re-armed even if a redraw raised: never stall
-                self._timer.start(self._next_interval_ms())
+                self._timer.start(self._pacer.next_interval_ms())
 
     def _on_records(self, run: Run, first: int) -> None:
         self._dirty = True
@@ -370,23 +309,6 @@ class TrainingLab(QtWidgets.QWidget):
 
     def _on_paused(self, paused: bool) -> None:
         self.controls.pause_button.setText("Resume" if paused else "Pause")
-
-    def _measure_frame(self) -> None:
-        """Fold the GUI thread's CPU time since the last redraw into the frame cost.
-
-        That span holds the previous redraw's Python work and the paint it caused (which runs
-        later, in the event loop), so it is what a redraw really costs; thread time leaves out
-        the waits for the GIL and the idle event loop.
-        """
-        now = time.thread_time()
-        spent, self._cpu_mark = now - self._cpu_mark, now
-        if self._tick:  # the first span is the run's start-up, not a redraw
-            self._frame_cost = spent if not self._frame_cost else (
-                0.7 * self._frame_cost + 0.3 * spent)
-
-    def _next_interval_ms(self) -> int:
-        budgeted = 1000.0 * self._frame_cost / REDRAW_BUDGET
-        return int(min(max(budgeted, MIN_REDRAW_INTERVAL_MS), MAX_REDRAW_INTERVAL_MS))
 
     def _redraw(self, everything: bool = False) -> None:
         run = self.session.current
@@ -555,32 +477,19 @@ class TrainingLab(QtWidgets.QWidget):
     def _status(self, text: str) -> None:
         show_status(self, text, 8000)
 
-    def _ask_path(self, caption: str, name: str, filters: str) -> str:
-        path, _ = QtWidgets.QFileDialog.getSaveFileName(self, caption, name, filters)
-        return path
-
     @QtCore.Slot()
     def _ask_export_script(self) -> None:
-        if path := self._ask_path("Export training script", "training.py", "Python (*.py)"):
-            self._export(self.export_script, path)
+        self._dialogs.ask("Export training script", "training.py", "Python (*.py)",
+                          self.export_script)
 
     @QtCore.Slot()
     def _ask_export_png(self) -> None:
-        if path := self._ask_path("Export loss plot", "loss.png", "PNG image (*.png)"):
-            self._export(self.export_loss_png, path)
+        self._dialogs.ask("Export loss plot", "loss.png", "PNG image (*.png)",
+                          self.export_loss_png)
 
     @QtCore.Slot()
     def _ask_export_csv(self) -> None:
-        if path := self._ask_path("Export loss table", "loss.csv", "CSV (*.csv)"):
-            self._export(self.export_loss_csv, path)
-
-    def _export(self, method, path: str) -> None:
-        try:
-            method(path)
-        except (OSError, ValueError) as exc:
-            self.message.show_message("Export failed.", str(exc))
-            return
-        self._status(f"Saved {path}")
+        self._dialogs.ask("Export loss table", "loss.csv", "CSV (*.csv)", self.export_loss_csv)
 
     def closeEvent(self, event: QtGui.QCloseEvent) -> None:  # noqa: N802 (Qt override)
         self.shutdown()

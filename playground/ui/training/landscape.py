@@ -8,7 +8,8 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
-from playground.ui.training.plots import TrainingPlot, live_pen
+from playground.ui.training.plot_base import TrainingPlot
+from playground.ui.widgets.plot_style import live_pen
 
 MAX_PATH_POINTS = 4000
 

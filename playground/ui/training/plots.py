@@ -1,173 +1,23 @@
-"""The Training Lab's loss and learning-rate plots, and the colours every training plot shares.
+"""The Training Lab's loss and learning-rate plots.
 
-Following pyqtgraph's scrolling-plot pattern: each curve is created once and updated with
-`setData` on the lab's redraw timer. A live run's curve is drawn from a `PeakDecimator`, which
-keeps a min/max-per-bucket copy of the run up to date incrementally, so a paint handles at most
-~2,000 points however long the run (pyqtgraph's own downsampling would rescan every epoch on
-each update); curves use 1 px pens without antialiasing (the cheap path to paint).
+A live run's curve is drawn from a `PeakDecimator`, which keeps a min/max-per-bucket copy of
+the run up to date incrementally, so a paint handles at most ~2,000 points however long the run
+(pyqtgraph's own downsampling would rescan every epoch on each update).
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from playground.core.training.config import TrainConfig
 from playground.core.training.decimate import PeakDecimator, decimate
 from playground.core.training.session import MAX_EARLIER_RUNS
+from playground.ui.training.plot_base import DEFAULT_EPOCHS, RunCurve, TrainingPlot
 from playground.ui.widgets.number_text import short_text
-from playground.ui.widgets.plot_style import TidyAxis, plot_theme, style_plot_item
+from playground.ui.widgets.plot_style import live_pen
 
-DEFAULT_EPOCHS = TrainConfig.epochs  # the x range before the first run: the setup's default
 MAX_LR_MARKERS = 30
-
-
-@dataclass(frozen=True)
-class PlotColours:
-    background: str
-    foreground: str
-    current: tuple[int, int, int]
-    earlier: tuple[tuple[int, int, int, int], ...]
-    marker: tuple[int, int, int]
-    fit: tuple[int, int, int]
-    points: tuple[int, int, int]
-
-
-LIGHT = PlotColours(
-    background="#ffffff", foreground="#303236", current=(31, 100, 200),
-    earlier=((230, 120, 40, 150), (60, 160, 80, 150), (150, 90, 190, 150),
-             (200, 70, 90, 150), (120, 120, 120, 150)),
-    marker=(200, 60, 60), fit=(200, 60, 60), points=(31, 100, 200),
-)
-DARK = PlotColours(
-    background="#1c1e21", foreground="#dee0e4", current=(110, 175, 255),
-    earlier=((240, 150, 80, 150), (110, 200, 120, 150), (190, 140, 230, 150),
-             (240, 110, 130, 150), (170, 170, 170, 150)),
-    marker=(255, 120, 120), fit=(255, 120, 120), points=(110, 175, 255),
-)
-
-
-def live_pen(colour: tuple[int, ...]) -> QtGui.QPen:
-    """A cosmetic 1 px pen: wider pens cost several times more to paint."""
-    pen = pg.mkPen(colour, width=1)
-    pen.setCosmetic(True)
-    return pen
-
-
-class RunCurve(pg.PlotDataItem):
-    """A run's curve whose getData() returns the full recorded data, not the on-screen reduction.
-
-    pyqtgraph's getData() gives what is drawn (reduced, log-mapped); callers of this lab
-    (tests, exports) want every epoch's exact value, whatever the zoom or log switch.
-    """
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self._full: tuple[np.ndarray | None, np.ndarray | None] = (None, None)
-
-    def set_run(self, x: np.ndarray, y: np.ndarray,
-                shown: tuple[np.ndarray, np.ndarray] | None = None) -> None:
-        """Record the full run (x, y) and draw `shown` (a reduction of it), or all of it."""
-        self._full = (x, y)
-        self.setData(*(shown if shown is not None else (x, y)))
-
-    def set_full(self, x: np.ndarray, y: np.ndarray) -> None:
-        """Update what getData() returns without redrawing (the next set_run draws it)."""
-        self._full = (x, y)
-
-    def shown(self) -> tuple[np.ndarray | None, np.ndarray | None]:
-        """The (x, y) handed to pyqtgraph: a reduction with the full run's min and max."""
-        return self.getOriginalDataset()
-
-    def getData(self):  # noqa: N802 (pyqtgraph API)
-        return self._full if self._full[0] is not None else self.getOriginalDataset()
-
-
-def elided_title(widget: pg.PlotWidget, title: str) -> str:
-    """The title shortened with an ellipsis to fit the widget, less the axes and bars beside
-    the plot area.
-
-    A title wider than the plot area is a minimum width for the whole PlotItem, which then
-    runs past the widget's right edge: that cut the title and the data's right side.
-    """
-    item = widget.getPlotItem()
-    beside = max(item.width() - item.getViewBox().width(), 0.0)
-    room = max(widget.width() - beside - 8, 40.0)
-    return QtGui.QFontMetricsF(widget.font()).elidedText(
-        title, QtCore.Qt.TextElideMode.ElideRight, room)
-
-
-def style_plot(widget: pg.PlotWidget, colours: PlotColours, title: str = "") -> None:
-    """Theme and zoom for a training plot: the app's one plot-styling path (plot_style)."""
-    widget.setBackground(colours.background)
-    style_plot_item(widget.getPlotItem(), plot_theme(colours is DARK), widget.font(),
-                    title=elided_title(widget, title) if title else None)
-
-
-class TrainingPlot(pg.PlotWidget):
-    """A PlotWidget that restyles itself when the theme or the application font changes."""
-
-    def __init__(self, object_name: str, title: str, parent: QtWidgets.QWidget | None = None,
-                 *, epochs: bool = False):
-        # `epochs`: x counts epochs, so its ticks are whole numbers.
-        # Tick labels that would overlap are left out (a small lr plot printed them on top of
-        # each other).
-        super().__init__(parent, axisItems={"left": TidyAxis("left"),
-                                            "bottom": TidyAxis("bottom", whole_numbers=epochs)})
-        self.setObjectName(object_name)
-        self.colours = LIGHT
-        self.title = title
-        self.getPlotItem().setMenuEnabled(False)  # its menu exposes settings that fight ours
-        self.getPlotItem().hideButtons()
-        self.getPlotItem().getViewBox().sigResized.connect(self._fit_title)
-        for name in ("left", "bottom"):
-            # Painting tick text is the costliest part of a redraw, so an unchanged axis is
-            # blitted from a cache; no grid, since grid lines belong to the axis and would make
-            # every curve update repaint it.
-            self.getPlotItem().getAxis(name).setCacheMode(
-                QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache)
-
-    def set_dark(self, dark: bool) -> None:
-        self.colours = DARK if dark else LIGHT
-        self.apply_style()
-        self.restyle()
-
-    def apply_style(self) -> None:
-        """Theme and zoom for the frame (axes, title, legend); subclasses add their own items."""
-        style_plot(self, self.colours, self.title)
-        self._refit()
-
-    def restyle(self) -> None:
-        """Recolour items after a theme change (subclasses)."""
-
-    def changeEvent(self, event: QtCore.QEvent) -> None:  # noqa: N802 (Qt override)
-        super().changeEvent(event)
-        if event.type() == QtCore.QEvent.Type.FontChange:
-            self.apply_style()
-
-    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:  # noqa: N802 (Qt override)
-        # Elide first: the title's width is a minimum the plot would otherwise be stretched to.
-        if "title" in self.__dict__:  # pyqtgraph resizes inside its own __init__
-            self._fit_title(refit=False)
-        super().resizeEvent(event)
-
-    def _fit_title(self, *_args, refit: bool = True) -> None:
-        """Elide the title to the room it has now (only when that changes what is shown)."""
-        item = self.getPlotItem()
-        if item is None or not self.title:  # being torn down, or untitled
-            return
-        shown = elided_title(self, self.title)
-        if shown != item.titleLabel.text:
-            item.titleLabel.setText(shown)
-            if refit:
-                self._refit()
-
-    def _refit(self) -> None:
-        """Lay the PlotItem out in the widget again (it keeps a size its old minimum forced)."""
-        pg.GraphicsView.resizeEvent(self, None)
 
 
 class CrosshairLine(pg.InfiniteLine):

@@ -34,6 +34,52 @@ def plot_theme(dark: bool) -> PlotTheme:
     return DARK_PLOT if dark else LIGHT_PLOT
 
 
+@dataclass(frozen=True)
+class PlotColours:
+    """A plot's frame (`theme`) and the curves drawn in it: the current run, earlier runs
+    (newest first), lr markers, the fitted line and the data points."""
+
+    theme: PlotTheme
+    current: tuple[int, int, int]
+    earlier: tuple[tuple[int, int, int, int], ...]
+    marker: tuple[int, int, int]
+    fit: tuple[int, int, int]
+    points: tuple[int, int, int]
+
+    @property
+    def background(self) -> str:
+        return self.theme.background
+
+    @property
+    def foreground(self) -> str:
+        return self.theme.foreground
+
+
+LIGHT_COLOURS = PlotColours(
+    theme=LIGHT_PLOT, current=(31, 100, 200),
+    earlier=((230, 120, 40, 150), (60, 160, 80, 150), (150, 90, 190, 150),
+             (200, 70, 90, 150), (120, 120, 120, 150)),
+    marker=(200, 60, 60), fit=(200, 60, 60), points=(31, 100, 200),
+)
+DARK_COLOURS = PlotColours(
+    theme=DARK_PLOT, current=(110, 175, 255),
+    earlier=((240, 150, 80, 150), (110, 200, 120, 150), (190, 140, 230, 150),
+             (240, 110, 130, 150), (170, 170, 170, 150)),
+    marker=(255, 120, 120), fit=(255, 120, 120), points=(110, 175, 255),
+)
+
+
+def plot_colours(dark: bool) -> PlotColours:
+    return DARK_COLOURS if dark else LIGHT_COLOURS
+
+
+def live_pen(colour: tuple[int, ...]) -> QtGui.QPen:
+    """A cosmetic 1 px pen: wider pens cost several times more to paint."""
+    pen = pg.mkPen(colour, width=1)
+    pen.setCosmetic(True)
+    return pen
+
+
 def plain_numbers(axis: pg.AxisItem) -> None:
     """Draw the axis's own values: 0.125 as 0.125, never as 125 under a hidden "x0.001".
 

@@ -1,0 +1,68 @@
+"""The Training Lab's right side: the run's banners, its four plots and the notebook's log,
+and the readouts under them. The lab draws into these; this only builds and themes them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6 import QtWidgets
+
+from playground.ui.graph.loss_dialog import LossGraphButton
+from playground.ui.training.data_plot import DataPlot
+from playground.ui.training.landscape import LandscapePlot
+from playground.ui.training.plots import LossPlot, LrPlot
+from playground.ui.training.readouts import DivergenceBanner, MessageBox, Readouts, TrainingLog
+
+
+class PlotArea(QtWidgets.QWidget):
+    """Loss and lr plots on the left, data plot over landscape/log tabs on the right."""
+
+    def __init__(self, session_of: Callable[[], Any],
+                 parent: QtWidgets.QWidget | None = None) -> None:
+        """`session_of()`: the session whose loss graph the Loss graph button shows."""
+        super().__init__(parent)
+        self.loss_plot = LossPlot()
+        self.lr_plot = LrPlot()
+        self.data_plot = DataPlot()
+        self.landscape_plot = LandscapePlot()
+        self.readouts = Readouts()
+        self.log = TrainingLog()
+        self.banner = DivergenceBanner()
+        self.message = MessageBox()
+
+        # The landscape and the notebook's log share the lower right corner as tabs.
+        self.side_tabs = QtWidgets.QTabWidget()
+        self.side_tabs.setObjectName("trainingSideTabs")
+        self.side_tabs.setDocumentMode(True)
+        self.side_tabs.addTab(self.landscape_plot, "Loss landscape")
+        self.side_tabs.addTab(self.log, "Notebook log")
+        self.side_tabs.setTabToolTip(0, "The loss over (w, b), with the path the run took.")
+        self.side_tabs.setTabToolTip(
+            1, "What the notebook prints: the loss every 10 epochs, then print(y_predicted).")
+
+        left = QtWidgets.QVBoxLayout()
+        left.addWidget(self.loss_plot, 3)
+        left.addWidget(self.lr_plot, 1)
+        right = QtWidgets.QVBoxLayout()
+        right.addWidget(self.data_plot, 1)
+        right.addWidget(self.side_tabs, 1)
+        grid = QtWidgets.QHBoxLayout()
+        grid.addLayout(left, 3)
+        grid.addLayout(right, 2)
+
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)  # laid out as if directly in the lab
+        layout.addWidget(self.banner)
+        layout.addWidget(self.message)
+        layout.addLayout(grid, 1)
+        layout.addWidget(self.readouts)
+        self.loss_graph_button = LossGraphButton(self, session_of)
+        self.readouts.layout().addWidget(self.loss_graph_button, 1, 7)
+
+    def set_dark(self, dark: bool) -> None:
+        """Follow the window's theme: plot backgrounds, axes and curve colours."""
+        for plot in (self.loss_plot, self.lr_plot, self.data_plot, self.landscape_plot):
+            plot.set_dark(dark)
+        self.banner.set_dark(dark)
+        self.message.set_dark(dark)
