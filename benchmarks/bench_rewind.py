@@ -46,7 +46,7 @@ def measure(name: str, config: TrainConfig, samples: int, seed: int) -> list[dic
     session = trained(config)
     run = session.current
     assert run is not None and run.checkpoints is not None
-    records = run.history._data.nbytes / MIB
+    records = run.history.nbytes / MIB
     ckpts = run.checkpoints.nbytes / MIB
     print(f"  records {records:.1f} MiB, checkpoints {ckpts:.1f} MiB "
           f"({len(run.checkpoints):,} kept, one every {run.checkpoints.interval} epochs)")

@@ -21,6 +21,7 @@ from __future__ import annotations
 import bisect
 import threading
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -187,7 +188,8 @@ class CheckpointStore:
     def __len__(self) -> int:
         return len(self._items)
 
-    def __iter__(self):  # noqa: ANN204 - an iterator of Checkpoints, oldest first
+    def __iter__(self) -> Iterator[Checkpoint]:
+        """Oldest first (a copy: adding while iterating is safe)."""
         return iter(list(self._items))
 
     @property

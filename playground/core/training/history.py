@@ -78,6 +78,11 @@ class RunHistory:
         other._n = self._n
         return other
 
+    @property
+    def nbytes(self) -> int:
+        """The memory its buffer holds (capacity, not just the rows filled)."""
+        return self._data.nbytes
+
     def prefix(self, n: int) -> RunHistory:
         """An independent copy of the first n rows (a branch starts with its parent's)."""
         n = max(0, min(n, self._n))

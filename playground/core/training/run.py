@@ -181,9 +181,26 @@ class Run:
                 tuple((int(first), TrainConfig.from_dict(c))
                       for first, c in data.get("segments", [])),
             )
+            run._check_branch()
         except (KeyError, TypeError, ValueError) as exc:
             raise ValueError(f"a saved training run is malformed: {exc}") from exc
         return run
+
+    def _check_branch(self) -> None:
+        """A loaded branch must be one this program could have made (ValueError if not)."""
+        if self.branched_at is None:
+            if self.earlier_segments:
+                raise ValueError("segments are given for a run that is not a branch")
+            return
+        firsts = [first for first, _ in self.earlier_segments]
+        if not 0 <= self.branched_at < self.epochs_done:
+            raise ValueError(f"branched_at {self.branched_at} is not a recorded epoch")
+        if not firsts or firsts[0] != 0 or firsts != sorted(set(firsts)) or (
+                firsts[-1] > self.branched_at):
+            raise ValueError("a branch's segments must start at epoch 0, in order, before "
+                             "its branch epoch")
+        for _, config in self.segments:
+            config.validate()
 
 
 def runs_to_data(current: Run | None, earlier: list[Run]) -> tuple[Any, list[dict[str, Any]]]:

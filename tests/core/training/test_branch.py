@@ -217,3 +217,23 @@ def test_a_race_can_be_stopped(session) -> None:
     assert all(run.end.status == "stopped" for run in race.runs)
     session.reset()
     assert session.race is None
+
+
+@pytest.mark.parametrize("change", [
+    {"branched_at": 99}, {"branched_at": -1}, {"segments": []},
+    {"segments": [[5, TrainConfig().to_dict()]]},
+    {"segments": [[0, TrainConfig(optimizer="Nope").to_dict()]]},
+    {"branched_at": None},
+])
+def test_a_malformed_branch_is_refused_by_name(session, change) -> None:
+    finished(session)
+    session.show_epoch(10)
+    session.update(epochs=45)
+    session.start()
+    assert session.wait(TIMEOUT)
+    data = json.loads(json.dumps(session.to_dict()))
+    data["current"].update(change)
+    if change.get("branched_at", 0) is None:
+        del data["current"]["branched_at"]
+    with pytest.raises(ValueError, match="malformed"):
+        TrainingSession.from_dict(data)
