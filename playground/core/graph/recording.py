@@ -18,7 +18,7 @@ import numpy as np
 import torch
 
 from playground.core.graph.build import walk_functions
-from playground.core.limits import STEP_COPY_LIMIT
+from playground.core.limits import RECORDING_BYTES, STEP_COPY_LIMIT
 
 
 @dataclass(frozen=True)
@@ -31,16 +31,22 @@ class GradCopy:
     head: tuple[float, ...]  # the first few values, always there
 
     @classmethod
-    def of(cls, t: torch.Tensor | None) -> GradCopy | None:
-        """Copy `t` (None stays None) without keeping the tensor."""
+    def of(cls, t: torch.Tensor | None, whole: bool = True) -> GradCopy | None:
+        """Copy `t` (None stays None) without keeping the tensor; the values only when
+        `whole` and small."""
         if t is None:
             return None
         t = t.detach()
         flat = t.reshape(-1)
         head = tuple(float(v) for v in flat[:4].tolist())
         mean = float(flat.double().mean()) if flat.numel() else 0.0
-        values = t.cpu().numpy().copy() if t.numel() <= STEP_COPY_LIMIT else None
+        values = t.cpu().numpy().copy() if whole and t.numel() <= STEP_COPY_LIMIT else None
         return cls(tuple(t.shape), values, mean, head)
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes of the values kept (0 for a summary)."""
+        return 0 if self.values is None else int(self.values.nbytes)
 
     def text(self) -> str:
         """A short reading such as "(3,) [1, 2, 3]" for the step label."""
@@ -95,6 +101,14 @@ def record_backward(root_tensor: torch.Tensor, run: Callable[[], Any],
     recording. `names` maps id() of leaves to workspace names."""
     names = names or {}
     recording = BackwardRecording(root)
+    kept = [0]  # bytes of whole copies so far: past RECORDING_BYTES only summaries are kept
+
+    def copy(g: torch.Tensor | None) -> GradCopy | None:
+        result = GradCopy.of(g, kept[0] < RECORDING_BYTES)
+        if result is not None:
+            kept[0] += result.nbytes
+        return result
+
     open_steps: dict[str, BackwardStep] = {}
     handles: list[Any] = []
     fns = walk_functions(root_tensor.grad_fn)
@@ -102,10 +116,10 @@ def record_backward(root_tensor: torch.Tensor, run: Callable[[], Any],
     def on_pre(key: str, name: str, leaf: torch.Tensor | None) -> Callable[..., None]:
         def hook(grad_outputs: tuple[torch.Tensor | None, ...]) -> None:
             step = BackwardStep(len(recording.steps), key, name,
-                                tuple(GradCopy.of(g) for g in grad_outputs))
+                                tuple(copy(g) for g in grad_outputs))
             if leaf is not None:
                 step.leaf = names.get(id(leaf), "")
-                step.grad_before = GradCopy.of(leaf.grad)
+                step.grad_before = copy(leaf.grad)
             recording.steps.append(step)
             open_steps[key] = step
         return hook
@@ -114,14 +128,14 @@ def record_backward(root_tensor: torch.Tensor, run: Callable[[], Any],
         def hook(grad_inputs: tuple[torch.Tensor | None, ...], _grad_outputs: Any) -> None:
             step = open_steps.get(key)
             if step is not None:
-                step.grads_out = tuple(GradCopy.of(g) for g in grad_inputs)
+                step.grads_out = tuple(copy(g) for g in grad_inputs)
         return hook
 
     def on_accumulated(key: str) -> Callable[[torch.Tensor], None]:
         def hook(leaf: torch.Tensor) -> None:
             step = open_steps.get(key)
             if step is not None:
-                step.grad_after = GradCopy.of(leaf.grad)
+                step.grad_after = copy(leaf.grad)
         return hook
 
     try:

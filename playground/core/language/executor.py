@@ -80,6 +80,7 @@ class Env:
     total_work: float = 0.0
     ledger: GraphLedger = field(default_factory=GraphLedger)
     restored: bool = False  # after a failed execute: was the state put back from a snapshot?
+    cancelled: bool = False  # set from another thread to stop a replay at its next operation
 
     @property
     def total_limit(self) -> int:
@@ -177,6 +178,8 @@ class _Executor:
 
     def spend(self, units: float) -> None:
         """Count work done by this line; refuse before the step that would pass the budget."""
+        if self.env.cancelled:
+            raise Refused("Cancelled.")
         self.work += units
         self.env.total_work += units
         budget = self.env.total_work_budget

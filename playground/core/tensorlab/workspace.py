@@ -8,7 +8,9 @@ happen can be typed, saved and exported as the same line.
 from __future__ import annotations
 
 import ast
+import re
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -29,12 +31,14 @@ from playground.core.limits import (
     LOAD_WORK_BUDGET,
     MAX_ELEMENTS,
     MAX_PRINTED_CHARS,
+    STATEMENT_WORK,
     TOTAL_ELEMENTS_FACTOR,
     TRIM_AFTER_WORK,
 )
 from playground.core.tensorlab import statements
 
 SEED_STATEMENT = "torch.manual_seed(0)"
+CANCELLED = "Cancelled: the session was left as it was."
 
 
 @dataclass(frozen=True)
@@ -265,8 +269,49 @@ class _State:
         self.printed_chars = size + len(note)
 
 
+class Replay:
+    """Rebuilding the state from a log (Undo, Open, a failed line's repair): made and applied
+    on the workspace's thread, `run` on any thread, since it builds a fresh state and touches
+    nothing live. `done` of `total` entries have run; `cancel()` stops it between operations
+    when it is `cancellable` (a repair after a failed line must finish)."""
+
+    def __init__(self, workspace: Workspace, entries: list[str], work_budget: float | None,
+                 cancellable: bool) -> None:
+        self.entries = entries
+        self.total = len(entries)
+        self.done = 0
+        self.cancellable = cancellable
+        self.cancelled = False
+        self.env: Env | None = None  # the state being built, once it exists
+        self.state: _State | None = None
+        self.failure: RunResult | None = None
+        self._workspace = workspace
+        self._work_budget = work_budget
+
+    def run(self) -> None:
+        """Replay every entry into a fresh state (state, or failure, is set when it returns)."""
+        self.state, self.failure = self._workspace._replay(self.entries, self._work_budget, self)
+
+    def cancel(self) -> None:
+        """Ask the replay to stop (only a cancellable one stops)."""
+        if self.cancellable:
+            self.cancelled = True
+            if self.env is not None:
+                self.env.cancelled = True
+
+
+def run_here(replay: Replay) -> None:
+    """The default replayer: run on the calling thread (the command line, tests, lessons)."""
+    replay.run()
+
+
 class Workspace:
-    """Named tensors built by a log of statements; every change is `run(source)` (one pipe)."""
+    """Named tensors built by a log of statements; every change is `run(source)` (one pipe).
+
+    Every replay of the log goes through `replayer` (by default `run_here`): the window sets
+    one that runs it on a worker thread with a progress bar and Cancel, so a long Undo or Open
+    never freezes the window (ui/window/replay_progress.py).
+    """
 
     def __init__(self, max_elements: int = MAX_ELEMENTS) -> None:
         self.max_elements = max_elements
@@ -276,6 +321,7 @@ class Workspace:
         self.current_changed = Event()
         self.changed = Event()
         tune_allocator()  # freed tensors go back to the system (allocator.py says why)
+        self.replayer: Callable[[Replay], None] = run_here
         self.last_result: RunResult | None = None
         self._log: list[str] = []
         self._state: _State
@@ -422,7 +468,14 @@ class Workspace:
         entries = [e for e in entries if e.strip()]
         if not entries or _normalised(entries[0]) != SEED_STATEMENT:
             entries = [SEED_STATEMENT, *entries]
-        state, failure = self._replay(entries, work_budget)
+        too_many = _too_many_statements(entries, work_budget)
+        if too_many is not None:
+            return self._finish(too_many)
+        replay = Replay(self, entries, work_budget, cancellable=True)
+        self.replayer(replay)
+        state, failure = replay.state, replay.failure
+        if replay.cancelled:
+            return self._finish(RunResult(False, "", [Message("error", CANCELLED)]))
         if state is None or failure is not None:
             return self._finish(failure or RunResult(False, ""))
         state.env.total_work_budget = None  # the cap was for opening; typed lines have their own
@@ -454,8 +507,10 @@ class Workspace:
         """Drop the last entry (onto the redo stack) and replay the rest."""
         if not self.can_undo:
             return False
-        self._redo.append(self._log[-1])
-        self._set_log(self._log[:-1])
+        last = self._log[-1]
+        if not self._set_log(self._log[:-1], cancellable=True):
+            return False  # cancelled: nothing changed
+        self._redo.append(last)
         self._keep_current()
         self.last_result = None  # its output belonged to the entry just undone
         self._emit_log_changed()
@@ -481,20 +536,37 @@ class Workspace:
         if self._current not in names:
             self._current = names[-1] if names else None
 
-    def _set_log(self, entries: list[str]) -> None:
-        state, failure = self._replay(entries)
+    def _set_log(self, entries: list[str], cancellable: bool = False) -> bool:
+        """Rebuild the state from `entries`; False when the replay was cancelled."""
+        if len(entries) == 1:  # only the seed: nothing worth a thread
+            state, failure = self._replay(entries)
+        else:
+            replay = Replay(self, entries, None, cancellable)
+            self.replayer(replay)
+            if replay.cancelled:
+                return False
+            state, failure = replay.state, replay.failure
         if state is None:  # entries that ran once run again: only a torch change could get here
             raise RuntimeError(f"Replaying the log failed: {failure}")
         self._state = state
         self._log = list(entries)
+        give_back()
+        return True
 
-    def _replay(self, entries: list[str], work_budget: float | None = None
-                ) -> tuple[_State | None, RunResult | None]:
-        """Run `entries` from scratch into a fresh state; (None, why) on the first failure."""
+    def _replay(self, entries: list[str], work_budget: float | None = None,
+                progress: Replay | None = None) -> tuple[_State | None, RunResult | None]:
+        """Run `entries` from scratch into a fresh state; (None, why) on the first failure
+        or when `progress` was cancelled."""
         state = _State(Env(generator=torch.Generator(), max_elements=self.max_elements,
                            max_total_elements=self.max_total_elements,
                            total_work_budget=work_budget))
+        if progress is not None:
+            progress.env = state.env
         for step, entry in enumerate(entries):
+            if progress is not None:
+                progress.done = step
+                if progress.cancelled:
+                    return None, RunResult(False, "", [Message("error", CANCELLED)])
             try:
                 tree, text = interpreter.parse(entry)
                 interpreter.check(tree, state.env.tensors, self.max_elements)
@@ -537,6 +609,25 @@ class Workspace:
     def backward_source(self, name: str, gradient: str = "", retain_graph: bool = False) -> str:
         """The statement for the Backward button on `name` (`gradient` may name a tensor)."""
         return statements.backward(name, gradient, retain_graph, self.names)
+
+
+# Where a statement starts: after a ';' or a line break, at something other than a space.
+_STATEMENT_START = re.compile(r"[;\n]\s*[^\s;]")
+
+
+def _too_many_statements(entries: list[str], work_budget: float | None) -> RunResult | None:
+    """Refuse, before parsing anything, entries whose statements alone cost more than
+    `work_budget` (STATEMENT_WORK each): 500,000 tiny statements would otherwise be parsed and
+    run for half a minute before the budget stopped them."""
+    if work_budget is None:
+        return None
+    count = sum(1 + len(_STATEMENT_START.findall(e.strip())) for e in entries)
+    if count * STATEMENT_WORK <= work_budget:
+        return None
+    text = (f"This session holds about {count:,} statements; opening may run "
+            f"{int(work_budget // STATEMENT_WORK):,} (each costs the interpreter's own time "
+            "even when it computes little), so it is not loaded and the window stays responsive.")
+    return RunResult(False, "", [Message("error", text)])
 
 
 def _normalised(entry: str) -> str:
