@@ -100,6 +100,12 @@ class Standing:
     near_best_epoch: int | None  # first epoch within 1 % of its best loss
     outcome: str  # "completed", "stopped", "diverged", "error" or "running"
 
+    def cells(self) -> tuple[str, str, str, str]:
+        """Its ranking-table row: optimiser, final loss (float()-parsable: repr, or "nan"),
+        the epoch near its best ("" before any), outcome."""
+        return (self.optimizer, repr(self.final_loss),
+                "" if self.near_best_epoch is None else str(self.near_best_epoch), self.outcome)
+
 
 def near_best_epoch(losses: np.ndarray) -> int | None:
     """The first epoch whose loss is within NEAR_BEST of the run's best (None: no epochs)."""

@@ -81,6 +81,10 @@ def test_a_diverging_racer_stops_and_the_others_go_on() -> None:
     finals = [s.final_loss for s in table[:2]]
     assert finals == sorted(finals)
     assert table[0].final_loss == rows[table[0].index][-1][1]
+    name, loss, near, outcome = table[0].cells()
+    assert (name, float(loss), outcome) == (configs[table[0].index].optimizer,
+                                            table[0].final_loss, "completed")
+    assert int(near) == table[0].near_best_epoch
 
 
 def test_stop_and_pause_reach_the_race() -> None:
