@@ -21,6 +21,7 @@ from playground.core.files.session_file import (
 )
 from playground.core.labs import Lab
 from playground.ui.window.errors import OpenError, SessionError, WriteError
+from playground.ui.window.replay_progress import ReplayProgress
 
 if TYPE_CHECKING:
     from playground.core.tensorlab.workspace import Workspace
@@ -57,6 +58,9 @@ class SessionActions:
         self._shown_lab = shown_lab
         self._show_lab = show_lab
         self._remember = remember
+        # Undo, Open and every other replay of the log run off the GUI thread, with Cancel.
+        self.replay_progress = ReplayProgress(tensor_lab)
+        self.replay_progress.install(workspace)
 
     # ----- reading ---------------------------------------------------------------------------
     def read(self, path: str | Path) -> SessionFile:
