@@ -1,9 +1,16 @@
 """`python -m playground export SESSION --to py|ipynb -o OUT`: a session file as a script or a
-notebook, without a window (Qt is never imported). Any bad input: exit 2 and one line."""
+notebook, without a window (Qt is never imported). Any bad input: exit 2 and one line.
+
+The output can never destroy anything: it must not be the session itself (by path, link or
+inode), a device, a FIFO, a folder or a read-only file (core/files/atomic.check_target), and
+it is written atomically. A full or closed stdout is one line on stderr too, not a traceback.
+"""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import sys
 from pathlib import Path
 
@@ -22,15 +29,19 @@ def main(argv: list[str]) -> int:
     parser.add_argument("session", type=Path, help="a .gradplay.json (or older .json) session")
     parser.add_argument("--to", choices=FORMATS, required=True, help="py or ipynb")
     parser.add_argument("-o", "--output", type=Path, required=True, metavar="OUT",
-                        help="the file to write")
+                        help="the file to write (never the session itself)")
     try:
         args = parser.parse_args(argv)
+        _check_output(args.output, args.session)  # before the replay: a refusal costs nothing
         text = export_text(args.session, args.to)
-        _write(args.output, text)
+        _write(args.output, text, args.session)
+        _say(f"wrote {args.output}\n")
+    except SystemExit as exc:  # --help: its text went to stdout
+        _flush_stdout()
+        return int(exc.code or 0)
     except ValueError as exc:
-        sys.stderr.write(f"gradient-playground export: error: {' '.join(str(exc).split())}\n")
+        _fail(str(exc))
         return 2
-    print(f"wrote {args.output}")
     return 0
 
 
@@ -56,12 +67,62 @@ def export_text(session: Path, to: str) -> str:
     return nbformat.writes(notebook)
 
 
-def _write(path: Path, text: str) -> None:
+def _check_output(path: Path, session: Path) -> None:
     from playground.core.files import atomic
 
-    if path.is_dir():
-        raise ValueError(f"{path} is a folder; give a file name with -o")
     try:
-        atomic.write_text(path, text)
+        atomic.check_target(path, inputs=[session])
     except OSError as exc:
-        raise ValueError(f"could not write {path}: {exc.strerror or exc}") from None
+        raise ValueError(str(exc)) from None
+
+
+def _write(path: Path, text: str, session: Path) -> None:
+    from playground.core.files import atomic
+
+    try:
+        data = text.encode("utf-8")
+    except UnicodeEncodeError as exc:  # a lone surrogate from a \ud800 escape in the session
+        bad = text[exc.start:exc.end].encode("unicode_escape").decode("ascii")
+        raise ValueError(f"could not write {path}: {session} holds text that is not valid "
+                         f"Unicode ({bad}); nothing was written") from None
+    try:
+        atomic.write_bytes(path, data, inputs=[session])
+    except atomic.TargetRefused as exc:
+        raise ValueError(str(exc)) from None
+    except OSError as exc:
+        raise ValueError(f"could not write {path}: {exc.strerror or exc}; nothing was "
+                         f"written") from None
+
+
+def _say(text: str) -> None:
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except OSError as exc:  # /dev/full, a closed pipe: the file was written, say so on stderr
+        _silence_stdout()
+        raise ValueError(f"wrote the file, but could not print to stdout: "
+                         f"{exc.strerror or exc}") from None
+
+
+def _flush_stdout() -> None:
+    try:
+        sys.stdout.flush()
+    except OSError as exc:
+        _silence_stdout()
+        _fail(f"could not print to stdout: {exc.strerror or exc}")
+
+
+def _silence_stdout() -> None:
+    # What could not be written must not fail again when Python flushes stdout at exit.
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    sys.stdout = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 (lives to exit)
+
+
+def _fail(message: str) -> None:
+    line = " ".join(message.split())
+    with contextlib.suppress(OSError):
+        sys.stderr.write(f"gradient-playground export: error: {line}\n")
+        sys.stderr.flush()

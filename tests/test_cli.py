@@ -92,3 +92,96 @@ def test_a_good_screenshot_is_written(tmp_path: Path) -> None:
     data = (tmp_path / "shot.png").read_bytes()
     assert data.startswith(b"\x89PNG\r\n\x1a\n")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["shot.png"]  # no temporary left
+
+
+# ----- export: an output that cannot destroy -------------------------------------------------------
+def _session(path: Path, dataset_name: str = "Notebook: two points") -> Path:
+    from playground.core.files.session_file import session_document, write_session_file
+    from playground.core.training.session import TrainingSession
+
+    doc = session_document(["torch.manual_seed(0)", "a = torch.ones(2, requires_grad=True)"],
+                           TrainingSession())
+    doc["training"]["config"]["dataset"]["name"] = dataset_name
+    write_session_file(path, doc)
+    return path
+
+
+def _export_place(tmp_path: Path) -> dict[str, Path]:
+    session = _session(tmp_path / "same.gradplay.json")
+    (tmp_path / "link.json").symlink_to(session.name)
+    os.link(session, tmp_path / "hard.json")
+    (tmp_path / "ro.py").write_text("# keep me\n")
+    (tmp_path / "ro.py").chmod(0o444)
+    (tmp_path / "folder").mkdir()
+    os.mkfifo(tmp_path / "fifo.py")
+    (tmp_path / "surrogate.json").write_text(
+        (tmp_path / "same.gradplay.json").read_text().replace("Notebook: two points",
+                                                              "Notebook \\ud800"))
+    return {"session": session}
+
+
+# (arguments after `export`, a phrase of the one line); each must leave every file as it was.
+BAD_EXPORTS: list[tuple[str, str]] = [
+    ("same.gradplay.json --to py -o same.gradplay.json", "the file being read"),
+    ("same.gradplay.json --to ipynb -o ./same.gradplay.json", "the file being read"),
+    ("same.gradplay.json --to py -o link.json", "the file being read"),
+    ("same.gradplay.json --to py -o hard.json", "the file being read"),
+    ("link.json --to py -o same.gradplay.json", "the file being read"),
+    ("same.gradplay.json --to py -o /dev/null", "not a regular file"),
+    ("same.gradplay.json --to py -o fifo.py", "not a regular file"),
+    ("same.gradplay.json --to py -o ro.py", "read-only"),
+    ("same.gradplay.json --to py -o folder", "folder"),
+    ("same.gradplay.json --to py -o missing/x.py", "missing/x.py"),
+    ("surrogate.json --to py -o s.py", "surrogate.json: it holds \\ud800"),
+]
+
+
+@pytest.mark.parametrize(("args", "phrase"), BAD_EXPORTS, ids=[a for a, _ in BAD_EXPORTS])
+def test_an_export_never_writes_over_what_it_must_not(tmp_path: Path, args: str,
+                                                      phrase: str) -> None:
+    _export_place(tmp_path)
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()
+              if p.is_file() and not p.is_symlink() and p.name != "fifo.py"}
+    names = sorted(os.listdir(tmp_path))
+    proc = run_cli(["export", *args.split()], tmp_path, timeout=60)
+    assert proc.returncode == 2, proc.stderr[-2000:]
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in proc.stderr, proc.stderr[-2000:]
+    assert phrase in lines[0], lines[0]
+    assert sorted(os.listdir(tmp_path)) == names  # nothing new, not even a temporary
+    assert {n: (tmp_path / n).read_bytes() for n in before} == before
+    assert (tmp_path / "link.json").is_symlink()
+
+
+def test_a_symlink_named_as_the_output_is_written_through(tmp_path: Path) -> None:
+    _session(tmp_path / "s.gradplay.json")
+    (tmp_path / "real.py").write_text("old\n")
+    (tmp_path / "out.py").symlink_to("real.py")
+    proc = run_cli(["export", "s.gradplay.json", "--to", "py", "-o", "out.py"], tmp_path)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert (tmp_path / "out.py").is_symlink()  # the link kept, its target replaced
+    assert "torch.ones(2, requires_grad=True)" in (tmp_path / "real.py").read_text()
+
+
+def test_a_248_byte_output_name_works_and_leaves_no_temporary(tmp_path: Path) -> None:
+    _session(tmp_path / "s.gradplay.json")
+    name = "a" * 245 + ".py"
+    proc = run_cli(["export", "s.gradplay.json", "--to", "py", "-o", name], tmp_path)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert sorted(os.listdir(tmp_path)) == sorted([name, "s.gradplay.json"])
+    assert "torch.ones(2" in (tmp_path / name).read_text()
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_stdout_on_a_full_device_is_one_line(tmp_path: Path) -> None:
+    _session(tmp_path / "s.gradplay.json")
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    with open("/dev/full", "w") as full:
+        proc = subprocess.run([sys.executable, "-m", "playground", "export", "s.gradplay.json",
+                               "--to", "py", "-o", "s.py"], cwd=tmp_path, env=env,
+                              stdout=full, stderr=subprocess.PIPE, text=True, timeout=120,
+                              check=False)
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "No space left on device" in lines[0], proc.stderr[-2000:]
+    assert "torch.ones(2" in (tmp_path / "s.py").read_text()  # the file itself was written

@@ -39,6 +39,11 @@ class FileRefused(ValueError):
 # A JSON string (escapes included): its brackets are text, not structure.
 _STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
 _NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+# A \uD800-\uDFFF escape that is not half of a pair (after an even run of backslashes, so
+# an escaped backslash followed by "ud800" is text): json accepts it, but no file can hold it.
+_LONE_SURROGATE = re.compile(
+    rb"(?<!\\)(?:\\\\)*(\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F][0-9a-fA-F]{2})"
+    rb"|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2})")
 
 
 def read_bytes(path: Path, limit: int, kind: str = "a session") -> bytes:
@@ -121,6 +126,10 @@ def parse_json(path: Path, data: bytes, caps: Mapping[str, int] | None = None) -
     except UnicodeDecodeError as exc:
         raise FileRefused("read", path, f"it is not UTF-8 text ({exc.reason}).") from None
     check_structure(path, data)
+    lone = _LONE_SURROGATE.search(data) if b"\\u" in data else None
+    if lone is not None:
+        raise FileRefused("read", path, f"it holds {lone.group(1).decode('ascii')}, half of a "
+                          f"UTF-16 pair, which no text file can hold.")
     try:
         doc = json.loads(text, object_pairs_hook=_capped(caps) if caps else None)
     except json.JSONDecodeError as exc:
