@@ -5,6 +5,8 @@ window's whole session is written atomically to `autosave-<pid>-<n>.gradplay.jso
 user's data folder (QStandardPaths.AppDataLocation). A clean close deletes it, so a file whose
 process is no longer running was left by a crash or a kill: the next window offers it back.
 The pid in the name keeps two running copies of the app from taking each other's file.
+A save killed mid-write leaves its temporary (`.gp-<pid>-<random>.tmp.json`, as big as the
+session); the next start deletes those whose process is gone.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from PySide6 import QtCore, QtWidgets
 
+from playground.core.files import atomic
 from playground.core.files.session_file import SUFFIX, write_session_file
 from playground.ui.widgets.qt_parts import qt_part
 from playground.ui.window.errors import SessionError
@@ -74,6 +77,24 @@ def orphaned_autosaves(directory: Path) -> list[Path]:
         except OSError:
             continue
     return [path for _mtime, path in sorted(found, reverse=True)]
+
+
+def remove_stale_temporaries(directory: Path) -> list[Path]:
+    """Delete the temporaries saves killed mid-write left in `directory` (their process is
+    gone), and return them: each can be as big as a whole session, and nothing else would."""
+    stale = atomic.stale_temporaries(directory, _pid_alive)
+    with contextlib.suppress(OSError):  # temporaries of builds before the short names
+        for path in directory.glob(f".{AUTOSAVE_PREFIX}*.tmp*"):
+            pid_text = path.name[len(AUTOSAVE_PREFIX) + 1:].split("-", 1)[0]
+            if pid_text.isdigit() and int(pid_text) != os.getpid() and \
+                    not _pid_alive(int(pid_text)):
+                stale.append(path)
+    removed = []
+    for path in stale:
+        with contextlib.suppress(OSError):
+            path.unlink()
+            removed.append(path)
+    return removed
 
 
 class Autosaver(QtCore.QObject):
@@ -192,6 +213,7 @@ class Recovery(QtCore.QObject):
         self._sessions = sessions
         self._say = window.statusBar().showMessage
         self._problem = problem
+        remove_stale_temporaries(directory)
         self.orphans = orphaned_autosaves(directory)
 
     def start(self, restore: bool | None) -> None:
