@@ -19,11 +19,13 @@ from playground.core.tensorlab import statements
 from playground.core.tensorlab.hints import hint_for, history_leaf
 from playground.core.tensorlab.workspace import Message, RunResult, Workspace
 from playground.ui.graph import GraphPanel
+from playground.ui.tensor.backward_box import BackwardBox
 from playground.ui.tensor.code_panel import CodePanel, monospace_font
 from playground.ui.tensor.create_form import TensorCreateForm
 from playground.ui.tensor.grad_history_plot import GradHistoryPlot
+from playground.ui.tensor.hint_bar import HintBar
 from playground.ui.tensor.inspector import TensorInspector
-from playground.ui.tensor.statement_edit import StatementEdit
+from playground.ui.tensor.statement_box import StatementBox
 from playground.ui.tensor.table_model import TensorListModel
 from playground.ui.widgets.messages import inline_message_style, show_status
 
@@ -96,7 +98,7 @@ class TensorLab(QtWidgets.QWidget):
 
     def backward_options(self) -> tuple[str, bool]:
         """The Backward box's gradient text and retain_graph, as Backward uses them."""
-        return self.gradient_edit.text(), self.retain_graph_check.isChecked()
+        return self.backward_box.options()
 
     def code_text(self) -> str:
         """The code panel's script, as Copy Code puts it on the clipboard."""
@@ -158,10 +160,23 @@ class TensorLab(QtWidgets.QWidget):
         left = self._column(self.create_form, tensors_box, stretch=(0, 1))
 
         self.inspector = TensorInspector()
+        self.backward_box = BackwardBox()
+        box = self.backward_box  # its parts under the lab's own names, as the lab uses them
+        self.gradient_edit, self.retain_graph_check = box.gradient_edit, box.retain_graph_check
+        self.backward_button = box.backward_button
+        self.zero_grad_button, self.grad_none_button = box.zero_grad_button, box.grad_none_button
+        self.statement_box = StatementBox()
+        sb = self.statement_box  # its parts under the lab's own names, as the lab uses them
+        self.statement_edit, self.run_button = sb.statement_edit, sb.run_button
+        self.no_grad_check, self.ops_caption = sb.no_grad_check, sb.ops_caption
+        self.op_arg_edit, self.op_buttons = sb.op_arg_edit, sb.op_buttons
+        self.message_label, self.output_label = sb.message_label, sb.output_label
+        sb.quickOpClicked.connect(self._run_quick_op)
+        self._style_message()
         middle = self._column(
-            self._build_statement_box(),
+            self.statement_box,
             self.inspector,
-            self._build_backward_box(),
+            self.backward_box,
             stretch=(0, 1, 0),
         )
 
@@ -199,7 +214,9 @@ class TensorLab(QtWidgets.QWidget):
 
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
-        layout.addWidget(self._build_hint_bar())
+        self.hint_bar = HintBar()
+        self.hint_label = self.hint_bar.hint_label
+        layout.addWidget(self.hint_bar)
         # Zoomed classroom fonts can outgrow a small window: scroll rather than force it wider.
         scroll = QtWidgets.QScrollArea(objectName="tensorScroll")
         scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
@@ -281,26 +298,6 @@ class TensorLab(QtWidgets.QWidget):
             layout.addWidget(widget, factor)
         return column
 
-    def _build_hint_bar(self) -> QtWidgets.QWidget:
-        bar = QtWidgets.QFrame(objectName="hintBar")
-        bar.setFrameShape(QtWidgets.QFrame.Shape.StyledPanel)
-        bar.setAutoFillBackground(True)
-        bar.setBackgroundRole(QtGui.QPalette.ColorRole.AlternateBase)
-        caption = QtWidgets.QLabel("Next:")
-        bold = caption.font()
-        bold.setBold(True)
-        caption.setFont(bold)
-        self.hint_label = QtWidgets.QLabel(objectName="hintLabel")
-        self.hint_label.setWordWrap(True)
-        self.hint_label.setToolTip(
-            "A suggestion for what to try next, based on the current tensor."
-        )
-        layout = QtWidgets.QHBoxLayout(bar)
-        layout.setContentsMargins(10, 6, 10, 6)
-        layout.addWidget(caption)
-        layout.addWidget(self.hint_label, 1)
-        return bar
-
     def _build_list(self) -> QtWidgets.QTableView:
         view = QtWidgets.QTableView(objectName="tensorList")
         view.setModel(self.list_model)
@@ -315,118 +312,6 @@ class TensorLab(QtWidgets.QWidget):
         header.setSectionResizeMode(QtWidgets.QHeaderView.ResizeMode.ResizeToContents)
         header.setStretchLastSection(True)
         return view
-
-    def _build_statement_box(self) -> QtWidgets.QGroupBox:
-        box = QtWidgets.QGroupBox("Statement")
-        self.statement_edit = StatementEdit()
-        self.statement_edit.setObjectName("statementEdit")
-        self.statement_edit.setPlaceholderText("y = x * 2   (Return runs, Up/Down: history)")
-        self.statement_edit.setToolTip(
-            "Type one PyTorch statement such as z = (x + 2).mean(); it runs on real tensors."
-        )
-        self.run_button = QtWidgets.QPushButton("Run", objectName="runStatementButton")
-        self.run_button.setToolTip("Run the statement and add it to the code log.")
-        self.no_grad_check = QtWidgets.QCheckBox("no_grad", objectName="noGradCheck")
-        self.no_grad_check.setToolTip(
-            "Run statements inside torch.no_grad(): results get no grad_fn and are not tracked."
-        )
-        line = QtWidgets.QHBoxLayout()
-        line.addWidget(self.statement_edit, 1)
-        line.addWidget(self.run_button)
-        line.addWidget(self.no_grad_check)
-
-        ops = QtWidgets.QHBoxLayout()
-        self.ops_caption = QtWidgets.QLabel("On current:")
-        ops.addWidget(self.ops_caption)
-        ops.addSpacing(6)
-        self.op_arg_edit = QtWidgets.QLineEdit("2", objectName="opArgEdit")
-        self.op_arg_edit.setToolTip(
-            "The constant c (or power n) the + c, * c and ** n buttons use."
-        )
-        self.op_arg_edit.setMaximumWidth(self.fontMetrics().horizontalAdvance("00000000"))
-        self.op_arg_edit.setAlignment(QtCore.Qt.AlignmentFlag.AlignRight)
-        arg_caption = QtWidgets.QLabel("c, n =")
-        arg_caption.setBuddy(self.op_arg_edit)
-        ops.addWidget(arg_caption)
-        ops.addWidget(self.op_arg_edit)
-        ops.addSpacing(6)
-        self.op_buttons: dict[str, QtWidgets.QPushButton] = {}
-        for op in statements.QUICK_OPS:
-            button = QtWidgets.QPushButton(op.label, objectName=op.key)
-            button.setToolTip(op.tooltip)
-            # Fusion's 80 px minimum would make this row force the column wide.
-            button.setMinimumWidth(self.fontMetrics().horizontalAdvance(op.label) + 24)
-            button.clicked.connect(lambda _=False, key=op.key: self._run_quick_op(key))
-            self.op_buttons[op.key] = button
-            ops.addWidget(button)
-        ops.addStretch(1)
-
-        self.message_label = QtWidgets.QLabel(objectName="messageLabel")
-        self.message_label.setTextFormat(QtCore.Qt.TextFormat.PlainText)  # torch text has < >
-        self.message_label.setWordWrap(True)
-        self.message_label.setTextInteractionFlags(
-            QtCore.Qt.TextInteractionFlag.TextSelectableByMouse
-        )
-        self.message_label.setToolTip("PyTorch's own error or warning text, with what it means.")
-        self.output_label = QtWidgets.QLabel(objectName="outputLabel")
-        self.output_label.setTextFormat(QtCore.Qt.TextFormat.PlainText)
-        self.output_label.setWordWrap(True)
-        self.output_label.setTextInteractionFlags(
-            QtCore.Qt.TextInteractionFlag.TextSelectableByMouse
-        )
-        self.output_label.setToolTip("The value of an expression statement, as Python prints it.")
-        self.output_label.setVisible(False)
-
-        layout = QtWidgets.QVBoxLayout(box)
-        layout.addLayout(line)
-        layout.addLayout(ops)
-        layout.addWidget(self.message_label)
-        layout.addWidget(self.output_label)
-        self._style_message()
-        return box
-
-    def _build_backward_box(self) -> QtWidgets.QGroupBox:
-        box = QtWidgets.QGroupBox("Backward")
-        self.gradient_edit = QtWidgets.QLineEdit(objectName="gradientEdit")
-        self.gradient_edit.setPlaceholderText("gradient: empty, ones, randn, a name or [values]")
-        self.gradient_edit.setToolTip(
-            "The vector v in backward(v): needed when the output is not a scalar, same shape as it: "
-            "ones, randn, values such as [1.0, 0.5], or the name of a tensor in the list "
-            "(Return runs Backward)."
-        )
-        self.retain_graph_check = QtWidgets.QCheckBox("retain_graph", objectName="retainGraphCheck")
-        self.retain_graph_check.setToolTip(
-            "Keep the graph's saved values so you can call backward on it again."
-        )
-        self.backward_button = QtWidgets.QPushButton("Backward", objectName="backwardButton")
-        self.backward_button.setShortcut(QtGui.QKeySequence("Ctrl+B"))
-        self.backward_button.setToolTip(
-            "Call backward() on the current tensor (Ctrl+B); it adds into every leaf's .grad."
-        )
-        self.zero_grad_button = QtWidgets.QPushButton("Zero grads", objectName="zeroGradButton")
-        self.zero_grad_button.setToolTip(
-            "Reset every leaf's .grad to zeros in place, since backward adds rather than replaces."
-        )
-        self.grad_none_button = QtWidgets.QPushButton("Grads to None", objectName="gradNoneButton")
-        self.grad_none_button.setToolTip(
-            "Set every leaf's .grad to None, as optimizer.zero_grad() does by default."
-        )
-        self.gradient_edit.returnPressed.connect(self.backward_button.click)
-        top = QtWidgets.QHBoxLayout()
-        top.addWidget(self.gradient_edit, 1)
-        top.addWidget(self.retain_graph_check)
-        top.addWidget(self.backward_button)
-        bottom = QtWidgets.QHBoxLayout()
-        caption = QtWidgets.QLabel("Every leaf's .grad:")
-        caption.setForegroundRole(QtGui.QPalette.ColorRole.PlaceholderText)
-        bottom.addStretch(1)
-        bottom.addWidget(caption)
-        bottom.addWidget(self.zero_grad_button)
-        bottom.addWidget(self.grad_none_button)
-        layout = QtWidgets.QVBoxLayout(box)
-        layout.addLayout(top)
-        layout.addLayout(bottom)
-        return box
 
     def _connect(self) -> None:
         self.create_form.create_button.clicked.connect(self._create_tensor)
@@ -479,8 +364,7 @@ class TensorLab(QtWidgets.QWidget):
         try:
             source = statements.backward(
                 current,
-                self.gradient_edit.text(),
-                self.retain_graph_check.isChecked(),
+                *self.backward_box.options(),
                 self._ws.names,
             )
         except ValueError as exc:

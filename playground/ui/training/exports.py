@@ -64,12 +64,17 @@ class ExportDialogs:
 
     def ask(self, caption: str, name: str, filters: str,
             write: Callable[[str], None]) -> None:
+        """Ask for a path, then `save` there."""
         path, _ = QtWidgets.QFileDialog.getSaveFileName(self._parent, caption, name, filters)
-        if not path:
-            return
+        if path:
+            self.save(write, path)
+
+    def save(self, write: Callable[[str], None], path: str) -> bool:
+        """Write `path`; a failure is shown in the lab's message strip (False)."""
         try:
             write(path)
         except (OSError, ValueError) as exc:
             self._message.show_message("Export failed.", str(exc))
-            return
+            return False
         self._status(f"Saved {path}")
+        return True

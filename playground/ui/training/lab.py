@@ -51,7 +51,7 @@ class TrainingLab(QtWidgets.QWidget):
         self.readouts, self.log = self.plots.readouts, self.plots.log
         self.banner, self.message = self.plots.banner, self.plots.message
         self.side_tabs, self.loss_graph_button = self.plots.side_tabs, self.plots.loss_graph_button
-        self._dialogs = exports.ExportDialogs(self, self.message, self._status)
+        self.export_dialogs = exports.ExportDialogs(self, self.message, self._status)
         self._build_layout()
 
         self._setup_problem = False  # the message strip shows a setup problem (not a run's)
@@ -479,17 +479,17 @@ class TrainingLab(QtWidgets.QWidget):
 
     @QtCore.Slot()
     def _ask_export_script(self) -> None:
-        self._dialogs.ask("Export training script", "training.py", "Python (*.py)",
+        self.export_dialogs.ask("Export training script", "training.py", "Python (*.py)",
                           self.export_script)
 
     @QtCore.Slot()
     def _ask_export_png(self) -> None:
-        self._dialogs.ask("Export loss plot", "loss.png", "PNG image (*.png)",
+        self.export_dialogs.ask("Export loss plot", "loss.png", "PNG image (*.png)",
                           self.export_loss_png)
 
     @QtCore.Slot()
     def _ask_export_csv(self) -> None:
-        self._dialogs.ask("Export loss table", "loss.csv", "CSV (*.csv)", self.export_loss_csv)
+        self.export_dialogs.ask("Export loss table", "loss.csv", "CSV (*.csv)", self.export_loss_csv)
 
     def closeEvent(self, event: QtGui.QCloseEvent) -> None:  # noqa: N802 (Qt override)
         self.shutdown()

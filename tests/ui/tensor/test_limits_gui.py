@@ -139,7 +139,8 @@ def test_training_export_into_a_missing_folder_says_why(playground_window, tmp_p
     for export in (lab.export_loss_png, lab.export_loss_csv, lab.export_script):
         with pytest.raises(OSError):
             export(tmp_path / "missing" / "out.file")
-    lab._export(lab.export_loss_csv, str(tmp_path / "missing" / "loss.csv"))  # the buttons' path
+    # What the export buttons do once a path is chosen.
+    lab.export_dialogs.save(lab.export_loss_csv, str(tmp_path / "missing" / "loss.csv"))
     shown = child(window, "trainingMessageLabel", QtWidgets.QLabel).text()
     assert "Export failed" in shown and "No such file or directory" in shown
     assert errors == []
