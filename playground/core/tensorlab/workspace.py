@@ -282,6 +282,7 @@ class Replay:
         self.done = 0
         self.cancellable = cancellable
         self.cancelled = False
+        self.finished = False
         self.env: Env | None = None  # the state being built, once it exists
         self.state: _State | None = None
         self.failure: RunResult | None = None
@@ -291,10 +292,11 @@ class Replay:
     def run(self) -> None:
         """Replay every entry into a fresh state (state, or failure, is set when it returns)."""
         self.state, self.failure = self._workspace._replay(self.entries, self._work_budget, self)
+        self.finished = True
 
     def cancel(self) -> None:
-        """Ask the replay to stop (only a cancellable one stops)."""
-        if self.cancellable:
+        """Ask the replay to stop (only a cancellable one that has not finished stops)."""
+        if self.cancellable and not self.finished:
             self.cancelled = True
             if self.env is not None:
                 self.env.cancelled = True

@@ -88,5 +88,6 @@ class ReplayProgress(QtCore.QObject):
         loop.exec()
         timer.stop()
         self.dialog = None
+        dialog.canceled.disconnect(replay.cancel)  # closing a QProgressDialog emits canceled
         dialog.close()
         dialog.deleteLater()

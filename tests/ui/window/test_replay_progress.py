@@ -4,7 +4,7 @@ shows `replayProgress`, and Cancel leaves the session exactly as it was."""
 from __future__ import annotations
 
 import torch
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from playground.testing import find
 
@@ -44,7 +44,7 @@ def test_cancel_during_a_long_undo_keeps_the_session(playground_window, qtbot) -
         dialog.findChild(QtWidgets.QPushButton).click()
 
     when_dialog(window, cancel)
-    find(window, "actionUndo").trigger()
+    find(window, "actionUndo", QtGui.QAction).trigger()
     assert pressed and "Replaying" in pressed[0]
     assert ws.log == log
     assert ws.tensor("c") is c_before  # the live state was never touched
@@ -60,7 +60,7 @@ def test_a_long_undo_keeps_the_window_alive_and_ends_as_torch(playground_window,
     timer.setInterval(20)
     timer.timeout.connect(lambda: ticks.append(window.sessions.replay_progress.dialog))
     when_dialog(window, lambda _dialog: timer.start())
-    find(window, "actionUndo").trigger()
+    find(window, "actionUndo", QtGui.QAction).trigger()
     timer.stop()
     assert any(d is not None for d in ticks)  # the event loop ran while the replay did
     assert ws.log == log[:-1]
