@@ -49,7 +49,8 @@ def playground_window(qtbot, tmp_path_factory) -> Iterator[Callable[..., MainWin
 
     yield factory
 
-    still_running = [w for w in windows if w.training_lab.is_running()]
+    still_running = [w for w in windows if w.training_lab is not None and (
+        w.training_lab.is_running() or w.network_lab.is_running())]
     for window in windows:
         window.shutdown()
         window.close()
@@ -129,3 +130,23 @@ def full_speed(widget: Any) -> None:
     if index < 0:
         raise LookupError("speedCombo has no 'Full speed' item")
     combo.setCurrentIndex(index)
+
+
+def settle(widget: Any, rounds: int = 3) -> None:
+    """Paint `widget` and run the events that follow, `rounds` times: layouts and plot axes
+    take their final size only after a paint has measured them."""
+    from PySide6 import QtWidgets
+
+    for _ in range(rounds):
+        widget.grab()
+        QtWidgets.QApplication.processEvents()
+
+
+def dead_pid() -> int:
+    """The id of a process that has ended (an autosave named after it counts as orphaned)."""
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, timeout=60, check=True)
+    return int(proc.stdout)

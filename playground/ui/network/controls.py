@@ -164,7 +164,9 @@ class NetworkControls(QtWidgets.QWidget):
     def _training_box(self) -> QtWidgets.QGroupBox:
         box = QtWidgets.QGroupBox("Training")
         form = QtWidgets.QFormLayout(box)
-        self.optimizer_combo = _named(QtWidgets.QComboBox(), "netOptimizerCombo")
+        self.optimizer_combo = _named(QtWidgets.QComboBox(), "netOptimizerCombo",
+                                      "How each step turns the gradients into updates "
+                                      "(the Training Lab's optimisers).")
         for name in NET_OPTIMIZERS:
             self.optimizer_combo.addItem(name)
             self.optimizer_combo.setItemData(self.optimizer_combo.count() - 1,

@@ -98,7 +98,7 @@ class NetworkDiagram(QtWidgets.QGraphicsView):
                             | QtGui.QPainter.RenderHint.SmoothPixmapTransform)
         self.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setVerticalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.setMinimumSize(260, 220)
+        self.setMinimumSize(200, 200)
         self.features: tuple[str, ...] = ()
         self.layers: tuple[int, ...] = ()
         self.nodes: dict[str, _Hover] = {}

@@ -94,17 +94,15 @@ class NetworkLab(QtWidgets.QWidget):
                   self.reset_button, self.step_graph_button):
             bar.addWidget(b)
         bar.addWidget(c.speed_combo)
-        bar.addSpacing(12)
-        bar.addWidget(QtWidgets.QLabel("Epoch"))
-        bar.addWidget(self.epoch_label)
-        bar.addSpacing(12)
         self.train_acc_caption = QtWidgets.QLabel("Train accuracy")
         self.test_acc_caption = QtWidgets.QLabel("Test accuracy")
-        bar.addWidget(self.train_acc_caption)
-        bar.addWidget(self.train_acc_label)
-        bar.addSpacing(8)
-        bar.addWidget(self.test_acc_caption)
-        bar.addWidget(self.test_acc_label)
+        readouts = QtWidgets.QGridLayout()
+        for col, (caption, value) in enumerate((
+                (QtWidgets.QLabel("Epoch"), self.epoch_label),
+                (self.train_acc_caption, self.train_acc_label),
+                (self.test_acc_caption, self.test_acc_label))):
+            readouts.addWidget(caption, 0, col)
+            readouts.addWidget(value, 1, col)
         bar.addStretch(1)
 
         scroll = QtWidgets.QScrollArea(objectName="netSettingsScroll")
@@ -116,11 +114,12 @@ class NetworkLab(QtWidgets.QWidget):
         scroll.setMaximumWidth(330)
 
         right = QtWidgets.QVBoxLayout()
+        right.addLayout(readouts)
         right.addWidget(self.boundary, 3)
         right.addWidget(self.loss_label)
         right.addWidget(self.loss_plot, 2)
-        self.boundary.setMinimumSize(240, 240)
-        self.loss_plot.setMinimumHeight(140)
+        self.boundary.setMinimumSize(200, 170)
+        self.loss_plot.setMinimumHeight(100)
 
         middle = QtWidgets.QVBoxLayout()
         middle.addWidget(self.diagram, 1)
@@ -324,10 +323,10 @@ class NetworkLab(QtWidgets.QWidget):
     def is_running(self) -> bool:
         return self.session.is_running()
 
-    def shutdown(self) -> None:
-        """Stop the worker (the window is closing)."""
+    def shutdown(self, timeout_ms: int = 1000) -> bool:
+        """Stop the worker (the window is closing); True once none is left."""
         self._timer.stop()
-        self.session.shutdown(2.0)
+        return self.session.shutdown(timeout_ms / 1000.0)
 
     # ----- following the session --------------------------------------------------------------
     def _show_setup(self) -> None:

@@ -29,9 +29,11 @@ from playground.ui.window.startup import (
 from playground.ui.window.view_settings import ViewSettings
 
 if TYPE_CHECKING:
+    from playground.core.network.session import NetworkSession
     from playground.core.tensorlab.workspace import Workspace
     from playground.core.training.session import TrainingSession
     from playground.ui.lessons.dock import LessonsDock
+    from playground.ui.network.lab import NetworkLab
     from playground.ui.tensor.lab import TensorLab
     from playground.ui.training.lab import TrainingLab
     from playground.ui.window.autosave import Autosaver, Recovery
@@ -41,7 +43,7 @@ if TYPE_CHECKING:
     from playground.ui.window.session_actions import SessionActions
 
 ICON_PATH = resources_dir() / "icon.svg"
-LOADING_TITLES = ["Tensor Lab", "Training Lab"]  # the tabs' titles while torch loads
+LOADING_TITLES = ["Tensor Lab", "Training Lab", "Network Lab"]  # the tabs while torch loads
 
 
 class MainWindow(QtWidgets.QMainWindow):
@@ -74,6 +76,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.training_session: TrainingSession | None = None
         self.tensor_lab: TensorLab | None = None
         self.training_lab: TrainingLab | None = None
+        self.network_session: NetworkSession | None = None
+        self.network_lab: NetworkLab | None = None
         self.lessons_dock: LessonsDock | None = None
         self.menus: Menus | None = None
         self.sessions: SessionActions | None = None
@@ -127,7 +131,13 @@ class MainWindow(QtWidgets.QMainWindow):
         put_lab(self.tabs, 1, self.training_lab, LOADING_TITLES[1],
                 labs.lab_tips[labs.Lab.TRAINING])
         yield "training lab"
-        self.navigator = labs.LabTabs(self.tabs, self.tensor_lab, self.training_lab)
+        self.network_session = labs.NetworkSession()
+        self.network_lab = labs.NetworkLab(self.network_session)
+        put_lab(self.tabs, 2, self.network_lab, LOADING_TITLES[2],
+                labs.lab_tips[labs.Lab.NETWORK])
+        yield "network lab"
+        self.navigator = labs.LabTabs(self.tabs, self.tensor_lab, self.training_lab,
+                                      self.network_lab)
         self.commands = labs.EditCommands(self.workspace, labs.seed_statement, self.navigator,
                                           self.training_lab, self.statusBar().showMessage)
         for menu in self._loading_menus:
@@ -271,7 +281,8 @@ class MainWindow(QtWidgets.QMainWindow):
     # ----- closing -------------------------------------------------------------------------------
     def shutdown(self, timeout_ms: int = 1000) -> bool:
         """Stop every worker and wait for it; True when none is left running."""
-        return self.training_lab.shutdown(timeout_ms)
+        network_stopped = self.network_lab.shutdown(timeout_ms)
+        return self.training_lab.shutdown(timeout_ms) and network_stopped
 
     def closeEvent(self, event: QtGui.QCloseEvent) -> None:  # noqa: N802 (Qt override)
         if self._deferred is not None:

@@ -125,6 +125,8 @@ class Menus:
                   "Show the Tensor Lab.", "actionShowTensorLab")
         self._add(view_menu, "T&raining Lab", lambda: w.navigator.show_lab(Lab.TRAINING), "Ctrl+2",
                   "Show the Training Lab.", "actionShowTrainingLab")
+        self._add(view_menu, "&Network Lab", lambda: w.navigator.show_lab(Lab.NETWORK), "Ctrl+3",
+                  "Show the Network Lab.", "actionShowNetworkLab")
         view_menu.addAction(lessons_action)
 
         help_menu = bar.addMenu("&Help")

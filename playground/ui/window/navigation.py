@@ -11,22 +11,28 @@ from playground.core.labs import Lab
 
 if TYPE_CHECKING:
     from playground.core.tensorlab.workspace import Message
+    from playground.ui.network.lab import NetworkLab
     from playground.ui.tensor.lab import TensorLab
     from playground.ui.training.lab import TrainingLab
 
-LAB_TITLES = {Lab.TENSOR: "Tensor Lab", Lab.TRAINING: "Training Lab"}
+LAB_TITLES = {Lab.TENSOR: "Tensor Lab", Lab.TRAINING: "Training Lab",
+              Lab.NETWORK: "Network Lab"}
 LAB_TIPS = {Lab.TENSOR: "Build tensors, derive new ones and watch autograd fill .grad.",
-            Lab.TRAINING: "Train the notebook's linear regression live on a worker thread."}
+            Lab.TRAINING: "Train the notebook's linear regression live on a worker thread.",
+            Lab.NETWORK: "Add hidden layers and watch a real torch.nn network's decision "
+                         "boundary form, as in TensorFlow Playground."}
 
 
 class LabTabs:
-    """The window's lab tabs with the two labs in them."""
+    """The window's lab tabs with the labs in them."""
 
     def __init__(self, tabs: QtWidgets.QTabWidget, tensor_lab: TensorLab,
-                 training_lab: TrainingLab) -> None:
+                 training_lab: TrainingLab, network_lab: NetworkLab | None = None) -> None:
         self.tabs = tabs
         self._labs: dict[Lab, QtWidgets.QWidget] = {Lab.TENSOR: tensor_lab,
                                                      Lab.TRAINING: training_lab}
+        if network_lab is not None:
+            self._labs[Lab.NETWORK] = network_lab
         self.tensor_lab = tensor_lab
 
     def shown_lab(self) -> Lab:

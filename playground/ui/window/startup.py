@@ -31,6 +31,8 @@ class LabModules:
     TrainingSession: type  # noqa: N815
     TensorLab: type  # noqa: N815
     TrainingLab: type  # noqa: N815
+    NetworkSession: type  # noqa: N815
+    NetworkLab: type  # noqa: N815
     LessonsDock: type  # noqa: N815
     SessionActions: type  # noqa: N815
     Recovery: type  # noqa: N815
@@ -49,10 +51,12 @@ def load_lab_modules() -> LabModules:
     with _lock:
         if _loaded is not None:
             return _loaded
+        from playground.core.network.session import NetworkSession
         from playground.core.tensorlab.statements import DEFAULT_SESSION
         from playground.core.tensorlab.workspace import SEED_STATEMENT, Workspace
         from playground.core.training.session import TrainingSession
         from playground.ui.lessons.dock import LessonsDock
+        from playground.ui.network.lab import NetworkLab
         from playground.ui.tensor.lab import TensorLab
         from playground.ui.training.lab import TrainingLab
         from playground.ui.window.autosave import Recovery
@@ -66,6 +70,8 @@ def load_lab_modules() -> LabModules:
             TrainingSession=TrainingSession,
             TensorLab=TensorLab,
             TrainingLab=TrainingLab,
+            NetworkSession=NetworkSession,
+            NetworkLab=NetworkLab,
             LessonsDock=LessonsDock,
             SessionActions=SessionActions,
             Recovery=Recovery,
