@@ -64,7 +64,10 @@ def out_of_range(name: str, value: object) -> str | None:
 
 def _brief(value: float) -> str:
     if isinstance(value, int) and abs(value) >= 10**24:  # str() of a huge int is slow or refused
-        return f"a {int(value.bit_length() * 0.30103) + 1:,}-digit integer"
+        digits = int(abs(value).bit_length() * 0.30103) + 1
+        if 10 ** (digits - 1) > abs(value):  # the estimate is one too many
+            digits -= 1
+        return f"a {digits:,}-digit integer"
     return repr(value) if isinstance(value, float) else str(value)
 
 

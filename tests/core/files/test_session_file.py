@@ -326,6 +326,105 @@ BAD_FILES: list[tuple[str, Callable[[Path], None]]] = [
     ("earlier-run-garbage", spoil(_set("training", "earlier", [7]))),
 ]
 
+def _replaced(old: str, new: str) -> Callable[[Path], None]:
+    """The good document with one piece of its JSON text replaced (for numbers json.dumps
+    cannot write, such as 1e400)."""
+    def make(path: Path) -> None:
+        spoil(lambda d: None)(path)
+        text = path.read_text(encoding="utf-8")
+        assert old in text
+        path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return make
+
+
+def _empty_lists(path: Path) -> None:
+    path.write_text("[" + "[]," * 16_000_000 + "[]]", encoding="utf-8")  # 48 MB: under the cap
+
+
+# (name, how to make it, what its one line must say): numbers outside the range of the control
+# that would show them, and counts beyond what a session holds, refused before anything applies.
+RANGE_FILES: list[tuple[str, Callable[[Path], None], str]] = [
+    ("seed-3e9", spoil(_set("training", "config", "seed", 3_000_000_000)),
+     "training.config.seed is 3000000000; the Seed box accepts a whole number from 0 to "
+     "2,147,483,647"),
+    ("seed-4000-digits", spoil(_set("training", "config", "seed", int("9" * 4000))),
+     "training.config.seed is a 4,000-digit integer; the Seed box accepts"),
+    ("epochs-3e9", spoil(_set("training", "config", "epochs", 3e9)),
+     "training.config.epochs is 3000000000.0; the Epochs box accepts a whole number from 1 to "
+     "1,000,000"),
+    ("epochs-1e30", spoil(_set("training", "config", "epochs", 1e30)),
+     "training.config.epochs is 1e+30;"),
+    ("epochs-fraction", spoil(_set("training", "config", "epochs", 3.5)),
+     "training.config.epochs is 3.5, not a whole number"),
+    ("batch-3e9", spoil(_set("training", "config", "batch_size", 3e9)),
+     "training.config.batch_size is 3000000000.0; the Batch size box accepts a whole number "
+     "from 0 to 100,000"),
+    ("w0-1e6", spoil(_set("training", "config", "w0", 1e6)),
+     "training.config.w0 is 1000000.0; the Initial w box accepts a number from -100 to 100"),
+    ("w0-1e308", spoil(_set("training", "config", "w0", 1e308)), "training.config.w0 is 1e+308;"),
+    ("b0-minus-1e6", spoil(_set("training", "config", "b0", -1e6)),
+     "training.config.b0 is -1000000.0; the Initial b box"),
+    ("lr-1e400", _replaced('"lr": 0.001', '"lr": 1e400'),
+     "training.config.lr is inf; the Learning rate box accepts a number from 1e-05 to 1"),
+    ("lr-5", spoil(_set("training", "config", "lr", 5.0)), "training.config.lr is 5.0;"),
+    ("speed-1e-300", spoil(_set("training", "speed", 1e-300)),
+     "training.speed is 1e-300; the Speed (epochs per second) box accepts a number from 1 to "
+     "1000"),
+    ("noise-50", spoil(_set("training", "data", "noise", 50.0)),
+     "training.data.noise is 50.0; the Noise box accepts a number from 0 to 20"),
+    ("run-epochs-1e30", spoil(_set("training", "current", "config", "epochs", 1e30)),
+     "training.current.config.epochs is 1e+30;"),
+    ("run-lr-change-beyond-its-epochs",
+     spoil(_set("training", "current", "lr_changes", [[99, 0.01]])),
+     "training.current.lr_changes[0] names epoch 99; the run recorded epochs 0 to 4"),
+    ("lr-changes-1000000",
+     spoil(_set("training", "current", "lr_changes", [[i, 0.001] for i in range(1_000_000)])),
+     "lists and objects; a file may hold at most 1,000,000"),
+    ("lr-changes-500", spoil(_set("training", "current", "lr_changes",
+                                  [[i, 0.001] for i in range(500)])),
+     "training.current.lr_changes[5] names epoch 5"),
+    ("custom-200000-points",
+     spoil(_set("training", "data", "custom", [[i * 1e-3, 1.0] for i in range(200_000)])),
+     'its "custom" list holds 200,000 items; at most 1,000 are read'),
+    ("dataset-x-5000", spoil(_set("training", "config", "dataset", "x", [1.0] * 5000)),
+     'its "x" list holds 5,000 items'),
+    ("earlier-6-runs", spoil(lambda d: d["training"].update(
+        earlier=[d["training"]["current"]] * 6)), 'its "earlier" list holds 6 items; at most 5'),
+    ("one-list-of-400001-objects", _text("[" + "{}," * 400_000 + "{}]"),
+     "one of its lists holds 400,001 lists or objects; at most 400,000"),
+    ("empty-lists-48MB", _empty_lists, "16,000,002 lists and objects"),
+    ("lone-surrogate", spoil(_set("statements", ["a = torch.ones(1)  # \ud800"])),
+     "it holds \\ud800, half of a UTF-16 pair"),
+]
+BAD_FILES += [(name, make) for name, make, _ in RANGE_FILES]
+
+
+@pytest.mark.parametrize(("name", "make", "phrase"), RANGE_FILES,
+                         ids=[n for n, _, _ in RANGE_FILES])
+def test_a_number_out_of_its_controls_range_or_a_count_too_big_is_named(
+        tmp_path: Path, name: str, make: Callable[[Path], None], phrase: str) -> None:
+    path = make_bad(tmp_path, name, make)
+    with pytest.raises(ValueError) as info:
+        read_session_file(path)
+    text = str(info.value)
+    assert text.startswith(f"{path}: ") or f" {path}: " in text, text
+    assert phrase in text and "\n" not in text, text
+
+
+def test_every_number_the_controls_accept_at_their_ends_opens(tmp_path: Path) -> None:
+    def ends(doc: dict) -> None:
+        config = doc["training"]["config"]
+        config.update(seed=2**31 - 1, epochs=1_000_000, batch_size=100_000, w0=-100.0,
+                      b0=100.0, lr=1.0)
+        doc["training"]["speed"] = 1.0
+        doc["training"]["data"].update(noise=20.0, points=1000)
+    path = tmp_path / f"ends{SUFFIX}"
+    spoil(ends)(path)
+    config = read_session_file(path).training.config
+    assert (config.seed, config.epochs, config.batch_size, config.w0, config.lr) == (
+        2**31 - 1, 1_000_000, 100_000, -100.0, 1.0)
+
+
 # Name -> how to make something at the path that is not a session file at all.
 NOT_FILES: list[tuple[str, Callable[[Path], None]]] = [
     ("a-directory", lambda p: p.mkdir()),
