@@ -17,6 +17,6 @@ class Lab(StrEnum):
 
 
 # Labs whose state a session file holds and whose tab it may bring forward.
-SAVED_LABS: tuple[Lab, ...] = (Lab.TENSOR, Lab.TRAINING)
+SAVED_LABS: tuple[Lab, ...] = (Lab.TENSOR, Lab.TRAINING, Lab.NETWORK)
 # The Tensor Lab's graph panel: not a lab, but a lesson step may bring it forward too.
 GRAPH_VIEW = "graph"

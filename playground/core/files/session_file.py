@@ -36,6 +36,7 @@ from playground.core.limits import (
     MAX_SESSION_STATEMENTS,
     MAX_STEP,
 )
+from playground.core.network.session import NetworkSession
 from playground.core.training.config import check_lr, out_of_range
 from playground.core.training.datasets import notebook_dataset
 from playground.core.training.session import Run, TrainingSession
@@ -46,7 +47,7 @@ STATEMENT_LOG_VERSION = 1  # the statement log alone, as write_session writes it
 SUFFIX = ".gradplay.json"
 _LESSON_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,79}")
 _KNOWN_KEYS = {"format", "version", "title", "summary", "statements", "current", "training",
-               "view"}
+               "view", "network"}
 _RUN_STATUSES = ("completed", "stopped", "diverged", "error")
 # The lists a session holds, bounded while json parses them (a million lr changes stop the parse).
 CAPS = {
@@ -75,6 +76,7 @@ class SessionFile:
     version: int = VERSION
     title: str | None = None  # a bundled example's title; None when the file has none
     summary: str = ""
+    network: NetworkSession | None = None  # None: the file has no Network Lab (older files)
 
 
 def read_session_file(path: str | Path) -> SessionFile:
@@ -125,15 +127,18 @@ def _from_document(path: Path, doc: object) -> SessionFile:
         raise ValueError(f"{path}: the selected tensor {_short(current)} is not a Python name.")
     lab, lesson, step = _view(path, doc.get("view", {}))
     training = None if doc.get("training") is None else _training(path, doc["training"])
+    network = None if doc.get("network") is None else _network(path, doc["network"])
     return SessionFile(statements, training, current, lab, lesson, step, title=title,
-                       summary=summary)
+                       summary=summary, network=network)
 
 
 def session_document(statements: list[str], training: TrainingSession | None, *,
                      current: str | None = None, lab: str | None = None,
-                     lesson: str | None = None, step: int | None = None) -> dict[str, Any]:
-    """The version-2 document for the given state (plain data, JSON-ready)."""
-    return {
+                     lesson: str | None = None, step: int | None = None,
+                     network: NetworkSession | None = None) -> dict[str, Any]:
+    """The version-2 document for the given state (plain data, JSON-ready); the Network Lab's
+    section is added when given (a file without it still opens)."""
+    doc = {
         "format": SESSION_FORMAT,
         "version": VERSION,
         "statements": list(statements),
@@ -141,6 +146,9 @@ def session_document(statements: list[str], training: TrainingSession | None, *,
         "view": {"lab": lab, "lesson": lesson, "step": step},
         "training": None if training is None else training.to_dict(),
     }
+    if network is not None:
+        doc["network"] = network.to_dict()
+    return doc
 
 
 def write_session_file(path: str | Path, doc: dict[str, Any]) -> None:
@@ -231,6 +239,16 @@ def _training(path: Path, data: object) -> TrainingSession:
         reason = " ".join(str(exc).split()) or type(exc).__name__
         raise ValueError(f"{path}: its Training Lab is malformed ({_clip(reason)}).") from None
     return session
+
+
+def _network(path: Path, data: object) -> NetworkSession:
+    """The Network Lab's model, rebuilt and checked by its own from_dict (every setting, point
+    and record is validated there)."""
+    try:
+        return NetworkSession.from_dict(data)  # type: ignore[arg-type]
+    except (ValueError, TypeError, KeyError, AttributeError, OverflowError, IndexError) as exc:
+        reason = " ".join(str(exc).split()) or type(exc).__name__
+        raise ValueError(f"{path}: its Network Lab is malformed ({_clip(reason)}).") from None
 
 
 def _check_numbers(path: Path, data: object) -> None:

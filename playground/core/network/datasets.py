@@ -22,6 +22,8 @@ from typing import Any
 
 import numpy as np
 
+from playground.core.limits import MAX_CUSTOM_POINTS
+
 CLASSIFICATION_KINDS = ("Circle", "XOR", "Gaussian", "Spiral")
 REGRESSION_KINDS = ("Plane", "Multi-Gaussian")
 CUSTOM = "Custom points"
@@ -82,6 +84,10 @@ class DataSettings:
             raise ValueError(f"the train ratio must be 10-90 %, got {self.train_ratio}")
         if not MIN_POINTS <= self.n_points <= MAX_POINTS:
             raise ValueError(f"the number of points must be {MIN_POINTS}-{MAX_POINTS}")
+        if len(self.custom) > MAX_CUSTOM_POINTS:
+            raise ValueError(f"at most {MAX_CUSTOM_POINTS:,} custom points")
+        if len(self.imported) > MAX_IMPORT_ROWS:
+            raise ValueError(f"at most {MAX_IMPORT_ROWS:,} imported points")
         points = self.points()
         if len(points) < 2:
             raise ValueError("at least two points are needed (one to train on, one to test)")

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import math
 import time
+from pathlib import Path
 
 import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from playground.core.files import atomic
 from playground.core.network.config import feature_matrix, parse_layers
-from playground.core.network.datasets import CUSTOM, IMPORTED, ImportRefused
+from playground.core.network.datasets import CUSTOM, IMPORTED, MAX_CUSTOM_POINTS, ImportRefused
 from playground.core.network.loop import THUMB_STEP, grid_points
 from playground.core.network.session import NetRun, NetworkSession
 from playground.core.training.worker import warm_up_in_background
@@ -271,8 +273,9 @@ class NetworkLab(QtWidgets.QWidget):
         d = self.session.data_settings
         if d.kind == CUSTOM:
             return list(d.custom)
-        if d.task == "classification":  # editing a set starts from its points
-            return [tuple(p) for p in d.points().tolist()]  # type: ignore[misc]
+        points = d.points()
+        if d.task == "classification" and len(points) < MAX_CUSTOM_POINTS:
+            return [tuple(p) for p in points.tolist()]  # editing a set starts from its points
         return []
 
     def _on_point_added(self, x1: float, x2: float, label: float) -> None:
@@ -319,6 +322,14 @@ class NetworkLab(QtWidgets.QWidget):
         except (ValueError, RuntimeError) as exc:
             self._say(str(exc), "error")
         self._timer.start()
+
+    def script_text(self) -> str:
+        """The run on screen (or the setup) as a plain-torch script printing its losses."""
+        return self.session.export_script()
+
+    def export_script(self, path: str | Path) -> None:
+        """Write script_text() to a .py file atomically (a failed save keeps the old file)."""
+        atomic.write_text(path, self.script_text())
 
     def is_running(self) -> bool:
         return self.session.is_running()

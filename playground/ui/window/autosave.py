@@ -26,6 +26,7 @@ from playground.ui.widgets.qt_parts import qt_part
 from playground.ui.window.errors import SessionError
 
 if TYPE_CHECKING:
+    from playground.core.network.session import NetworkSession
     from playground.core.tensorlab.workspace import Workspace
     from playground.core.training.run import Run
     from playground.core.training.session import TrainingSession
@@ -229,10 +230,16 @@ class Recovery(QtCore.QObject):
             self.discard()
 
     def watch(self, workspace: Workspace, training: TrainingSession,
-              tabs: QtWidgets.QTabWidget, lessons: LessonsPanel) -> None:
+              tabs: QtWidgets.QTabWidget, lessons: LessonsPanel,
+              network: NetworkSession | None = None) -> None:
         """Autosave after every change these make."""
         change = self.autosaver.schedule
         workspace.changed.connect(change)
+        if network is not None:
+            for event in (network.events.setup_changed, network.events.run_started,
+                          network.events.run_ended, network.events.speed_changed,
+                          network.events.replaced):
+                event.connect(change)
         events = training.events
         for event in (events.setup_changed, events.run_started, events.run_ended,
                       events.runs_changed, events.speed_changed, events.replaced):

@@ -149,7 +149,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.sessions = labs.SessionActions(
             self.workspace, self.training_session, self.tensor_lab, self.training_lab,
             self.lessons_dock.panel, self.navigator.shown_lab, self.navigator.show_lab,
-            self.menus.recent.add)
+            self.menus.recent.add, self.network_lab)
         self.statusBar().showMessage(f"Gradient Playground {__version__}: ready", 5000)
         self.workspace.changed.connect(self._sync_actions)
         self.tabs.currentChanged.connect(self._sync_actions)
@@ -161,7 +161,7 @@ class MainWindow(QtWidgets.QMainWindow):
                                       self.show_problem)
         self.autosaver = self.recovery.autosaver
         self.recovery.watch(self.workspace, self.training_session, self.tabs,
-                            self.lessons_dock.panel)
+                            self.lessons_dock.panel, self.network_session)
         self.recovery.start(restore_autosave)
         QtGui.QGuiApplication.styleHints().colorSchemeChanged.connect(
             self.view.follow_system_scheme)

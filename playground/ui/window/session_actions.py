@@ -24,9 +24,11 @@ from playground.ui.window.errors import OpenError, SessionError, WriteError
 from playground.ui.window.replay_progress import ReplayProgress
 
 if TYPE_CHECKING:
+    from playground.core.network.session import NetworkSession
     from playground.core.tensorlab.workspace import Workspace
     from playground.core.training.session import TrainingSession
     from playground.ui.lessons.panel import LessonsPanel
+    from playground.ui.network.lab import NetworkLab
     from playground.ui.tensor.lab import TensorLab
     from playground.ui.training.lab import TrainingLab
 
@@ -47,9 +49,11 @@ class SessionActions:
         shown_lab: Callable[[], Lab],
         show_lab: Callable[[Lab], None],
         remember: Callable[[str | Path], None],
+        network_lab: NetworkLab | None = None,
     ) -> None:
         """`shown_lab()` names the lab on screen; `show_lab` brings one forward; `remember`
-        lists a file opened or saved in Open Recent."""
+        lists a file opened or saved in Open Recent; `network_lab` (with its session) is saved
+        and opened too when given."""
         self.workspace = workspace
         self.training_session = training_session
         self.tensor_lab = tensor_lab
@@ -58,6 +62,9 @@ class SessionActions:
         self._shown_lab = shown_lab
         self._show_lab = show_lab
         self._remember = remember
+        self.network_lab = network_lab
+        self.network_session: NetworkSession | None = (
+            None if network_lab is None else network_lab.session)
         # Undo, Open and every other replay of the log run off the GUI thread, with Cancel.
         self.replay_progress = ReplayProgress(tensor_lab)
         self.replay_progress.install(workspace)
@@ -95,7 +102,15 @@ class SessionActions:
                 self.training_session.replace_with(state.training)
             except RuntimeError as exc:
                 notes.append(f"the Training Lab was kept: {exc}")
-        self._show_lab(Lab.TRAINING if state.lab == Lab.TRAINING else Lab.TENSOR)
+        if state.network is not None and self.network_session is not None:
+            try:
+                self.network_session.replace_with(state.network)
+            except RuntimeError as exc:
+                notes.append(f"the Network Lab was kept: {exc}")
+        shown = Lab(state.lab) if state.lab in (Lab.TRAINING, Lab.NETWORK) else Lab.TENSOR
+        if shown is Lab.NETWORK and self.network_lab is None:
+            shown = Lab.TENSOR
+        self._show_lab(shown)
         if state.lesson is not None and not self._set_lesson_position(state.lesson, state.step):
             notes.append(f"lesson {state.lesson!r} is not in this build")
         hint = " (Edit > Restore Previous Session brings back what you had)" if replaced else ""
@@ -108,7 +123,7 @@ class SessionActions:
         lesson, step = self._lesson_position()
         return session_document(self.workspace.log, self.training_session,
                                 current=self.workspace.current, lab=self._shown_lab(),
-                                lesson=lesson, step=step)
+                                lesson=lesson, step=step, network=self.network_session)
 
     def save(self, path: str | Path) -> str:
         """Save the whole session atomically."""
@@ -123,6 +138,9 @@ class SessionActions:
             if self._shown_lab() is Lab.TRAINING:
                 self.training_lab.export_script(path)
                 return f"Exported the training run to {path}"
+            if self._shown_lab() is Lab.NETWORK and self.network_lab is not None:
+                self.network_lab.export_script(path)
+                return f"Exported the Network Lab's run to {path}"
             self.tensor_lab.save_script(path)
             return f"Exported the Tensor Lab's code to {path}"
 
