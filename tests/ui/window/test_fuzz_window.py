@@ -37,6 +37,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from playground.core.files.session_file import SUFFIX
+from playground.core.limits import MAX_OUTPUT_CHARS
 from playground.core.tensorlab.workspace import Workspace
 from playground.testing import full_speed
 
@@ -45,6 +46,10 @@ SEED = int(os.environ.get("PLAYGROUND_FUZZ_SEED", "1126"))
 CHECK_EVERY = int(os.environ.get("PLAYGROUND_FUZZ_CHECK_EVERY", "250"))
 SCRIPT_CHECKS = int(os.environ.get("PLAYGROUND_FUZZ_SCRIPT_CHECKS", "3"))  # fresh processes
 LEFT = QtCore.Qt.MouseButton.LeftButton
+# What the process may hold above its size when the walk began (docs/reliability.md), and how
+# long one limits action (up to 42 typed lines of heavy work) may take on a loaded machine.
+RSS_BOUND_MIB = 2048
+HEAVY_ACTION_S = 60.0
 NAMES = ["a", "b", "x", "y", "w", "loss"]
 TABLE_LIMIT = 1200  # compare every cell of tables up to this size; bigger ones by a sample
 
@@ -121,6 +126,15 @@ def statement(rng: random.Random, names: list[str]) -> str:
 
 
 # ----- reading the window and the workspace --------------------------------------------------------
+
+
+def rss_mib() -> float:
+    """The process's resident set now, in MiB."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
 
 
 def same_array(a: np.ndarray | None, b: np.ndarray | None) -> bool:
@@ -298,6 +312,8 @@ class Walker:
         self.lab.runFinished.connect(self.on_run_finished)
         self.plot_tabs = self.find("tensorPlotTabs", QtWidgets.QTabWidget)
         self.lessons = window.lessons_dock.panel
+        self.rss_start = rss_mib()  # the bound on what the process holds is relative to this
+        self.heavy: dict[str, float] = {}  # the slowest of each limits action, in seconds
 
     def on_run_finished(self, status: str) -> None:
         self.run_ends.append(status)
@@ -407,6 +423,62 @@ class Walker:
             ["actionUndo"] * 3 + ["actionRedo"] * 3 + ["actionRestoreSession"] * 2
             + ["actionNew", "actionExample_notebook_backward",
                "actionExample_notebook_accumulation"]))
+
+    # -- limits: big prints, repeated backward, Step backward on deep graphs --
+
+    def typed(self, line: str) -> bool:
+        """Type `line` into the statement line; True when it ran."""
+        self.tensor_lab()
+        edit = self.find("statementEdit", QtWidgets.QLineEdit)
+        edit.setText(line)
+        self.qtbot.keyClick(edit, QtCore.Qt.Key.Key_Return)
+        result = self.window.workspace.last_result
+        return result is not None and result.ok
+
+    def within_limits(self, name: str, started: float) -> None:
+        """The process holds at most RSS_BOUND_MIB more than when the walk began, and the
+        action (many lines typed) finished."""
+        seconds = time.perf_counter() - started
+        self.heavy[name] = max(self.heavy.get(name, 0.0), seconds)
+        rise = rss_mib() - self.rss_start
+        assert rise < RSS_BOUND_MIB, f"{name}: the process grew {rise:.0f} MiB"
+        assert seconds < HEAVY_ACTION_S, f"{name} took {seconds:.1f} s"
+
+    def big_print(self) -> None:
+        started = time.perf_counter()
+        shape = self.rng.choice(["6, 6, 6, 6, 6", "6, 6, 6, 6, 6, 6, 6, 6", "2" + ", 2" * 20,
+                                 "1000", "100, 100"])
+        if self.typed(f"hp = torch.randn({shape})"):
+            self.typed("; ".join([self.rng.choice(["print(hp)", "hp", "print(hp, hp)"])]
+                                 * self.rng.choice([1, 5, 20])))
+            shown = self.find("outputLabel", QtWidgets.QLabel).text()
+            assert len(shown) <= MAX_OUTPUT_CHARS + 100, len(shown)
+        self.within_limits("big_print", started)
+
+    def repeated_backward(self) -> None:
+        started = time.perf_counter()
+        size = self.rng.choice([10, 10_000, 1_000_000])
+        if self.typed(f"rb = torch.ones({size}, requires_grad=True)") and \
+                self.typed(self.rng.choice(["rs = (rb * rb).sum()", "rs = (rb @ rb)",
+                                            "rs = (rb.exp() * 2).mean()"])):
+            self.typed("; ".join(["rs.backward(retain_graph=True)"]
+                                 * self.rng.choice([1, 10, 66])))
+        self.within_limits("repeated_backward", started)
+
+    def deep_step_backward(self) -> None:
+        started = time.perf_counter()
+        if self.typed(f"dx = torch.ones({self.rng.choice([100, 10_000])}, requires_grad=True)"):
+            self.typed("dg = dx * 1.0")
+            for _ in range(self.rng.choice([1, 10, 40])):
+                self.typed("; ".join(["dg = dg * 1.0001"] * 100))
+            self.typed("ds = dg.sum()")
+            self.tensor_lab()
+            for i in range(self.plot_tabs.count()):
+                if self.plot_tabs.tabText(i) == "Graph":
+                    self.plot_tabs.setCurrentIndex(i)
+            for _ in range(self.rng.choice([1, 3])):
+                self.click("stepBackwardButton")
+        self.within_limits("deep_step_backward", started)
 
     # -- the Graph tab --
 
@@ -599,6 +671,8 @@ class Walker:
             (0.06, self.history), (0.08, self.graph), (0.07, self.lesson),
             (0.01, self.save_open), (0.01, self.open_bad_file), (0.005, self.autosave),
             (0.01, self.view), (0.06, self.training_setting), (0.105, self.training_control),
+            (0.004, self.big_print), (0.004, self.repeated_backward),
+            (0.002, self.deep_step_backward),
         ]
         roll = self.rng.random() * sum(w for w, _ in table)
         action = table[-1][1]
@@ -695,7 +769,8 @@ def test_fuzzed_window(playground_window, qtbot, monkeypatch, tmp_path) -> None:
         assert walker.counts.get(action, 0) > 0, action
     statuses = {s: walker.run_ends.count(s) for s in set(walker.run_ends)}
     print(f"fuzz: {ACTIONS} actions (seed {SEED}), {walker.counts}, typed {walker.lines}, "
-          f"run ends {statuses}, {done_checks} checkpoints; seconds per kind "
+          f"run ends {statuses}, {done_checks} checkpoints; slowest limits actions "
+          f"{ {k: round(v, 1) for k, v in walker.heavy.items()} }; seconds per kind "
           f"{ {k: round(v, 1) for k, v in sorted(walker.seconds.items())} }")
 
 
