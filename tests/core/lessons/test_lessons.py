@@ -590,3 +590,41 @@ def test_lessons_and_their_runner_load_no_qt() -> None:
                           timeout=120, check=False)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+LOAD_IN_A_CHILD = """
+import json, sys
+from playground.core.lessons.format import load_lessons
+lessons, errors = load_lessons(sys.argv[1])
+print(json.dumps({"ids": [lesson.id for lesson in lessons], "errors": errors}))
+"""
+
+
+def test_files_that_are_not_lessons_never_hang_or_stop_the_loader(tmp_path: Path) -> None:
+    # In a child with a deadline: a FIFO would block open(), /dev/zero would read forever.
+    import os
+    import subprocess
+    import sys
+
+    (tmp_path / "01-good.json").write_text(json.dumps(_lesson()))
+    os.mkfifo(tmp_path / "02-fifo.json")
+    (tmp_path / "03-zero.json").symlink_to("/dev/zero")
+    (tmp_path / "04-digits.json").write_text(
+        '{"format": 1, "title": "t", "summary": "s", "steps": [{"title": "t", "text": "x", '
+        '"training": {"settings": {"epochs": ' + "9" * 4400 + "}}}]}")
+    (tmp_path / "05-deep.json").write_text("[" * 100_000 + "]" * 100_000)
+    (tmp_path / "06-sparse.json").write_bytes(b"{")
+    os.truncate(tmp_path / "06-sparse.json", 10**9)  # 1 GB by stat, no disk used
+    proc = subprocess.run([sys.executable, "-c", LOAD_IN_A_CHILD, str(tmp_path)],
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    report = json.loads(proc.stdout)
+    assert report["ids"] == ["01-good"]
+    errors = dict(e.split(": ", 1) for e in report["errors"])
+    assert sorted(errors) == ["02-fifo.json", "03-zero.json", "04-digits.json", "05-deep.json",
+                              "06-sparse.json"]
+    assert "not a regular file" in errors["02-fifo.json"]
+    assert "not a regular file" in errors["03-zero.json"]
+    assert "4300 digits" in errors["04-digits.json"]
+    assert "nested more than 20 levels" in errors["05-deep.json"]
+    assert "a lesson is at most 200,000" in errors["06-sparse.json"]
