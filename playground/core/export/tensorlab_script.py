@@ -21,6 +21,13 @@ def print_lines(workspace: Workspace) -> list[str]:
     return lines
 
 
-def to_script(workspace: Workspace) -> str:
-    """A runnable .py: imports, the log, then prints of every tensor and every leaf's grad."""
-    return "\n".join(["import torch", "", *workspace.log, "", *print_lines(workspace)]) + "\n"
+DOCSTRING = ('"""Exported from Gradient Playground: the Tensor Lab\'s statements, then a print of '
+             'every tensor\nand of every leaf\'s .grad, as the window shows them."""')
+
+
+def to_script(workspace: Workspace, *, header: bool = True) -> str:
+    """A runnable .py: docstring, import, the log, then prints of every tensor and leaf grad.
+
+    `header=False` leaves out the docstring and import (a whole session writes its own)."""
+    head = [DOCSTRING, "", "import torch", ""] if header else []
+    return "\n".join([*head, *workspace.log, "", *print_lines(workspace)]) + "\n"

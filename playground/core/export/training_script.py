@@ -1,8 +1,11 @@
 """Turn a Training Lab run into a plain-torch script that prints what the window showed.
 
 The script runs as many epochs as the run did (a stopped or diverged run stops where it stopped),
-switches the learning rate at the epochs where it was changed live, prints `epoch N loss L` per
-epoch, the notebook's `print(y_predicted)`, and the final loss, w and b exactly. A branched run
+switches the learning rate at the epochs where it was changed live, and prints what the window's
+log shows: the notebook's `Epoch N` / `Loss tensor(...)` every tenth epoch and its
+`print(y_predicted)`, then the final loss, w and b exactly (so a reader can compare them bit for
+bit). It calls the loss the way the notebook does, `loss = nn.MSELoss()` then
+`L = loss(y, y_predicted)`, so the target comes first, as in the Loss graph. A branched run
 (continued from epoch k of another) runs one loop per config it trained with: the parent's up to
 k, then its own, switching the optimiser, batch size and generator as the run did.
 
@@ -16,8 +19,15 @@ import textwrap
 from collections.abc import Mapping, Sequence
 
 from playground.core.training.config import TrainConfig
+from playground.core.training.notebook_log import LOG_EVERY
 from playground.core.training.session import Run, TrainingSession
-from playground.core.training.tables import LOSS_SPECS, OPTIMIZER_SPECS
+from playground.core.training.tables import OPTIMIZER_SPECS
+
+# The import block every exported training script starts with (a whole session's too).
+IMPORTS = ("import torch", "import torch.nn as nn")
+
+# The notebook builds its loss as an nn module (`loss = nn.MSELoss()`); the same loss each way.
+LOSS_MODULES = {"MSE": "nn.MSELoss()", "L1": "nn.L1Loss()", "Huber": "nn.HuberLoss()"}
 
 
 def _wrap(body: str) -> str:
@@ -62,6 +72,7 @@ def to_script(
     lr_changes: Mapping[int, float] | None = None,
     note: str = "",
     branches: Sequence[tuple[int, TrainConfig]] = (),
+    header: bool = True,
 ) -> str:
     """A runnable plain-torch .py reproducing `train(config)` epoch by epoch.
 
@@ -70,6 +81,7 @@ def to_script(
     `branches` are (first epoch, config) a branched run continued with: the script then runs
     one loop per config, switching where the run did (a new optimiser when it changed, the same
     one with its state otherwise; the generator seeded when mini-batches first start).
+    `header=False` leaves out the docstring and imports (a whole session writes its own).
     """
     config.validate()
     for _, later in branches:
@@ -81,13 +93,10 @@ def to_script(
     mini = not config.full_batch
     fresh_optimizer = not manual and config.new_optimizer_each_epoch
 
-    head = [
-        '"""Exported from Gradient Playground: fit y_hat = w*x + b with plain torch."""',
-        "",
-        "import torch",
-        "import torch.nn.functional as F",
-        "",
-    ]
+    head: list[str] = []
+    if header:
+        head += ['"""Exported from Gradient Playground: fit y_hat = w*x + b with plain torch."""',
+                 "", *IMPORTS, ""]
     if note:
         head.append("# " + " ".join(note.split()))
     head += [
@@ -109,6 +118,7 @@ def to_script(
         head.append(f"generator = torch.Generator().manual_seed({int(config.seed)})")
     if not manual and not fresh_optimizer:
         head.append(f"optimizer = {OPTIMIZER_SPECS[config.optimizer].export_line()}")
+    head.append(f"loss = {LOSS_MODULES[config.loss]}")
     head.append("")
 
     segments = [(0, config), *((int(f), c) for f, c in branches if 0 < int(f) < n_epochs)]
@@ -130,6 +140,8 @@ def to_script(
                     seg.new_optimizer_each_epoch):
                 loops.append("# A different optimiser starts fresh, with no state.")
                 loops.append(f"optimizer = {OPTIMIZER_SPECS[seg.optimizer].export_line()}")
+            if seg.loss != before.loss:
+                loops.append(f"loss = {LOSS_MODULES[seg.loss]}")
         span = "range(epochs)" if len(segments) == 1 else (
             f"range({first}, {'epochs' if last is None else last})")
         loops += [f"for epoch in {span}:", *("    " + line for line in _body(seg, bool(changes)))]
@@ -145,7 +157,6 @@ def to_script(
 
 def _body(config: TrainConfig, has_changes: bool) -> list[str]:
     """One epoch of `config`'s loop, as the loop body's lines (unindented)."""
-    loss_call = LOSS_SPECS[config.loss].export_call
     manual = config.optimizer == "Manual"
     fresh_optimizer = not manual and config.new_optimizer_each_epoch
     body: list[str] = []
@@ -166,25 +177,31 @@ def _body(config: TrainConfig, has_changes: bool) -> list[str]:
             "total = 0.0",
             "for start in range(0, len(x), batch_size):",
             "    idx = perm[start : start + batch_size]",
-            f"    loss = {loss_call}(w * x[idx] + b, y[idx])",
-            "    loss.backward()",
+            "    L = loss(y[idx], w * x[idx] + b)",
+            "    L.backward()",
             *("    " + line for line in update),
-            "    total += loss.item() * idx.shape[0]",
+            "    total += L.item() * idx.shape[0]",
             "epoch_loss = total / len(x)",
+            f"if epoch % {LOG_EVERY} == 0:",
+            '    print("Epoch " + str(epoch))',
+            "    # an epoch of mini-batches has a mean of batch losses, a number, not a graph",
+            '    print("Loss " + str(torch.tensor(epoch_loss)))',
         ]
     else:
         body += [
             "y_predicted = w * x + b",
-            f"loss = {loss_call}(y_predicted, y)",
-            "loss.backward()",
+            "L = loss(y, y_predicted)",
+            "L.backward()",
             *update,
-            "epoch_loss = loss.item()",
+            "epoch_loss = L.item()",
+            f"if epoch % {LOG_EVERY} == 0:",
+            '    print("Epoch " + str(epoch))',
+            '    print("Loss " + str(L))',
         ]
-    body.append('print(f"epoch {epoch} loss {epoch_loss:.6f}")')
     return body
 
 
-def run_to_script(run: Run) -> str:
+def run_to_script(run: Run, *, header: bool = True) -> str:
     """The plain-torch script of this run as it happened: its epochs, its lr changes."""
     n = run.epochs_done
     status = run.end.status if run.end is not None else "running"
@@ -207,11 +224,12 @@ def run_to_script(run: Run) -> str:
     if branches:
         note = " ".join(filter(None, (note, f"A branch: the run it left up to epoch "
                                              f"{run.branched_at}, then its own settings.")))
-    return to_script(config, epochs=epochs, lr_changes=changes, note=note, branches=branches)
+    return to_script(config, epochs=epochs, lr_changes=changes, note=note, branches=branches,
+                     header=header)
 
 
-def session_to_script(session: TrainingSession) -> str:
+def session_to_script(session: TrainingSession, *, header: bool = True) -> str:
     """The script of the run on screen, or of the setup when no run is shown."""
     if session.current is not None and session.current.epochs_done:
-        return run_to_script(session.current)
-    return to_script(session.config)
+        return run_to_script(session.current, header=header)
+    return to_script(session.config, header=header)

@@ -3,7 +3,7 @@
 Both hold the Tensor Lab's statement log followed by prints of every tensor and leaf grad (the
 same lines `tensorlab_script.to_script()` ends with), then, when the Training Lab holds anything
 beyond its untouched defaults, the training loop `session_to_script()` writes for the run on
-screen (it prints each epoch's loss). `to_*` returns the text (or notebook), `write_*` writes it. The notebook groups the statements into cells that end at
+screen (it prints the notebook-style log the window shows). `to_*` returns the text (or notebook), `write_*` writes it. The notebook groups the statements into cells that end at
 each backward or grad reset, with a short Markdown note before each, and the lesson step that was
 open as Markdown at the top. Nothing here runs the code: statements are read by tensorlab/log.py, with `ast` only.
 """
@@ -17,7 +17,7 @@ from pathlib import Path
 import nbformat
 from nbformat import v4
 
-from playground.core.export import tensorlab_script
+from playground.core.export import tensorlab_script, training_script
 from playground.core.export.training_script import session_to_script
 from playground.core.files import atomic
 from playground.core.lessons.format import load_lessons
@@ -66,19 +66,22 @@ def training_in_use(training: TrainingSession | None) -> bool:
 
 def to_script(workspace: Workspace, training: TrainingSession | None,
               note: LessonNote | None = None) -> str:
-    """The session as one .py that plain `python` runs: the Tensor Lab's statements and prints,
-    then the Training Lab's loop (if it was used)."""
+    """The session as one .py that plain `python` runs: one docstring, one import block, the
+    Tensor Lab's statements and prints, then the Training Lab's loop (if it was used)."""
     with_training = training_in_use(training)
     then = ", then the Training Lab's run" if with_training else ""
-    lines = [f'"""Exported from Gradient Playground: the Tensor Lab\'s statements{then}."""', ""]
+    imports = list(training_script.IMPORTS) if with_training else ["import torch"]
+    lines = [f'"""Exported from Gradient Playground: the Tensor Lab\'s statements{then}."""', "",
+             *imports, ""]
     if note is not None:
         lines += [f"# Lesson: {note.lesson_title}, step {note.step_number}: {note.step_title}",
                   ""]
-    lines += ["# ----- Tensor Lab -----", tensorlab_script.to_script(workspace).rstrip("\n")]
+    lines += ["# ----- Tensor Lab -----",
+              tensorlab_script.to_script(workspace, header=False).rstrip("\n")]
     if with_training:
         assert training is not None
         lines += ["", "", f"# ----- Training Lab: {_run_label(training)} -----",
-                  session_to_script(training).rstrip("\n")]
+                  session_to_script(training, header=False).rstrip("\n")]
     return "\n".join(lines) + "\n"
 
 
@@ -108,8 +111,11 @@ def to_notebook(workspace: Workspace, training: TrainingSession | None,
         assert training is not None
         cells.append(v4.new_markdown_cell(
             f"## Training Lab\n\nThe run on screen ({_run_label(training)}) as a plain torch "
-            "loop: it prints each epoch's loss, then the final predictions, loss, w and b."))
-        cells.append(v4.new_code_cell(session_to_script(training).rstrip("\n")))
+            "loop: it prints the notebook's log every tenth epoch, then the final predictions, "
+            "loss, w and b."))
+        imports = training_script.IMPORTS if not groups else training_script.IMPORTS[1:]
+        cells.append(v4.new_code_cell("\n".join(imports) + "\n\n"
+                                      + session_to_script(training, header=False).rstrip("\n")))
     notebook = v4.new_notebook(cells=cells)
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
                                        "language": "python"}

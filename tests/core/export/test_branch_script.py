@@ -10,6 +10,7 @@ from pathlib import Path
 
 from playground.core.export.training_script import run_to_script
 from playground.core.training import DataSetup, TrainConfig
+from playground.core.training.notebook_log import log_lines
 from playground.core.training.session import TrainingSession
 
 TIMEOUT = 30.0
@@ -31,8 +32,13 @@ def branched(first: dict, then: list[tuple[int, dict]]):
 
 
 def expected_output(run) -> list[str]:
+    """The window's log (each epoch logged with the settings it trained with), then the
+    final numbers exactly."""
     rows = run.history.rows()
-    lines = [f"epoch {int(e)} loss {loss:.6f}" for e, loss, *_ in rows]
+    lines = []
+    for e, loss, *_ in rows:
+        config = next(c for first, c in reversed(run.segments) if first <= int(e))
+        lines += log_lines(config, [int(e)], [loss])
     _, loss, w, b, *_ = rows[-1]
     return [*lines, f"final loss {loss!r}", f"final w {w!r} b {b!r}"]
 
@@ -70,5 +76,5 @@ def test_branched_runs_export_as_they_happened(tmp_path: Path) -> None:
         stdout, stderr = proc.communicate(timeout=120)
         assert proc.returncode == 0, (name, stderr)
         lines = [line for line in stdout.splitlines()
-                 if line.startswith(("epoch ", "final "))]
+                 if line.startswith(("Epoch ", "Loss ", "final "))]
         assert lines == expected_output(runs[name]), name

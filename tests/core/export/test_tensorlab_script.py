@@ -47,7 +47,7 @@ def test_script_prints_what_the_workspace_shows(tmp_path: Path) -> None:
         assert ws.run(line).ok, line
     ws.run("y.grad")  # a warning in the log must not change stdout
     script = to_script(ws)
-    assert script.startswith("import torch\n")
+    assert script.startswith('"""Exported from Gradient Playground') and "\nimport torch\n" in script
     assert "torch.manual_seed(0)" in script
     expected = ws.printout()
     assert "x.grad = tensor([[0., 0., 0., 0.]" in expected

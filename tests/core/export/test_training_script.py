@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from playground.core.export.training_script import run_to_script, to_script
+from playground.core.export.training_script import LOSS_MODULES, run_to_script, to_script
 from playground.core.training import (
     EpochRecord,
     TrainConfig,
@@ -18,6 +18,8 @@ from playground.core.training import (
     noisy_line,
     train,
 )
+from playground.core.training.notebook_log import log_lines
+from playground.core.training.tables import LOSS_SPECS
 
 
 def run_recording_lrs(config: TrainConfig, changes: dict[int, float] | None = None):
@@ -51,9 +53,10 @@ def run_scripts(sources: dict[str, str], tmp_path: Path) -> dict[str, subprocess
     return results
 
 
-def check_matches(records: list[EpochRecord], stdout: str) -> None:
+def check_matches(config: TrainConfig, records: list[EpochRecord], stdout: str) -> None:
+    """The script prints the window's notebook-style log, then the final numbers exactly."""
     lines = stdout.splitlines()
-    expected = [f"epoch {r.epoch} loss {r.loss:.6f}" for r in records]
+    expected = log_lines(config, [r.epoch for r in records], [r.loss for r in records])
     assert lines[: len(expected)] == expected
     w, b = records[-1].w, records[-1].b
     assert lines[-2] == f"final loss {records[-1].loss!r}"
@@ -115,7 +118,7 @@ def test_exported_script_prints_the_same_losses(case: str, exported) -> None:
     ast.parse(sources[case])
     result = results[case]
     assert result.returncode == 0, result.stderr
-    check_matches(records, result.stdout)
+    check_matches(CASES[case][0], records, result.stdout)
     if CASES[case][1]:
         assert "lr_changes = {" in sources[case]
 
@@ -125,7 +128,7 @@ def test_out_of_place_script_fails_the_way_train_reports(exported) -> None:
     (records, end), result = runs["out-of-place"], results["out-of-place"]
     assert end.status == "error"
     assert result.returncode != 0
-    assert result.stdout.splitlines() == [f"epoch 0 loss {records[0].loss:.6f}"]
+    assert result.stdout.splitlines() == log_lines(TrainConfig(), [0], [records[0].loss])
     assert f"TypeError: {end.reason}" in result.stderr
 
 
@@ -141,7 +144,7 @@ def test_dataset_name_cannot_inject_code() -> None:
     evil = TrainConfig(dataset=type(config.dataset)('x"""\nimport os\n', (1.0,), (2.0,)))
     tree = ast.parse(to_script(evil))
     imported = [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
-    assert imported == ["torch", "torch.nn.functional"]
+    assert imported == ["torch", "torch.nn"]
 
 
 def test_scripts_of_runs_as_they_ended(tmp_path: Path) -> None:
@@ -170,6 +173,7 @@ def test_scripts_of_runs_as_they_ended(tmp_path: Path) -> None:
     failed.start()
     assert failed.wait(30)
 
+    run_session = {"stopped": stopped, "diverged": diverged}
     runs = {"stopped": stopped.current, "diverged": diverged.current, "failed": failed.current}
     assert [r.end.status for r in runs.values()] == ["stopped", "diverged", "error"]
     assert runs["stopped"].lr_changes == [(30, 0.004)]
@@ -181,8 +185,44 @@ def test_scripts_of_runs_as_they_ended(tmp_path: Path) -> None:
         assert result.returncode == 0, result.stderr
         records = [EpochRecord(int(e), loss, w, b, lr, None, None)
                    for e, loss, w, b, lr, *_ in run.history.rows()]
-        check_matches(records, result.stdout)
-        assert sum(line.startswith("epoch ") for line in result.stdout.splitlines()) == len(
-            records)
+        check_matches(run.config, records, result.stdout)
+        assert sum(line.startswith("Epoch ") for line in result.stdout.splitlines()) == len(
+            [r for r in records if r.epoch % 10 == 0])
+        # then the notebook's print(y_predicted), as the window's log ends
+        assert result.stdout.endswith(run_session[name].log_lines()[-1] + "\n" + "\n".join(
+            result.stdout.splitlines()[-2:]) + "\n")
     assert results["failed"].returncode != 0
     assert f"TypeError: {runs['failed'].end.reason}" in results["failed"].stderr
+
+
+def test_script_reads_like_a_person_wrote_it() -> None:
+    """One docstring, one import block at the top, and the loss called as the notebook does."""
+    source = to_script(TrainConfig())
+    tree = ast.parse(source)
+    docstrings = [n for n in tree.body if isinstance(n, ast.Expr)
+                  and isinstance(n.value, ast.Constant) and isinstance(n.value.value, str)]
+    assert len(docstrings) == 1 and tree.body[0] is docstrings[0]
+    imports = [i for i, n in enumerate(tree.body) if isinstance(n, ast.Import | ast.ImportFrom)]
+    assert imports == [1, 2]
+    assert "loss = nn.MSELoss()" in source and "L = loss(y, y_predicted)" in source
+    assert "F." not in source
+
+
+@pytest.mark.parametrize("name", sorted(LOSS_SPECS))
+def test_every_loss_module_is_the_losss_function_the_target_first(name: str) -> None:
+    """`loss(y, y_predicted)` with the nn module gives the loss and grads train() uses."""
+    import torch
+    from torch import nn
+
+    x = torch.tensor([0.0, 1.0, 2.0, 5.0])
+    y = torch.tensor([1.0, 2.5, 3.0, -1.0])
+    grads = []
+    for order in ("table", "notebook"):
+        w = torch.tensor([0.7], requires_grad=True)
+        b = torch.tensor([0.2], requires_grad=True)
+        y_hat = w * x + b
+        module = eval(LOSS_MODULES[name], {"nn": nn})  # a constant of our own table
+        out = LOSS_SPECS[name].function(y_hat, y) if order == "table" else module(y, y_hat)
+        out.backward()
+        grads.append((out.item(), w.grad.item(), b.grad.item()))
+    assert grads[0] == grads[1]
