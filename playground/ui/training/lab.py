@@ -21,7 +21,7 @@ from playground.core.training.config import TrainConfig
 from playground.core.training.history import RunHistory
 from playground.core.training.session import Run, TrainingSession
 from playground.core.training.worker import warm_up_in_background
-from playground.ui.training import exports
+from playground.ui.training import exports, rewind_race
 from playground.ui.training.controls import TrainingControls
 from playground.ui.training.pacing import REDRAW_INTERVAL_MS, FramePacer
 from playground.ui.training.plot_area import PlotArea
@@ -76,6 +76,7 @@ class TrainingLab(QtWidgets.QWidget):
         self._update_enabled()
         self._refresh_setup()
         self._refresh_landscape()
+        self.timeline, self.race_panel = rewind_race.attach(self)
 
     # ----- layout -------------------------------------------------------------------------------
     def _build_layout(self) -> None:
@@ -230,7 +231,7 @@ class TrainingLab(QtWidgets.QWidget):
 
     # ----- run lifecycle ------------------------------------------------------------------------
     def _begin_run(self, *, paused: bool) -> bool:
-        if self.session.is_running():
+        if self.session.is_running() and self.session.shown_epoch is None:
             return False
         try:
             self.session.config.validate()
@@ -379,7 +380,8 @@ class TrainingLab(QtWidgets.QWidget):
 
     def _update_enabled(self) -> None:
         c = self.controls
-        idle = not self.session.is_running()
+        running, s = self.session.is_running(), self.session
+        idle = not running or (s.paused and s.shown_epoch is not None)  # or set up a branch
         config, kind = self.session.config, self.session.data.kind
         manual = config.optimizer == "Manual"
         for widget in (c.dataset_combo, c.seed_spin, c.w0_spin, c.b0_spin, c.loss_combo,
@@ -390,8 +392,8 @@ class TrainingLab(QtWidgets.QWidget):
         c.noise_spin.setEnabled(idle and kind == "noisy")
         c.out_of_place_check.setEnabled(idle and manual)
         c.new_optimizer_check.setEnabled(idle and not manual)
-        c.pause_button.setEnabled(not idle)
-        c.stop_button.setEnabled(not idle)
+        c.pause_button.setEnabled(running)
+        c.stop_button.setEnabled(running)
         c.custom_hint.setVisible(kind == "custom")
         self.data_plot.set_editable(idle and kind == "custom")
 

@@ -1,0 +1,372 @@
+"""The Training Lab's timeline (rewind, step back, the update formula) and its optimiser race.
+
+`Timeline` sits under the loss plot: `epochSlider` shows any recorded epoch of the current run
+(paused or finished) in the readouts, the fitted line and the landscape, with a marker on the
+loss curve; `stepBackButton` goes one epoch back; `updateText` writes the shown epoch's update
+with torch's numbers. With the slider below the last epoch, Start continues from there (a
+branch, drawn from the old curve, which stays as an earlier run); at the last epoch Start trains
+a new run as before.
+
+`RacePanel` is the side tabs' "Race" page: `raceList` (one checkable item per optimiser),
+`raceButton` and `raceTable` (the ranking). The session runs the race on its one worker; the
+panel polls it on its own timer and draws each racer in its own colour on the loss plot and as
+its own path on the landscape.
+
+`attach(lab)` builds both into a TrainingLab and wires them to its session.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from playground.core.training.race import Race
+from playground.core.training.session import TrainingSession
+from playground.core.training.tables import OPTIMIZER_SPECS, OPTIMIZERS
+from playground.ui.training.landscape import MAX_PATH_POINTS
+from playground.ui.training.pacing import REDRAW_INTERVAL_MS
+from playground.ui.widgets.plot_style import live_pen
+
+if TYPE_CHECKING:
+    from playground.ui.training.lab import TrainingLab
+
+# One colour per racer, in race order; apart from the current run's blue and the fit's red.
+RACER_COLOURS: tuple[tuple[int, int, int], ...] = (
+    (230, 120, 40), (60, 160, 80), (150, 90, 190), (200, 70, 90), (20, 160, 170),
+    (190, 160, 30))
+RACE_COLUMNS = ("optimiser", "final loss", "epoch within 1 % of best", "outcome")
+DEFAULT_RACERS = ("SGD", "Momentum", "Adam", "RMSprop", "Adagrad")
+
+
+def _thin(ws: np.ndarray, bs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    n = len(ws)
+    if n <= MAX_PATH_POINTS:
+        return ws, bs
+    idx = np.r_[0 : n : math.ceil(n / MAX_PATH_POINTS), n - 1]
+    return ws[idx], bs[idx]
+
+
+class Timeline(QtWidgets.QWidget):
+    """The epoch slider, Step back and the update formula of the epoch shown."""
+
+    def __init__(self, lab: TrainingLab) -> None:
+        super().__init__()
+        self.lab = lab
+        self.session: TrainingSession = lab.session
+        self.slider = QtWidgets.QSlider(QtCore.Qt.Orientation.Horizontal)
+        self.slider.setObjectName("epochSlider")
+        self.slider.setToolTip("Drag to show any recorded epoch (paused or finished): readouts, "
+                               "line and landscape follow. Start then continues from it.")
+        self.step_back_button = QtWidgets.QPushButton("Step back")
+        self.step_back_button.setObjectName("stepBackButton")
+        self.step_back_button.setToolTip("Show the epoch before (paused or finished).")
+        self.epoch_label = QtWidgets.QLabel()
+        self.update_text = QtWidgets.QLabel()
+        self.update_text.setObjectName("updateText")
+        self.update_text.setTextInteractionFlags(
+            QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.update_text.setToolTip("The shown epoch's last update, with the numbers torch's "
+                                    "optimiser held (its state after the step).")
+        self.update_text.setFont(QtGui.QFontDatabase.systemFont(
+            QtGui.QFontDatabase.SystemFont.FixedFont))
+        row = QtWidgets.QHBoxLayout()
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(QtWidgets.QLabel("Epoch"))
+        row.addWidget(self.slider, 1)
+        row.addWidget(self.epoch_label)
+        row.addWidget(self.step_back_button)
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(4, 0, 4, 0)
+        layout.addLayout(row)
+        layout.addWidget(self.update_text)
+        self.marker = pg.InfiniteLine(angle=90, movable=False,
+                                      pen=pg.mkPen((128, 128, 128), style=QtCore.Qt.PenStyle.DashLine))
+        self.marker.hide()
+        lab.loss_plot.addItem(self.marker, ignoreBounds=True)
+
+        self.slider.valueChanged.connect(self._on_slider)
+        self.step_back_button.clicked.connect(self._step_back)
+        e = self.session.events
+        e.run_started.connect(self._on_run_started)
+        e.records_arrived.connect(self._on_records)
+        e.run_ended.connect(self._on_settled)
+        e.paused.connect(self._on_paused)
+        e.epoch_shown.connect(self._on_epoch_shown)
+        e.setup_changed.connect(self._after_lab_redraw)  # connected after the lab's own
+        e.replaced.connect(self._on_settled)
+        e.runs_changed.connect(self._on_settled)
+        self._on_settled()
+
+    # ----- what the user does -----------------------------------------------------------------
+    def _movable(self) -> bool:
+        s = self.session
+        return (s.shows_run() and (not s.is_running() or s.paused)
+                and not self._racing())
+
+    def _racing(self) -> bool:
+        race = self.session.race
+        return self.session.is_running() and race is not None and race.end is None
+
+    @QtCore.Slot(int)
+    def _on_slider(self, value: int) -> None:
+        if not self._movable():
+            return
+        run = self.session.current
+        last = run.epochs_done - 1 if run is not None else 0
+        self.session.show_epoch(None if value >= last else value)
+
+    @QtCore.Slot()
+    def _step_back(self) -> None:
+        if self._movable():
+            self.session.step_back()
+
+    # ----- following the session --------------------------------------------------------------
+    def _on_run_started(self, _run: object) -> None:
+        self.marker.hide()
+        self.update_text.setText("")
+        self._sync()
+
+    def _on_records(self, _run: object, _first: int) -> None:
+        self._sync()
+        if self.session.paused:
+            self.update_text.setText(self.session.update_text())
+
+    def _on_paused(self, paused: bool) -> None:
+        if not paused and self.session.shown_epoch is not None:
+            self.session.show_epoch(None)  # running on: the view follows the latest epoch again
+        self._sync()
+        if paused:
+            self.update_text.setText(self.session.update_text())
+
+    def _on_settled(self, *_args: object) -> None:
+        self._sync()
+        self.update_text.setText(self.session.update_text())
+
+    def _on_epoch_shown(self, epoch: int | None) -> None:
+        self._sync()
+        self.update_text.setText(self.session.update_text())
+        self.lab._update_enabled()  # Start continues a paused run from the epoch shown
+        if epoch is None:
+            self.marker.hide()
+            if self.session.shows_run():
+                self.lab._redraw(everything=True)
+            return
+        self._draw_shown(epoch)
+
+    def _after_lab_redraw(self, *_args: object) -> None:
+        shown = self.session.shown_epoch
+        if shown is not None and self.session.shows_run():
+            self._draw_shown(shown)
+        self._sync()
+
+    def _draw_shown(self, k: int) -> None:
+        """Epoch k everywhere the lab draws the latest: readouts, line, landscape path, marker."""
+        run = self.session.current
+        if run is None or not self.session.shows_run():
+            return
+        h = run.history
+        ws, bs = h.column("w")[: k + 1], h.column("b")[: k + 1]
+        readout = self.session.readout()
+        if readout is not None:
+            self.lab.readouts.show_readout(readout)
+        self.lab.readouts.show_predictions(*self.session.predictions())
+        self.lab.data_plot.set_line(float(ws[-1]), float(bs[-1]))
+        self.lab.landscape_plot.set_path(*_thin(ws, bs))
+        self.marker.setPos(float(k))
+        self.marker.show()
+
+    def _sync(self) -> None:
+        """Slider range and position, enabled states and the epoch label, from the session."""
+        s = self.session
+        run = s.current
+        n = run.epochs_done if run is not None and s.shows_run() else 0
+        shown = s.shown_epoch
+        value = (n - 1 if shown is None else shown) if n else 0
+        with QtCore.QSignalBlocker(self.slider):
+            self.slider.setRange(0, max(n - 1, 0))
+            self.slider.setValue(value)
+        movable = self._movable() and n > 0
+        self.slider.setEnabled(movable)
+        self.step_back_button.setEnabled(movable and value > 0)
+        self.epoch_label.setText(f"{value} / {max(n - 1, 0)}" if n else "–")
+
+
+class RacePanel(QtWidgets.QWidget):
+    """Race the checked optimisers from the setup's start; the ranking table below."""
+
+    def __init__(self, lab: TrainingLab) -> None:
+        super().__init__()
+        self.lab = lab
+        self.session: TrainingSession = lab.session
+        self.race_list = QtWidgets.QListWidget()
+        self.race_list.setObjectName("raceList")
+        self.race_list.setToolTip("The optimisers to race, each at the current learning rate.")
+        for name in OPTIMIZERS:
+            item = QtWidgets.QListWidgetItem(name)
+            item.setFlags(item.flags() | QtCore.Qt.ItemFlag.ItemIsUserCheckable)
+            checked = name in DEFAULT_RACERS
+            item.setCheckState(QtCore.Qt.CheckState.Checked if checked
+                               else QtCore.Qt.CheckState.Unchecked)
+            item.setToolTip(OPTIMIZER_SPECS[name].tooltip)
+            self.race_list.addItem(item)
+        self.race_list.setMaximumHeight(self.race_list.sizeHintForRow(0) * 7)
+        self.race_button = QtWidgets.QPushButton("Race")
+        self.race_button.setObjectName("raceButton")
+        self.race_button.setToolTip("Start the checked optimisers together from the same start "
+                                    "on the same data, in lockstep on one worker.")
+        self.race_table = QtWidgets.QTableWidget(0, len(RACE_COLUMNS))
+        self.race_table.setObjectName("raceTable")
+        self.race_table.setHorizontalHeaderLabels(list(RACE_COLUMNS))
+        self.race_table.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.race_table.horizontalHeader().setStretchLastSection(True)
+        self.race_table.verticalHeader().setVisible(False)
+        self.message = QtWidgets.QLabel()
+        self.message.setWordWrap(True)
+        layout = QtWidgets.QVBoxLayout(self)
+        top = QtWidgets.QHBoxLayout()
+        top.addWidget(self.race_list, 1)
+        top.addWidget(self.race_button, 0, QtCore.Qt.AlignmentFlag.AlignTop)
+        layout.addLayout(top)
+        layout.addWidget(self.message)
+        layout.addWidget(self.race_table, 1)
+
+        self.curves: list[pg.PlotDataItem] = []
+        self.paths: list[pg.PlotDataItem] = []
+        self._timer = QtCore.QTimer(self)
+        self._timer.setInterval(REDRAW_INTERVAL_MS)
+        self._timer.timeout.connect(self._on_tick)
+        self.race_button.clicked.connect(self.start_race)
+        e = self.session.events
+        e.race_started.connect(self._on_race_started)
+        e.race_arrived.connect(self._draw)
+        e.race_ended.connect(self._on_race_ended)
+        e.run_started.connect(self._on_run_started)
+        e.run_ended.connect(self._sync_enabled)
+        e.runs_changed.connect(self._on_runs_changed)
+        e.replaced.connect(self._on_replaced)
+        self._on_replaced()
+
+    def _on_run_started(self, _run: object) -> None:
+        self._clear()
+        self._sync_enabled()
+
+    def _sync_enabled(self, *_args: object) -> None:
+        self.race_button.setEnabled(not self.session.is_running())
+
+    def checked(self) -> list[str]:
+        items = (self.race_list.item(i) for i in range(self.race_list.count()))
+        return [it.text() for it in items if it.checkState() == QtCore.Qt.CheckState.Checked]
+
+    @QtCore.Slot()
+    def start_race(self) -> None:
+        """Race the checked optimisers at the current rate (ignored while a run is going)."""
+        if self.session.is_running():
+            return
+        lr = self.session.config.lr
+        try:
+            self.session.start_race([(name, lr) for name in self.checked()])
+        except ValueError as exc:
+            self.message.setText(str(exc))
+
+    def _on_race_started(self, race: Race) -> None:
+        self.message.setText("")
+        self._clear()
+        for i, run in enumerate(race.runs):
+            colour = RACER_COLOURS[i % len(RACER_COLOURS)]
+            curve = pg.PlotDataItem(name=f"race: {run.label()}", pen=live_pen(colour))
+            self.lab.loss_plot.addItem(curve)
+            path = pg.PlotDataItem(pen=live_pen(colour))
+            self.lab.landscape_plot.addItem(path)
+            self.curves.append(curve)
+            self.paths.append(path)
+        self._timer.start()
+        self.lab._update_enabled()
+        self._sync_enabled()
+
+    @QtCore.Slot()
+    def _on_tick(self) -> None:
+        if not self.session.poll():
+            self._timer.stop()
+
+    def _on_race_ended(self, race: Race) -> None:
+        self._timer.stop()
+        self._draw(race)
+        self.lab._update_enabled()
+        self._sync_enabled()
+        self.lab.runFinished.emit(race.end.status if race.end is not None else "completed")
+
+    def _draw(self, race: Race) -> None:
+        for run, curve, path in zip(race.runs, self.curves, self.paths, strict=False):
+            h = run.history
+            if not len(h):
+                continue
+            curve.setData(h.column("epoch"), h.column("loss"))
+            path.setData(*_thin(h.column("w"), h.column("b")))
+        self._fill_table(race)
+
+    def _fill_table(self, race: Race) -> None:
+        table = self.race_table
+        standings = race.standings()
+        table.setRowCount(len(standings))
+        for row, standing in enumerate(standings):
+            colour = QtGui.QColor(*RACER_COLOURS[standing.index % len(RACER_COLOURS)])
+            for column, text in enumerate(standing.cells()):
+                item = QtWidgets.QTableWidgetItem(text)
+                if column == 0:
+                    item.setForeground(colour)
+                table.setItem(row, column, item)
+
+    def _clear(self) -> None:
+        for curve in self.curves:
+            self.lab.loss_plot.legend.removeItem(curve)
+            self.lab.loss_plot.removeItem(curve)
+        for path in self.paths:
+            self.lab.landscape_plot.removeItem(path)
+        self.curves.clear()
+        self.paths.clear()
+
+    def _on_runs_changed(self) -> None:
+        if self.session.race is None:  # reset
+            self._clear()
+            self.race_table.setRowCount(0)
+
+    def _on_replaced(self) -> None:
+        """A loaded session: draw its race, if it holds one."""
+        self._clear()
+        self.race_table.setRowCount(0)
+        race = self.session.race
+        if race is not None and not self.session.is_running():
+            self._on_race_started(race)
+            self._timer.stop()
+            self._draw(race)
+
+
+def attach(lab: TrainingLab) -> tuple[Timeline, RacePanel]:
+    """Build the timeline under the loss plot and the Race tab beside the landscape and log."""
+    timeline = Timeline(lab)
+    panel = RacePanel(lab)
+    area = lab.plots
+    if not _insert_after(area.layout(), area.lr_plot, timeline):
+        area.layout().addWidget(timeline)
+    area.side_tabs.addTab(panel, "Race")
+    area.side_tabs.setTabToolTip(area.side_tabs.count() - 1,
+                                 "Race several optimisers from the same start; the ranking.")
+    return timeline, panel
+
+
+def _insert_after(layout: QtWidgets.QLayout, widget: QtWidgets.QWidget,
+                  new: QtWidgets.QWidget) -> bool:
+    """Put `new` right after `widget` in whichever (nested) box layout holds it."""
+    for i in range(layout.count()):
+        item = layout.itemAt(i)
+        if item.widget() is widget and isinstance(layout, QtWidgets.QBoxLayout):
+            layout.insertWidget(i + 1, new)
+            return True
+        child = item.layout()
+        if child is not None and _insert_after(child, widget, new):
+            return True
+    return False
