@@ -25,7 +25,7 @@ def loss_graph(config: Any, w: float, b: float, w_grad: float | None = None,
     bt = torch.tensor([float(b)], requires_grad=True)
     with torch.enable_grad():  # grad mode is thread-local: never inherit a no_grad caller's
         y_hat = wt * x + bt
-        loss = LOSS_SPECS[config.loss].function(y_hat, y)
+        loss = LOSS_SPECS[config.loss].function(y, y_hat)  # the notebook's loss(y, y_predicted)
     if w_grad is None or b_grad is None:
         loss.backward(retain_graph=True)  # keep the saved tensors to show them
     else:

@@ -344,7 +344,7 @@ def test_loss_graph_is_the_training_forward_with_real_grads(loss_name):
     w = torch.tensor([1.5], requires_grad=True)
     b = torch.tensor([-0.5], requires_grad=True)
     y_hat = w * x + b
-    loss = LOSS_SPECS[loss_name].function(y_hat, y)
+    loss = LOSS_SPECS[loss_name].function(y, y_hat)
     tensors = {"x": x, "y": y, "w": w, "b": b, "y_hat": y_hat, "loss": loss}
     fns, _, _ = torch_walk(loss)
     labels = sorted(n.label for n in graph.nodes if n.kind == "function")
