@@ -152,8 +152,8 @@ def lr_latency(app, changes: int = 10) -> tuple[list[float], list[int]]:
     stamps: list[tuple[float, float]] = []
     real_train = loop.train
 
-    def timed_train(config, control=None):
-        generator = real_train(config, control)
+    def timed_train(config, control=None, *rest):
+        generator = real_train(config, control, *rest)
         try:
             while True:
                 record = next(generator)

@@ -136,8 +136,10 @@ class Timeline(QtWidgets.QWidget):
             self.update_text.setText(self.session.update_text())
 
     def _on_paused(self, paused: bool) -> None:
-        if not paused and self.session.shown_epoch is not None:
-            self.session.show_epoch(None)  # running on: the view follows the latest epoch again
+        if not paused:
+            self.update_text.setText("")  # written again when the run pauses or ends
+            if self.session.shown_epoch is not None:
+                self.session.show_epoch(None)  # running on: the view follows the latest epoch
         self._sync()
         if paused:
             self.update_text.setText(self.session.update_text())
