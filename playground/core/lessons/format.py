@@ -19,6 +19,8 @@ from typing import Any
 from playground.core.files.guarded import FileRefused, read_json
 from playground.core.labs import GRAPH_VIEW, Lab
 from playground.core.language.interpreter import Refused, check, parse
+from playground.core.lessons.network_step import NET_FIELDS, NetworkStep
+from playground.core.lessons.network_step import parse as parse_network_step
 from playground.core.limits import MAX_ELEMENTS, MAX_LESSON_BYTES, MAX_LESSON_EPOCHS
 from playground.core.training.config import out_of_range
 from playground.core.training.datasets import DATA_KINDS
@@ -28,7 +30,7 @@ from playground.paths import resources_dir
 
 LESSONS_DIR = resources_dir() / "lessons"
 LESSON_FORMAT = 1
-SHOW_TARGETS = (Lab.TENSOR.value, GRAPH_VIEW, Lab.TRAINING.value)
+SHOW_TARGETS = (Lab.TENSOR.value, GRAPH_VIEW, Lab.TRAINING.value, Lab.NETWORK.value)
 MESSAGE_LEVELS = ("error", "warning")
 QUESTION_KINDS = ("number", "choice")
 RUN_FIELDS = ("status", "loss", "w", "b", "epochs")
@@ -71,8 +73,8 @@ class Read:
 
     @property
     def needs_run_end(self) -> bool:
-        """True when the value only exists once the Training Lab's run has ended."""
-        return self.kind == "run"
+        """True when the value only exists once a lab's run has ended."""
+        return self.kind in ("run", "net")
 
 
 @dataclass(frozen=True)
@@ -120,6 +122,7 @@ class Step:
     instead: str = ""
     question: Question | None = None
     training: TrainingStep | None = None
+    network: NetworkStep | None = None
 
     @property
     def expects_error(self) -> bool:
@@ -137,6 +140,8 @@ class Step:
             return self.show
         if self.training is not None and not self.statements:
             return Lab.TRAINING
+        if self.network is not None and not self.statements:
+            return Lab.NETWORK
         return Lab.TENSOR
 
 
@@ -173,6 +178,11 @@ def parse_read(text: str) -> Read:
         raise ValueError(f"{text!r} is not readable; write a name, name.attr or name[i, j] "
                          "(e.g. x.grad[0, 1]), run.<field> or outcome")
     name, attr, index = match.group("name"), match.group("attr"), match.group("index")
+    if name == "net":
+        if attr not in NET_FIELDS or index is not None:
+            raise ValueError(f"net.{attr} is not readable; use one of "
+                             + ", ".join(f"net.{f}" for f in NET_FIELDS))
+        return Read("net", attr)
     if name == "run":
         if attr not in RUN_FIELDS or index is not None:
             raise ValueError(f"run.{attr} is not readable; use one of "
@@ -271,7 +281,8 @@ def _join(path: str, key: str) -> str:
 
 
 def _step(where: _Where, data: Any, path: str, known: set[str]) -> Step:
-    fields = ("title", "text", "statements", "show", "expect", "instead", "question", "training")
+    fields = ("title", "text", "statements", "show", "expect", "instead", "question", "training",
+              "network")
     step = where.object(data, path, fields)
     title = where.text(step, path, "title")  # checked in the order an author reads them
     text = where.text(step, path, "text")
@@ -293,9 +304,11 @@ def _step(where: _Where, data: Any, path: str, known: set[str]) -> Step:
         where.fail(f"{path}.show", f"must be one of {', '.join(SHOW_TARGETS)}")
     expect = _expect(where, step.get("expect"), f"{path}.expect", statements)
     training = _training(where, step.get("training"), f"{path}.training")
-    if not statements and training is None and show is None:
-        where.fail(path, "needs statements, training or show: Run step would do nothing")
-    question = _question(where, step.get("question"), f"{path}.question", training)
+    network = parse_network_step(where, step.get("network"), f"{path}.network")
+    if not statements and training is None and network is None and show is None:
+        where.fail(path, "needs statements, training, network or show: Run step would do "
+                         "nothing")
+    question = _question(where, step.get("question"), f"{path}.question", training, network)
     return Step(
         title=title,
         text=text,
@@ -305,6 +318,7 @@ def _step(where: _Where, data: Any, path: str, known: set[str]) -> Step:
         instead=where.text(step, path, "instead", required=False),
         question=question,
         training=training,
+        network=network,
     )
 
 
@@ -320,8 +334,8 @@ def _expect(where: _Where, data: Any, path: str, statements: list[str]) -> Expec
     return Expect(level, where.text(expect, path, "text"))
 
 
-def _question(where: _Where, data: Any, path: str,
-              training: TrainingStep | None) -> Question | None:
+def _question(where: _Where, data: Any, path: str, training: TrainingStep | None,
+              network: NetworkStep | None = None) -> Question | None:
     if data is None:
         return None
     q = where.object(data, path, ("prompt", "read", "explanation", "kind", "choices", "tolerance"))
@@ -330,7 +344,9 @@ def _question(where: _Where, data: Any, path: str,
         read = parse_read(read_text)
     except ValueError as exc:
         where.fail(f"{path}.read", str(exc))
-    if read.needs_run_end and (training is None or not training.start):
+    if read.kind == "net" and (network is None or not network.start):
+        where.fail(f"{path}.read", "net.* can only be read in a step that starts a network run")
+    if read.kind == "run" and (training is None or not training.start):
         where.fail(f"{path}.read", "run.* can only be read in a step that starts a training run")
     kind = q.get("kind", "number")
     if kind not in QUESTION_KINDS:

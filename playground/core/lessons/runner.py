@@ -14,7 +14,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from playground.core.lessons import network_step
 from playground.core.lessons.format import TRAINING_SETTINGS, Lesson, Question, Read, Step
+from playground.core.network.session import NetworkSession
 from playground.core.tensorlab.workspace import RunResult, Workspace
 from playground.core.training.config import TrainConfig
 from playground.core.training.session import TrainingSession
@@ -60,6 +62,7 @@ def run_step(
     session: TrainingSession | None = None,
     *,
     full_speed: bool = False,
+    network: NetworkSession | None = None,
 ) -> StepOutcome:
     """Run step `index`: set up the earlier steps if the log lacks them (the replaced session
     stays restorable), run its statements until one fails, then apply its training setup."""
@@ -86,6 +89,14 @@ def run_step(
             outcome.message = f"The Training Lab could not be set up: {exc}"
             return outcome
         outcome.started_run = step.training.start
+    if step.network is not None and network is not None and outcome.ok:
+        try:
+            network_step.apply(step.network, network, full_speed)
+        except (ValueError, RuntimeError) as exc:
+            outcome.ok = False
+            outcome.message = f"The Network Lab could not be set up: {exc}"
+            return outcome
+        outcome.started_run = outcome.started_run or step.network.start
     return outcome
 
 
@@ -148,8 +159,14 @@ class NotReady(ValueError):
 
 
 def read_value(read: Read, workspace: Workspace, session: TrainingSession | None,
-               outcome: StepOutcome | None = None) -> float | str:
+               outcome: StepOutcome | None = None,
+               network: NetworkSession | None = None) -> float | str:
     """The value a question asks about, read from the live state; NotReady says why not."""
+    if read.kind == "net":
+        try:
+            return network_step.read(read.name, network)
+        except ValueError as exc:
+            raise NotReady(str(exc)) from None
     if read.kind == "outcome":
         return "raises" if outcome is not None and outcome.raised else "runs"
     if read.kind == "run":

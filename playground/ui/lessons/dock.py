@@ -19,6 +19,7 @@ from playground.ui.lessons.panel import LessonsPanel
 from playground.ui.widgets.qt_parts import qt_part
 
 if TYPE_CHECKING:
+    from playground.core.network.session import NetworkSession
     from playground.core.tensorlab.workspace import Message, Workspace
     from playground.core.training.session import TrainingSession
 
@@ -44,14 +45,16 @@ class LessonsDock(QtWidgets.QDockWidget):
 
     def __init__(self, workspace: Workspace, training_session: TrainingSession,
                  navigator: LabNavigator, settings: QtCore.QSettings,
-                 parent: QtWidgets.QWidget | None = None) -> None:
+                 parent: QtWidgets.QWidget | None = None,
+                 network_session: NetworkSession | None = None) -> None:
         super().__init__("Lessons", parent)
         self.setObjectName("lessonsDock")
         self.setAllowedAreas(QtCore.Qt.DockWidgetArea.LeftDockWidgetArea
                              | QtCore.Qt.DockWidgetArea.RightDockWidgetArea)
         self._navigator = navigator
         self._settings = settings
-        self.panel = LessonsPanel(workspace, training_session, settings)
+        self.panel = LessonsPanel(workspace, training_session, settings,
+                                  network=network_session)
         self.panel.setMinimumWidth(260)
         self.setWidget(self.panel)
         for name, tip in (("qt_dockwidget_floatbutton", "Float the lessons in their own window."),
@@ -95,8 +98,8 @@ class LessonsDock(QtWidgets.QDockWidget):
         super().closeEvent(event)
 
     def _show_view(self, view: str) -> None:
-        if view == Lab.TRAINING:
-            self._navigator.show_lab(Lab.TRAINING)
+        if view in (Lab.TRAINING, Lab.NETWORK):
+            self._navigator.show_lab(Lab(view))
         elif view == GRAPH_VIEW:
             self._navigator.show_graph()
         else:

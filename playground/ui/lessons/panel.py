@@ -23,6 +23,7 @@ from playground.core.lessons.runner import (
     read_value,
     run_step,
 )
+from playground.core.network.session import NetworkSession
 from playground.core.tensorlab.workspace import Workspace
 from playground.core.training.session import Run, TrainingSession
 from playground.ui.tensor.code_panel import monospace_font
@@ -45,11 +46,13 @@ class LessonsPanel(QtWidgets.QWidget):
         settings: QtCore.QSettings,
         folder: Path | None = None,
         parent: QtWidgets.QWidget | None = None,
+        network: NetworkSession | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("lessonsPanel")
         self._ws = workspace
         self._session = session
+        self._network = network
         self._settings = settings
         # The shipped lessons unless told otherwise; a bad file is listed, never fatal.
         self.lessons, errors = load_lessons(folder)
@@ -59,6 +62,8 @@ class LessonsPanel(QtWidgets.QWidget):
         self._build(errors)
         if session is not None:
             session.events.run_ended.connect(self._on_run_ended)
+        if network is not None:
+            network.events.run_ended.connect(self._on_run_ended)
         self._fill_list()
         start = self._index_of(self.progress.lesson)
         self._select_lesson(start if start is not None else 0, self.progress.step)
@@ -98,7 +103,8 @@ class LessonsPanel(QtWidgets.QWidget):
             return None
         QtWidgets.QApplication.setOverrideCursor(QtCore.Qt.CursorShape.WaitCursor)
         try:
-            outcome = run_step(lesson, self.progress.step, self._ws, self._session)
+            outcome = run_step(lesson, self.progress.step, self._ws, self._session,
+                               network=self._network)
         finally:
             QtWidgets.QApplication.restoreOverrideCursor()
         self._outcome = outcome
@@ -374,6 +380,11 @@ class LessonsPanel(QtWidgets.QWidget):
             parts.append(f"Set up the Training Lab{started}.")
             if step.training.watch:
                 parts.append(f"Watch: {step.training.watch}")
+        if step.network is not None and outcome.ok:
+            started = " and started a run" if step.network.start else ""
+            parts.append(f"Set up the Network Lab{started}.")
+            if step.network.watch:
+                parts.append(f"Watch: {step.network.watch}")
         if step.statements:
             ran = sum(r.ok for r in outcome.results)
             parts.append(f"Ran {ran} of {len(step.statements)} statement(s) in the Tensor Lab.")
@@ -401,10 +412,11 @@ class LessonsPanel(QtWidgets.QWidget):
             return
         question = step.question
         try:
-            actual = read_value(question.read, self._ws, self._session, self._outcome)
+            actual = read_value(question.read, self._ws, self._session, self._outcome,
+                                self._network)
         except NotReady as exc:
-            if question.read.needs_run_end and self._session is not None \
-                    and self._session.is_running():
+            model = self._network if question.read.kind == "net" else self._session
+            if question.read.needs_run_end and model is not None and model.is_running():
                 self.verdict.setText("Checked when the run ends: watch it meanwhile.")
             else:
                 self.verdict.setText(f"Cannot read {question.read_text}: {exc}")
@@ -438,7 +450,7 @@ class LessonsPanel(QtWidgets.QWidget):
 def _training_code(step: Step) -> str:
     """The Training Lab setup a step writes, shown the way the lab's controls name it."""
     if step.training is None:
-        return ""
+        return "" if step.network is None else step.network.code()
     lines = [f"{name} = {value!r}" for name, value in step.training.settings.items()]
     if step.training.speed_given:
         speed = step.training.speed

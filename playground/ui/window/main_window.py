@@ -144,7 +144,8 @@ class MainWindow(QtWidgets.QMainWindow):
             menu.deleteLater()
         self.menuBar().clear()
         self.lessons_dock = labs.LessonsDock(self.workspace, self.training_session, self.navigator,
-                                             self.settings, self)
+                                             self.settings, self,
+                                             network_session=self.network_session)
         self.menus = labs.Menus(self, self.settings, self.lessons_dock.toggleViewAction())
         self.sessions = labs.SessionActions(
             self.workspace, self.training_session, self.tensor_lab, self.training_lab,

@@ -86,3 +86,21 @@ def test_export_script_with_the_network_lab_shown_prints_its_losses(playground_w
                          timeout=120, check=True).stdout
     printed = [float(v) for v in re.findall(r"train loss ([\d.e-]+)", out)]
     assert printed == [r.train_loss for r in window.network_session.current.records]
+
+
+def test_a_lesson_step_sets_up_and_starts_the_network_lab(playground_window, qtbot):
+    window = playground_window()
+    panel = window.lessons_dock.panel
+    window.lessons_dock.show()
+    panel.go_to("08-hidden-layer-xor", 1)
+    find(panel, "lessonAnswerEdit", QtWidgets.QLineEdit).setText("0.95")
+    lab = window.network_lab
+    with qtbot.waitSignal(lab.runFinished, timeout=TIMEOUT_MS):
+        click(qtbot, panel, "runStepButton")
+        find(lab, "netSpeedCombo", QtWidgets.QComboBox).setCurrentText("Full speed")
+    assert window.navigator.shown_lab() == "network"
+    assert find(lab, "layerSizesEdit").text() == "4"
+    assert find(lab, "netDatasetCombo", QtWidgets.QComboBox).currentText() == "XOR"
+    click(qtbot, panel, "checkAnswerButton")
+    accuracy = float(find(lab, "testAccuracyLabel").text())
+    assert f"{accuracy:.3g}"[:3] in find(panel, "lessonVerdict").text()
