@@ -13,6 +13,7 @@ from PySide6 import QtWidgets
 
 if TYPE_CHECKING:
     from playground.core.tensorlab.workspace import Workspace
+    from playground.ui.network.lab import NetworkLab
     from playground.ui.training.lab import TrainingLab
     from playground.ui.window.navigation import LabTabs
 
@@ -23,8 +24,10 @@ class EditCommands:
     """New, Restore Previous Session, Undo, Redo and Copy Code over the labs handed in."""
 
     def __init__(self, workspace: Workspace, seed_statement: str, navigator: LabTabs,
-                 training_lab: TrainingLab, say: Say) -> None:
+                 training_lab: TrainingLab, say: Say, network_lab: NetworkLab | None = None
+                 ) -> None:
         self.workspace = workspace
+        self._network_lab = network_lab
         self._seed_statement = seed_statement
         self._navigator = navigator
         self._training_lab = training_lab
@@ -58,6 +61,8 @@ class EditCommands:
         """The lab on screen as code: the statement log, or the training run's script."""
         if self._navigator.training_shown():
             text, what = self._training_lab.script_text(), "Training script"
+        elif self._network_lab is not None and self._navigator.shown_lab() == "network":
+            text, what = self._network_lab.script_text(), "Network Lab script"
         else:
             text, what = self._navigator.tensor_lab.code_text(), "Tensor Lab code"
         QtWidgets.QApplication.clipboard().setText(text)

@@ -139,7 +139,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.navigator = labs.LabTabs(self.tabs, self.tensor_lab, self.training_lab,
                                       self.network_lab)
         self.commands = labs.EditCommands(self.workspace, labs.seed_statement, self.navigator,
-                                          self.training_lab, self.statusBar().showMessage)
+                                          self.training_lab, self.statusBar().showMessage,
+                                          self.network_lab)
         for menu in self._loading_menus:
             menu.deleteLater()
         self.menuBar().clear()

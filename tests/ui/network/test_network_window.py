@@ -104,3 +104,11 @@ def test_a_lesson_step_sets_up_and_starts_the_network_lab(playground_window, qtb
     click(qtbot, panel, "checkAnswerButton")
     accuracy = float(find(lab, "testAccuracyLabel").text())
     assert f"{accuracy:.3g}"[:3] in find(panel, "lessonVerdict").text()
+
+
+def test_copy_code_with_the_network_lab_shown_copies_its_script(playground_window):
+    window = playground_window()
+    window.navigator.show_lab("network")
+    window.copy_code()
+    text = QtWidgets.QApplication.clipboard().text()
+    assert text == window.network_lab.script_text() and "nn.Sequential(" in text
