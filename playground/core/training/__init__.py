@@ -3,9 +3,14 @@
     tables.py     the optimisers and losses, each defined once
     config.py     TrainConfig (its defaults are the only defaults)
     datasets.py   Dataset, DataSetup and the datasets offered
-    loop.py       train() (a generator of EpochRecords), TrainControl, evaluate()
+    loop.py       train() (a generator of EpochRecords), TrainControl, evaluate(), Model
     worker.py     the plain thread that runs train() and hands records over in batches
     history.py    RunHistory: a run's records as growing numpy columns
+    checkpoints.py  the state to continue from (optimiser, generator), kept within a budget
+    rewind.py     the exact state after any recorded epoch, replayed from a checkpoint
+    update.py     an epoch's update written out with torch's numbers
+    run.py        Run: one run as it happened (a branch: where it left its parent)
+    race.py       several optimisers in lockstep on one worker, and their ranking
     session.py    TrainingSession: the lab's model (setup, runs, lifecycle, events)
     landscape.py  the exact loss surface and the window it is shown in
     notebook_log.py  the notebook's prints (log lines, print(y_predicted))
