@@ -251,18 +251,25 @@ def quick_op(key: str, current: str, taken: Iterable[str], arg: str = "") -> str
     return op.template.format(new=new, cur=_name(current), arg=arg.strip() or DEFAULT_OP_ARG)
 
 
+# The quick-op row's own symbols ("+ c", "** n", "c, n = 2"): a tensor auto-named c or n would
+# read as the constant there ("On c: c, n = 2"), so suggested names skip them.
+OP_SYMBOLS = frozenset({"c", "n"})
+_AUTO_LETTERS = tuple(letter for letter in ascii_lowercase if letter not in OP_SYMBOLS)
+
+
 def next_leaf_name(taken: Iterable[str]) -> str:
-    """The first free name among a, b, c, ... then t1, t2, ..."""
+    """The first free name among a, b, d, ... (never the quick ops' c or n), then t1, t2, ..."""
     used = set(taken)
-    for letter in ascii_lowercase:
+    for letter in _AUTO_LETTERS:
         if letter not in used:
             return letter
     return _numbered("t", used)
 
 
 def next_result_name(taken: Iterable[str], after: str | None) -> str:
-    """A free name for a result computed from `after`: the letters after it (x -> y, z, a)."""
-    used = set(taken)
+    """A free name for a result computed from `after`: the letters after it (x -> y, z, a),
+    never the quick ops' c or n."""
+    used = set(taken) | OP_SYMBOLS
     start = ascii_lowercase.index(after) + 1 if after in set(ascii_lowercase) else 0
     for offset in range(len(ascii_lowercase)):
         letter = ascii_lowercase[(start + offset) % len(ascii_lowercase)]

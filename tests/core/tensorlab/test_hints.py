@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import torch
 
 import playground.core.tensorlab.workspace as workspace_module
 from playground.core.tensorlab.hints import grad_leaves, hint_for, history_leaf, leaf_names
@@ -106,3 +107,68 @@ def test_hint_and_history_leaf_read_no_values(monkeypatch) -> None:
         hint_for(ws)
         history_leaf(ws, name)
     assert [s.name for s in ws.summaries()] == ws.names
+
+
+def check_hint_is_true(ws: Workspace) -> str:
+    """What the hint for the current tensor claims, checked against torch on that very state:
+    "holds zeros" / "holds a gradient" against the leaves' .grad, "freed" against a backward
+    that fails, "graph is kept" against a backward that works (run on the workspace)."""
+    hint = hint_for(ws)
+    name = ws.current
+    leaves = grad_leaves(ws, name) or ([name] if ws.summary(name).is_leaf else [])
+    grads = [ws.tensor(n).grad for n in leaves]
+    if "holds zeros" in hint:
+        assert grads and all(g is not None and not g.any() for g in grads), hint
+    if "holds a gradient" in hint or "is shown under Inspector" in hint:
+        assert any(g is not None and g.any() for g in grads), hint
+    if "press Backward" in hint:
+        assert all(g is None for g in grads), hint
+    assert "Backward again adds" not in hint or "retain_graph first" not in hint
+    if "freed" in hint:
+        gradient = "" if not ws.summary(name).shape else f"torch.ones_like({name})"
+        result = ws.run(f"{name}.backward({gradient})")
+        assert not result.ok and "second time" in result.messages[0].text, hint
+    elif "graph is kept" in hint:
+        before = [g.clone() for g in grads]
+        assert ws.run(f"{name}.backward()").ok, hint
+        for old, new in zip(before, (ws.tensor(n).grad for n in leaves), strict=True):
+            # plain torch: a mean over 8 elements adds 1/8 to each entry again
+            assert torch.all(new > old) or torch.all(new != old), hint
+    return hint
+
+
+@pytest.mark.parametrize(("lines", "current", "word"), [
+    (["x = torch.randn(2, 4, requires_grad=True)", "y = (x + 2).mean()", "y.backward()"],
+     "y", "holds a gradient"),
+    (["x = torch.randn(2, 4, requires_grad=True)", "y = (x + 2).mean()", "y.backward()",
+      "x.grad.zero_()"], "y", "holds zeros"),
+    (["x = torch.randn(2, 4, requires_grad=True)", "y = (x + 2).mean()", "y.backward()",
+      "x.grad.zero_()"], "x", "holds zeros"),
+    (["x = torch.randn(2, 4, requires_grad=True)", "z = (x * x).mean()", "z.backward()"],
+     "z", "freed"),
+    (["x = torch.randn(2, 4, requires_grad=True)", "z = (x * x).mean()",
+      "z.backward(retain_graph=True)"], "z", "holds a gradient"),
+    (["x = torch.randn(2, 4, requires_grad=True)", "y = x + 2", "z = y * y",
+      "w = torch.randn(2, 4)", "z.backward(w)"], "z", "freed"),
+    ([*DEFAULT_SESSION], "w", "press Backward"),
+])
+def test_every_hint_says_what_the_state_is(lines: list[str], current: str, word: str) -> None:
+    ws = made("torch.manual_seed(0)", *lines)
+    ws.current = current
+    hint = check_hint_is_true(ws)
+    assert word in hint
+
+
+def test_the_accumulation_hint_matches_torch() -> None:
+    """x.grad zeroed after backwards through (x + 2).mean(): the graph saved no tensors, so a
+    second backward works without retain_graph (plain torch agrees), and the hint says so."""
+    x = torch.randn(2, 4, requires_grad=True)
+    y = (x + 2).mean()
+    y.backward()
+    x.grad.zero_()
+    y.backward()  # no retain_graph, no error
+    assert torch.all(x.grad == 0.125)
+    ws = made("x = torch.randn(2, 4, requires_grad=True)", "y = (x + 2).mean()", "y.backward()",
+              "x.grad.zero_()")
+    hint = check_hint_is_true(ws)
+    assert "retain_graph first" not in hint and "filled" not in hint

@@ -168,11 +168,27 @@ def test_quick_op_names_skip_taken_letters() -> None:
 
 def test_names_follow_the_alphabet_and_skip_taken_ones() -> None:
     assert statements.next_leaf_name([]) == "a"
-    assert statements.next_leaf_name(["a", "b", "d"]) == "c"
+    assert statements.next_leaf_name(["a", "b", "d"]) == "e"  # never c or n: quick-op symbols
+    assert statements.next_leaf_name(["a", "b"]) == "d"
     assert statements.next_leaf_name(list("abcdefghijklmnopqrstuvwxyz")) == "t1"
     assert statements.next_result_name(["x"], "x") == "y"
     assert statements.next_result_name(["x", "y", "z"], "x") == "a"
     assert statements.next_result_name(["loss"], "loss") == "a"
+    assert statements.next_result_name(["b"], "b") == "d"
+    assert statements.next_result_name(["m"], "m") == "o"
+
+
+def test_auto_names_never_collide_with_the_quick_op_symbols() -> None:
+    """Whatever is taken, no suggested name is c or n ("On c: c, n = 2" must not happen)."""
+    taken: list[str] = []
+    for _ in range(40):
+        leaf = statements.next_leaf_name(taken)
+        taken.append(leaf)
+        result = statements.next_result_name(taken, leaf)
+        taken.append(result)
+        assert {leaf, result}.isdisjoint(statements.OP_SYMBOLS)
+    assert statements.OP_SYMBOLS <= {part.split()[-1] for op in statements.QUICK_OPS[:3]
+                                     for part in [op.label]}
 
 
 # ----- the default session --------------------------------------------------------------------
