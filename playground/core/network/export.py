@@ -8,6 +8,8 @@ numbers the lab plotted. Nothing but torch is imported.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from playground.core.network.config import ACTIVATIONS, FEATURES, NetConfig
@@ -116,3 +118,33 @@ def network_script(data: DataSettings, config: NetConfig, *, epochs: int | None 
         "",
     ]
     return "\n".join(lines)
+
+
+def in_use(session: Any) -> bool:
+    """True when the Network Lab holds a run or settings changed from the defaults (a whole-
+    session export then carries it)."""
+    return bool(session.current is not None or session.earlier
+                or session.config != NetConfig() or session.data_settings != DataSettings())
+
+
+def session_part(session: Any, hidden_builtins: list[str]) -> str:
+    """The Network Lab's script for a whole-session export, after the other labs' code:
+    Python's own names the Tensor Lab's tensors hid are given back first."""
+    body = session.export_script()
+    first, _, rest = body.partition("\n")  # the module docstring becomes a comment here
+    lines = [f"# ----- Network Lab: {first.strip(chr(34))} -----"]
+    if hidden_builtins:
+        lines.append(f"from builtins import {', '.join(hidden_builtins)}  # the tensors above "
+                     "hid Python's own")
+    return "\n".join(lines) + "\n" + rest.lstrip("\n")
+
+
+def notebook_cells(session: Any, hidden_builtins: list[str]) -> list[Any]:
+    """The Network Lab as two notebook cells: what it is, and its script."""
+    from nbformat import v4
+
+    return [v4.new_markdown_cell(
+        "## Network Lab\n\nThe network on screen as plain torch.nn: the data as literals, the "
+        "model built after `torch.manual_seed(seed)`, the training rule, and every epoch's "
+        "train and test loss printed."),
+        v4.new_code_cell(session_part(session, hidden_builtins).rstrip("\n"))]

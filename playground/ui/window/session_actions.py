@@ -8,6 +8,7 @@ torch refuses leaves both labs as they were, and a failed write leaves any old f
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -20,6 +21,7 @@ from playground.core.files.session_file import (
     write_session_file,
 )
 from playground.core.labs import Lab
+from playground.core.network import export as network_export
 from playground.ui.window.errors import OpenError, SessionError, WriteError
 from playground.ui.window.replay_progress import ReplayProgress
 
@@ -149,6 +151,9 @@ class SessionActions:
         with _writing(path):
             text = whole_session.to_script(self.workspace, self.training_session,
                                                 self._lesson_note())
+            if self.network_session is not None and network_export.in_use(self.network_session):
+                text += "\n\n" + network_export.session_part(self.network_session,
+                                                             self._hidden_builtins())
             whole_session.write_script(path, text)
         return f"Exported the session as a script to {path}"
 
@@ -157,8 +162,15 @@ class SessionActions:
         with _writing(path):
             notebook = whole_session.to_notebook(self.workspace, self.training_session,
                                                       self._lesson_note())
+            if self.network_session is not None and network_export.in_use(self.network_session):
+                notebook.cells.extend(network_export.notebook_cells(self.network_session,
+                                                                    self._hidden_builtins()))
             whole_session.write_notebook(path, notebook)
         return f"Exported the session as a notebook to {path}"
+
+    def _hidden_builtins(self) -> list[str]:
+        """Python's names (range, len, ...) that a Tensor Lab tensor took, to give back."""
+        return sorted(name for name in self.workspace.names if name in vars(builtins))
 
     # ----- the lesson step ---------------------------------------------------------------------
     def _lesson_note(self) -> whole_session.LessonNote | None:

@@ -112,3 +112,21 @@ def test_copy_code_with_the_network_lab_shown_copies_its_script(playground_windo
     window.copy_code()
     text = QtWidgets.QApplication.clipboard().text()
     assert text == window.network_lab.script_text() and "nn.Sequential(" in text
+
+
+def test_the_whole_session_exports_carry_the_network_lab(playground_window, qtbot, tmp_path):
+    import nbformat
+
+    window = playground_window()
+    train(qtbot, window)
+    losses = [r.test_loss for r in window.network_session.current.records]
+    script = tmp_path / "all.py"
+    assert window.export_python(script)
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                         timeout=120, check=True).stdout
+    assert [float(v) for v in re.findall(r"test loss ([\d.e-]+)", out)] == losses
+    notebook = tmp_path / "all.ipynb"
+    assert window.export_notebook(notebook)
+    cells = nbformat.read(str(notebook), as_version=4).cells
+    assert cells[-2].source.startswith("## Network Lab")
+    assert "nn.Sequential(" in cells[-1].source
