@@ -164,7 +164,7 @@ class NetworkDiagram(QtWidgets.QGraphicsView):
                 self.nodes[label] = node
                 self.thumbs[label] = thumb
                 if kind == "input":
-                    name = scene.addSimpleText(label)
+                    name = scene.addSimpleText(label, self._caption_font())
                     name.setBrush(self._text)
                     name.setPos(rect.left() - name.boundingRect().width() - 6,
                                 c.y() - name.boundingRect().height() / 2)
@@ -192,13 +192,20 @@ class NetworkDiagram(QtWidgets.QGraphicsView):
                 w = button.boundingRect().width()
                 button.setPos(x + (-w - 6 if delta > 0 else 6), bottom)
                 scene.addItem(button)
-            caption = scene.addSimpleText(f"{n} neuron{'s' if n != 1 else ''}")
+            caption = scene.addSimpleText(f"{n} neuron{'s' if n != 1 else ''}",
+                                          self._caption_font())
             caption.setBrush(self._text)
-            caption.setPos(x - caption.boundingRect().width() / 2, -28)
+            caption.setPos(x - caption.boundingRect().width() / 2, -34)
         for label, col in (("input", 0), ("output", len(centres) - 1)):
-            caption = scene.addSimpleText(label)
+            caption = scene.addSimpleText(label, self._caption_font())
             caption.setBrush(self._text)
-            caption.setPos(centres[col][0].x() - caption.boundingRect().width() / 2, -28)
+            caption.setPos(centres[col][0].x() - caption.boundingRect().width() / 2, -34)
+
+    def _caption_font(self) -> QtGui.QFont:
+        # Scene text shrinks with the fit: start larger so it stays readable from afar.
+        font = QtGui.QFont(self.font())
+        font.setPointSizeF(font.pointSizeF() * 1.5)
+        return font
 
     def _resize_action(self, layer: int, delta: int) -> Callable[[], None]:
         def act() -> None:
