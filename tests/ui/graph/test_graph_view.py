@@ -13,6 +13,7 @@ import torch
 from PySide6 import QtCore, QtWidgets
 
 from playground.core.tensorlab.workspace import Workspace
+from playground.testing import find
 from playground.ui.graph import GraphPanel
 
 LEFT = QtCore.Qt.MouseButton.LeftButton
@@ -35,21 +36,16 @@ def make_panel(qtbot):
     return make
 
 
-def child(panel, name, cls=QtWidgets.QWidget):
-    widget = panel.findChild(cls, name)
-    assert widget is not None, name
-    return widget
-
 
 def nodes(panel, kind=None, label=None):
-    view = child(panel, "graphView", QtWidgets.QGraphicsView)
+    view = find(panel, "graphView", QtWidgets.QGraphicsView)
     found = [i for i in view.scene().items() if i.data(0) in ("tensor", "function", "saved")]
     return [i for i in found if (kind is None or i.data(0) == kind)
             and (label is None or i.data(1) == label)]
 
 
 def click_node(qtbot, panel, item):
-    view = child(panel, "graphView", QtWidgets.QGraphicsView)
+    view = find(panel, "graphView", QtWidgets.QGraphicsView)
     view.centerOn(item)
     pos = view.mapFromScene(item.sceneBoundingRect().center())
     qtbot.mouseClick(view.viewport(), LEFT, pos=pos)
@@ -90,7 +86,7 @@ def test_clicking_a_tensor_node_makes_it_current(qtbot, make_panel):
 
 def test_saved_tensors_are_marked_freed_after_a_backward(qtbot, make_panel):
     ws, panel = make_panel(CHAIN)
-    child(panel, "showSavedCheck", QtWidgets.QCheckBox).setChecked(True)
+    find(panel, "showSavedCheck", QtWidgets.QCheckBox).setChecked(True)
     saved = nodes(panel, "saved")
     assert {i.data(1) for i in saved} == {"self", "other"}
     assert not any(i.data(4) for i in saved)
@@ -124,8 +120,8 @@ def test_stepping_walks_torch_order_and_grows_the_leaf_grad(qtbot, make_panel):
         h.remove()
     order = order[: len(order) // 2]
 
-    step = child(panel, "stepBackwardButton", QtWidgets.QPushButton)
-    label = child(panel, "graphStepLabel", QtWidgets.QLabel)
+    step = find(panel, "stepBackwardButton", QtWidgets.QPushButton)
+    label = find(panel, "graphStepLabel", QtWidgets.QLabel)
     log_length = len(ws.log)
     seen = []
     for _ in order:
@@ -145,39 +141,39 @@ def test_stepping_walks_torch_order_and_grows_the_leaf_grad(qtbot, make_panel):
 
 def test_play_runs_the_remaining_steps(qtbot, make_panel):
     ws, panel = make_panel(CHAIN)
-    child(panel, "graphSpeedSpin", QtWidgets.QDoubleSpinBox).setValue(20.0)
-    play = child(panel, "playBackwardButton", QtWidgets.QPushButton)
+    find(panel, "graphSpeedSpin", QtWidgets.QDoubleSpinBox).setValue(20.0)
+    play = find(panel, "playBackwardButton", QtWidgets.QPushButton)
     qtbot.mouseClick(play, LEFT)
     qtbot.waitUntil(lambda: panel.player is not None and panel.player.done, timeout=5000)
     x, w = plain_chain()
     w.backward()
     assert torch.equal(ws.tensor("x").grad, x.grad)
-    assert child(panel, "rewindBackwardButton", QtWidgets.QPushButton).isEnabled()
+    assert find(panel, "rewindBackwardButton", QtWidgets.QPushButton).isEnabled()
 
 
 def test_inplace_error_highlights_the_node_and_names_the_statement(qtbot, make_panel):
     ws, panel = make_panel(["a = torch.ones(3, requires_grad=True)", "b = a.exp()", "b += 1",
                             "c = b.sum()"])
     log = ws.log
-    qtbot.mouseClick(child(panel, "stepBackwardButton", QtWidgets.QPushButton), LEFT)
+    qtbot.mouseClick(find(panel, "stepBackwardButton", QtWidgets.QPushButton), LEFT)
     assert ws.log == log  # the failed backward changed nothing
     (bad,) = [i for i in nodes(panel) if i.data(3) == "error"]
     assert bad.data(0) == "function" and bad.data(1) == "ExpBackward0"
-    label = child(panel, "graphStepLabel", QtWidgets.QLabel).text()
+    label = find(panel, "graphStepLabel", QtWidgets.QLabel).text()
     assert "b += 1" in label and "inplace" in label
 
 
 def test_backward_twice_highlights_the_freed_node(qtbot, make_panel):
     _, panel = make_panel([*CHAIN, "w.backward()"])
-    qtbot.mouseClick(child(panel, "stepBackwardButton", QtWidgets.QPushButton), LEFT)
+    qtbot.mouseClick(find(panel, "stepBackwardButton", QtWidgets.QPushButton), LEFT)
     (bad,) = [i for i in nodes(panel) if i.data(3) == "error"]
     assert bad.data(1) == "MulBackward0" and bad.data(4)
 
 
 def test_step_is_disabled_without_a_graph(make_panel):
     _, panel = make_panel(["a = torch.ones(3)"])
-    assert not child(panel, "stepBackwardButton", QtWidgets.QPushButton).isEnabled()
-    assert not child(panel, "playBackwardButton", QtWidgets.QPushButton).isEnabled()
+    assert not find(panel, "stepBackwardButton", QtWidgets.QPushButton).isEnabled()
+    assert not find(panel, "playBackwardButton", QtWidgets.QPushButton).isEnabled()
 
 
 def test_a_failed_backward_from_elsewhere_points_at_the_root(qtbot, make_panel):
@@ -187,7 +183,7 @@ def test_a_failed_backward_from_elsewhere_points_at_the_root(qtbot, make_panel):
     panel.show_failure(result)
     (bad,) = [i for i in nodes(panel) if i.data(3) == "error"]
     assert (bad.data(0), bad.data(1)) == ("tensor", "y")
-    assert "scalar" in child(panel, "graphStepLabel", QtWidgets.QLabel).text()
+    assert "scalar" in find(panel, "graphStepLabel", QtWidgets.QLabel).text()
 
 
 def test_hovering_a_function_node_lists_its_saved_tensors(make_panel):
@@ -205,14 +201,14 @@ def test_hovering_a_function_node_lists_its_saved_tensors(make_panel):
 
 def test_zoom_buttons_and_fit_change_the_scale(qtbot, make_panel):
     _, panel = make_panel(CHAIN)
-    view = child(panel, "graphView", QtWidgets.QGraphicsView)
+    view = find(panel, "graphView", QtWidgets.QGraphicsView)
     before = view.transform().m11()
-    qtbot.mouseClick(child(panel, "graphZoomInButton", QtWidgets.QPushButton), LEFT)
+    qtbot.mouseClick(find(panel, "graphZoomInButton", QtWidgets.QPushButton), LEFT)
     assert view.transform().m11() == pytest.approx(before * 1.25)
-    qtbot.mouseClick(child(panel, "graphZoomOutButton", QtWidgets.QPushButton), LEFT)
-    qtbot.mouseClick(child(panel, "graphZoomOutButton", QtWidgets.QPushButton), LEFT)
+    qtbot.mouseClick(find(panel, "graphZoomOutButton", QtWidgets.QPushButton), LEFT)
+    qtbot.mouseClick(find(panel, "graphZoomOutButton", QtWidgets.QPushButton), LEFT)
     assert view.transform().m11() == pytest.approx(before * 0.8)
-    qtbot.mouseClick(child(panel, "graphFitButton", QtWidgets.QPushButton), LEFT)
+    qtbot.mouseClick(find(panel, "graphFitButton", QtWidgets.QPushButton), LEFT)
     scene = view.mapFromScene(view.sceneRect()).boundingRect()
     assert view.viewport().rect().adjusted(-2, -2, 2, 2).contains(scene) or \
         view.transform().m11() == pytest.approx(1.0)
@@ -220,23 +216,23 @@ def test_zoom_buttons_and_fit_change_the_scale(qtbot, make_panel):
 
 def test_back_to_start_shows_the_leaf_grad_from_before(qtbot, make_panel):
     ws, panel = make_panel(CHAIN)
-    step = child(panel, "stepBackwardButton", QtWidgets.QPushButton)
+    step = find(panel, "stepBackwardButton", QtWidgets.QPushButton)
     for _ in range(5):
         qtbot.mouseClick(step, LEFT)
     assert panel.player.done
     (x_item,) = nodes(panel, "tensor", "x")
     assert x_item.data(3) == "step"
-    rewind = child(panel, "rewindBackwardButton", QtWidgets.QPushButton)
+    rewind = find(panel, "rewindBackwardButton", QtWidgets.QPushButton)
     qtbot.mouseClick(rewind, LEFT)
     assert not rewind.isEnabled() and panel.player.position == 0
     assert not [i for i in nodes(panel) if i.data(3) in ("step", "visited")]
     assert ws.tensor("x").grad is not None  # the real backward ran; only the replay went back
-    assert child(panel, "stepBackwardButton", QtWidgets.QPushButton).isEnabled()
+    assert find(panel, "stepBackwardButton", QtWidgets.QPushButton).isEnabled()
 
 
 def test_graph_window_follows_the_workspace_and_lets_go_when_closed(qtbot, make_panel):
     ws, panel = make_panel(CHAIN)
-    qtbot.mouseClick(child(panel, "graphWindowButton", QtWidgets.QPushButton), LEFT)
+    qtbot.mouseClick(find(panel, "graphWindowButton", QtWidgets.QPushButton), LEFT)
     window = panel.window().findChild(QtWidgets.QWidget, "graphWindow")
     assert window is not None and window.isVisible()
     qtbot.waitExposed(window)
@@ -267,7 +263,7 @@ def test_graph_tab_is_on_screen_with_the_statement_line_at_1280x720(qtbot, playg
     statement = window.findChild(QtWidgets.QLineEdit, "statementEdit")
     qtbot.waitUntil(lambda: view.isVisible() and statement.isVisible())
     frame = window.rect()
-    for widget in (view, statement, child(panel, "stepBackwardButton")):
+    for widget in (view, statement, find(panel, "stepBackwardButton")):
         top_left = widget.mapTo(window, QtCore.QPoint(0, 0))
         assert frame.contains(top_left) and not widget.visibleRegion().isEmpty(), widget
     assert view.height() >= 100
@@ -289,7 +285,7 @@ def test_step_backward_is_one_logged_statement_that_undo_takes_back(qtbot, playg
     window = playground_window()
     panel = show_graph_tab(window)
     ws = window.workspace
-    step = child(panel, "stepBackwardButton", QtWidgets.QPushButton)
+    step = find(panel, "stepBackwardButton", QtWidgets.QPushButton)
     qtbot.mouseClick(step, LEFT)
     assert ws.log[-1] == "w.backward()"
     code = window.findChild(QtWidgets.QPlainTextEdit, "codeView").toPlainText()
@@ -308,7 +304,7 @@ def test_failed_step_shows_torchs_text_in_the_lab(qtbot, playground_window):
     run = window.tensor_lab.run_source
     for line in ["a = torch.ones(3, requires_grad=True)", "b = a.exp()", "b += 1", "c = b.sum()"]:
         assert run(line).ok
-    qtbot.mouseClick(child(panel, "stepBackwardButton", QtWidgets.QPushButton), LEFT)
+    qtbot.mouseClick(find(panel, "stepBackwardButton", QtWidgets.QPushButton), LEFT)
     message = window.findChild(QtWidgets.QLabel, "messageLabel").text()
     assert "modified by an inplace operation" in message
     (bad,) = [i for i in nodes(panel) if i.data(3) == "error"]

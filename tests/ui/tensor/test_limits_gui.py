@@ -11,6 +11,7 @@ import torch
 from PySide6 import QtCore, QtWidgets
 
 from playground.core.export.tensorlab_script import to_script as tensorlab_to_script
+from playground.testing import find
 
 LEFT = QtCore.Qt.MouseButton.LeftButton
 
@@ -23,14 +24,9 @@ def errors(monkeypatch):
     return caught
 
 
-def child(window, name: str, cls=QtWidgets.QWidget):
-    widget = window.findChild(cls, name)
-    assert widget is not None, name
-    return widget
-
 
 def type_statement(qtbot, window, text: str) -> None:
-    edit = child(window, "statementEdit", QtWidgets.QLineEdit)
+    edit = find(window, "statementEdit", QtWidgets.QLineEdit)
     edit.setText(text)
     qtbot.keyClick(edit, QtCore.Qt.Key.Key_Return)
 
@@ -44,8 +40,8 @@ def test_save_as_py_into_a_bad_folder_says_why_in_the_window(playground_window, 
     target = tmp_path / where
     monkeypatch.setattr(QtWidgets.QFileDialog, "getSaveFileName",
                         staticmethod(lambda *a, **k: (str(target), "")))
-    qtbot.mouseClick(child(window, "saveCodeButton", QtWidgets.QPushButton), LEFT)
-    message = child(window, "messageLabel", QtWidgets.QLabel).text()
+    qtbot.mouseClick(find(window, "saveCodeButton", QtWidgets.QPushButton), LEFT)
+    message = find(window, "messageLabel", QtWidgets.QLabel).text()
     assert f"Could not save {target}" in message
     assert errors == []
     assert not target.exists()
@@ -58,7 +54,7 @@ def test_save_as_py_writes_the_script_atomically(playground_window, qtbot, tmp_p
     target.write_text("old")
     monkeypatch.setattr(QtWidgets.QFileDialog, "getSaveFileName",
                         staticmethod(lambda *a, **k: (str(target), "")))
-    qtbot.mouseClick(child(window, "saveCodeButton", QtWidgets.QPushButton), LEFT)
+    qtbot.mouseClick(find(window, "saveCodeButton", QtWidgets.QPushButton), LEFT)
     assert target.read_text() == tensorlab_to_script(window.workspace)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["s.py"]
 
@@ -92,17 +88,17 @@ def test_file_open_of_a_bad_session_shows_a_message_and_keeps_the_session(
 
 def test_hostile_line_changes_no_view(playground_window, qtbot, errors) -> None:
     window = playground_window()
-    tensor_list = child(window, "tensorList", QtWidgets.QAbstractItemView)
+    tensor_list = find(window, "tensorList", QtWidgets.QAbstractItemView)
     rows = tensor_list.model().rowCount()
-    code = child(window, "codeView", QtWidgets.QPlainTextEdit).toPlainText()
+    code = find(window, "codeView", QtWidgets.QPlainTextEdit).toPlainText()
     for line in ["a = torch.ones(torch.tensor(250000000)).sum()",
                  "a = torch.zeros(" + ", ".join(["1"] * 65) + ")",
                  "torch.optim.SGD([x], lr=0.1)"]:
         type_statement(qtbot, window, line)
-        assert child(window, "messageLabel", QtWidgets.QLabel).text()
+        assert find(window, "messageLabel", QtWidgets.QLabel).text()
         assert tensor_list.model().rowCount() == rows
-        assert child(window, "codeView", QtWidgets.QPlainTextEdit).toPlainText() == code
-    assert "torch.optim" in child(window, "messageLabel", QtWidgets.QLabel).text()
+        assert find(window, "codeView", QtWidgets.QPlainTextEdit).toPlainText() == code
+    assert "torch.optim" in find(window, "messageLabel", QtWidgets.QLabel).text()
     assert errors == []
 
 
@@ -112,7 +108,7 @@ def test_reading_a_none_grad_shows_none(playground_window, qtbot) -> None:
     type_statement(qtbot, window, "x = torch.ones(2, requires_grad=True)")
     type_statement(qtbot, window, "x.grad")
     assert torch.ones(2, requires_grad=True).grad is None
-    assert child(window, "outputLabel", QtWidgets.QLabel).text() == "None"
+    assert find(window, "outputLabel", QtWidgets.QLabel).text() == "None"
 
 
 def test_a_running_line_shows_a_busy_cursor(playground_window, qtbot, monkeypatch) -> None:
@@ -135,13 +131,13 @@ def test_a_running_line_shows_a_busy_cursor(playground_window, qtbot, monkeypatc
 def test_training_export_into_a_missing_folder_says_why(playground_window, tmp_path,
                                                         errors) -> None:
     window = playground_window()
-    lab = child(window, "trainingLab")
+    lab = find(window, "trainingLab")
     for export in (lab.export_loss_png, lab.export_loss_csv, lab.export_script):
         with pytest.raises(OSError):
             export(tmp_path / "missing" / "out.file")
     # What the export buttons do once a path is chosen.
     lab.export_dialogs.save(lab.export_loss_csv, str(tmp_path / "missing" / "loss.csv"))
-    shown = child(window, "trainingMessageLabel", QtWidgets.QLabel).text()
+    shown = find(window, "trainingMessageLabel", QtWidgets.QLabel).text()
     assert "Export failed" in shown and "No such file or directory" in shown
     assert errors == []
     assert not (tmp_path / "missing").exists()

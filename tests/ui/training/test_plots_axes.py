@@ -9,15 +9,17 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
-import pytest
 import torch
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from playground.testing import settle, type_statement
 from playground.ui.training.data_plot import DataPlot
 from playground.ui.training.landscape import LandscapePlot
 from playground.ui.training.plots import LossPlot, LrPlot
 
 LEFT = QtCore.Qt.MouseButton.LeftButton
+
+PLOT_SIZE = (520, 360)  # a side plot at the default window size
 
 
 def drawn_tick_labels(axis) -> list[tuple[QtCore.QRectF, str]]:
@@ -56,20 +58,6 @@ def assert_no_overlap(axis) -> None:
             assert not a.intersects(b), f"tick labels overlap: {a} and {b}"
 
 
-def settle(widget) -> None:
-    """Paint twice: an axis widens to its widest label after the first paint measured it."""
-    for _ in range(3):
-        widget.grab()
-        QtWidgets.QApplication.processEvents()
-
-
-def type_statement(qtbot, window, text: str) -> None:
-    edit = window.findChild(QtWidgets.QLineEdit, "statementEdit")
-    edit.clear()
-    qtbot.keyClicks(edit, text)
-    qtbot.keyClick(edit, QtCore.Qt.Key.Key_Return)
-
-
 def select_leaf(qtbot, window, name: str) -> None:
     view = window.findChild(QtWidgets.QAbstractItemView, "tensorList")
     model = view.model()
@@ -101,28 +89,17 @@ def test_grad_history_axis_reads_the_grads_of_the_accumulation_cell(playground_w
     window.set_zoom(0)  # the application font is shared with later tests
 
 
-@pytest.fixture
-def shown(qtbot):
-    def show(widget, width=520, height=360):
-        qtbot.addWidget(widget)
-        widget.resize(width, height)
-        widget.show()
-        qtbot.waitExposed(widget)
-        return widget
-    return show
-
-
 def test_every_training_axis_draws_small_values_as_they_are(qtbot, shown):
-    loss = shown(LossPlot())
+    loss = shown(LossPlot(), *PLOT_SIZE)
     epochs = np.arange(50, dtype=float)
     loss.set_epochs(50)
     loss.set_current(epochs, 0.5 * np.exp(-epochs / 20) + 0.1)  # a loss between 0.1 and 0.6
-    lr = shown(LrPlot())
+    lr = shown(LrPlot(), *PLOT_SIZE)
     lr.set_epochs(50)
     lr.set_current(epochs, np.full(50, 0.001))
-    data = shown(DataPlot())
+    data = shown(DataPlot(), *PLOT_SIZE)
     data.set_points((0.1, 0.2, 0.4), (0.05, 0.3, 0.35))
-    land = shown(LandscapePlot())
+    land = shown(LandscapePlot(), *PLOT_SIZE)
     ws, bs = np.linspace(0.1, 0.6, 5), np.linspace(0.2, 0.7, 4)
     land.set_landscape(ws, bs, np.full((5, 4), 2.0) + ws[:, None] + bs[None, :])
     QtWidgets.QApplication.processEvents()
@@ -150,7 +127,7 @@ def test_lr_plot_tick_labels_do_not_overlap_when_small(qtbot, shown):
 
 
 def test_log_loss_axis_after_a_diverged_run_warns_nothing(qtbot, shown):
-    loss = shown(LossPlot())
+    loss = shown(LossPlot(), *PLOT_SIZE)
     epochs = np.arange(40, dtype=float)
     losses = 10.0 ** (epochs * 1.0)  # grows to 1e39: past float32, like a diverged run
     losses[losses > 3.4e38] = np.inf
@@ -189,7 +166,7 @@ def test_log_axis_after_a_diverged_run_in_the_window(playground_window, qtbot):
 
 
 def test_epoch_axes_count_whole_epochs(qtbot, shown):
-    for plot in (shown(LossPlot()), shown(LrPlot())):
+    for plot in (shown(LossPlot(), *PLOT_SIZE), shown(LrPlot(), *PLOT_SIZE)):
         axis = plot.getPlotItem().getAxis("bottom")
         for low, high in ((0.0, 1.0), (0.0, 3.0), (10.0, 99.0)):  # before a run, zoomed, a run
             plot.setXRange(low, high, padding=0.05)

@@ -6,23 +6,12 @@ from __future__ import annotations
 import re
 
 import numpy as np
-import pytest
 from PySide6 import QtCore, QtWidgets
 from PySide6.QtTest import QTest
 
+from playground.testing import settle
 from playground.ui.training.data_plot import DataPlot
 from playground.ui.training.plots import LossPlot
-
-
-@pytest.fixture
-def shown(qtbot):
-    def show(widget, width=640, height=420):
-        qtbot.addWidget(widget)
-        widget.resize(width, height)
-        widget.show()
-        qtbot.waitExposed(widget)
-        return widget
-    return show
 
 
 def notebook_like_run(n: int = 100) -> tuple[np.ndarray, ...]:
@@ -32,13 +21,6 @@ def notebook_like_run(n: int = 100) -> tuple[np.ndarray, ...]:
     ws = (1 - 0.12 * (1 - np.exp(-epochs / 9))).astype(np.float32)
     bs = (1 - 0.03 * (1 - np.exp(-epochs / 9))).astype(np.float32)
     return epochs, losses.astype(np.float64), ws.astype(np.float64), bs.astype(np.float64)
-
-
-def settle(widget) -> None:
-    """Paint and lay out: axes widen to their labels after the first paint."""
-    for _ in range(2):
-        widget.grab()
-        QtWidgets.QApplication.processEvents()
 
 
 def hover_until(qtbot, plot: LossPlot, epoch: float, y: float, done) -> None:
@@ -68,7 +50,7 @@ def test_hover_shows_epoch_loss_w_b_of_the_epoch_under_the_mouse(qtbot, shown):
     plot.set_epochs(len(epochs))
     plot.set_current(epochs, losses)
     plot.set_records(epochs, losses, ws, bs)
-    settle(plot)
+    settle(plot, rounds=2)
     label = plot.findChild(QtWidgets.QLabel, "lossCrosshairLabel")
     assert label is not None and not label.isVisible()
     for epoch in (37, 5, 88):
@@ -136,7 +118,7 @@ def test_data_plot_frames_every_point_with_a_margin_when_small(qtbot, shown):
     # Set while hidden, as the lab does before its tab is first shown.
     plot.set_points((10.0, 5.0), (10.0, 5.0))  # the notebook's two points
     shown(plot, 300, 190)  # its size in an 878x480 window
-    settle(plot)
+    settle(plot, rounds=2)
     (x_low, x_high), (y_low, y_high) = plot.getPlotItem().getViewBox().viewRange()
     for x, y in ((10.0, 10.0), (5.0, 5.0)):
         assert x_low + 0.2 <= x <= x_high - 0.2 and y_low + 0.2 <= y <= y_high - 0.2
@@ -150,7 +132,7 @@ def test_in_a_small_window_the_data_plot_shows_both_notebook_points(playground_w
     window.tabs.setCurrentWidget(window.training_lab)
     plot = window.findChild(QtWidgets.QWidget, "dataPlot")
     qtbot.waitExposed(plot)
-    settle(window)
+    settle(window, rounds=2)
     (x_low, x_high), (y_low, y_high) = plot.getPlotItem().getViewBox().viewRange()
     for x, y in ((10.0, 10.0), (5.0, 5.0)):
         assert x_low + 0.2 <= x <= x_high - 0.2 and y_low + 0.2 <= y <= y_high - 0.2, (
@@ -177,7 +159,7 @@ def test_hover_in_the_window_reads_the_runs_own_records(playground_window, qtbot
     lab.export_loss_csv(tmp_path / "run.csv")  # the run's records: epoch, loss, lr, w, b
     rows = np.loadtxt(tmp_path / "run.csv", delimiter=",", skiprows=1)
     plot = window.findChild(QtWidgets.QWidget, "lossPlot")
-    settle(window)
+    settle(window, rounds=2)
     label = plot.findChild(QtWidgets.QLabel, "lossCrosshairLabel")
     epoch = 42
     hover_until(qtbot, plot, epoch, float(rows[epoch, 1]),

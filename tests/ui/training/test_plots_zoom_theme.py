@@ -9,19 +9,8 @@ from __future__ import annotations
 import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from playground.testing import find, settle
 from playground.ui.widgets.theme import ThemeMode
-
-
-def child(window, name, cls=QtWidgets.QWidget):
-    widget = window.findChild(cls, name)
-    assert widget is not None, name
-    return widget
-
-
-def settle(window) -> None:
-    for _ in range(3):
-        window.grab()
-        QtWidgets.QApplication.processEvents()
 
 
 def lightness(image: QtGui.QImage, rect: QtCore.QRect) -> np.ndarray:
@@ -57,7 +46,7 @@ def text_heights(window) -> dict[str, float]:
     loss = lab.loss_plot.getPlotItem()
     landscape = lab.landscape_plot
     bar = landscape.colour_bar
-    grad = child(window, "gradHistoryPlot").getPlotItem()
+    grad = find(window, "gradHistoryPlot").getPlotItem()
     legend_label = loss.legend.items[0][1]
     return {
         "loss axis title": text_height(loss.getAxis("left").label),
@@ -69,7 +58,7 @@ def text_heights(window) -> dict[str, float]:
         "statement # axis title": text_height(grad.getAxis("bottom").label),
         "check box": QtWidgets.QApplication.style().pixelMetric(
             QtWidgets.QStyle.PixelMetric.PM_IndicatorHeight, None,
-            child(window, "logYCheck")),
+            find(window, "logYCheck")),
     }
 
 
@@ -139,7 +128,7 @@ def test_unchecked_check_box_is_visible_in_the_dark_theme(playground_window):
     window = playground_window()
     window.tabs.setCurrentWidget(window.training_lab)
     window.set_theme(ThemeMode.DARK)
-    box = child(window, "logYCheck", QtWidgets.QCheckBox)
+    box = find(window, "logYCheck", QtWidgets.QCheckBox)
     box.setChecked(False)
     settle(window)
     option = QtWidgets.QStyleOptionButton()

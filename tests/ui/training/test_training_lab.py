@@ -10,7 +10,7 @@ import torch
 import torch.nn.functional as F
 from PySide6 import QtCore, QtWidgets
 
-from playground.testing import full_speed
+from playground.testing import find, full_speed
 from playground.ui.training.lab import TrainingLab
 
 LEFT = QtCore.Qt.MouseButton.LeftButton
@@ -20,14 +20,9 @@ LOSS_FNS = {"MSE": F.mse_loss, "L1": F.l1_loss, "Huber": F.huber_loss}
 
 
 # ----- helpers ---------------------------------------------------------------------------------
-def child(lab, name, cls=QtWidgets.QWidget):
-    widget = lab.findChild(cls, name)
-    assert widget is not None, f"no child named {name}"
-    return widget
-
 
 def click(qtbot, lab, name):
-    qtbot.mouseClick(child(lab, name, QtWidgets.QPushButton), LEFT)
+    qtbot.mouseClick(find(lab, name, QtWidgets.QPushButton), LEFT)
 
 
 def run_and_wait(qtbot, lab, timeout=30_000) -> str:
@@ -37,7 +32,7 @@ def run_and_wait(qtbot, lab, timeout=30_000) -> str:
 
 
 def current_curve(lab, name):
-    return child(lab, name).getPlotItem().listDataItems()[0]
+    return find(lab, name).getPlotItem().listDataItems()[0]
 
 
 def loss_data(lab):
@@ -50,7 +45,7 @@ def n_epochs(lab) -> int:
 
 
 def readout(lab, name) -> float:
-    return float(child(lab, name, QtWidgets.QLabel).text())
+    return float(find(lab, name, QtWidgets.QLabel).text())
 
 
 def make_optimizer(name, params, lr):
@@ -109,23 +104,23 @@ def lab(qtbot):
 
 # ----- the notebook, exactly ---------------------------------------------------------------------
 def test_defaults_are_the_notebooks(lab):
-    assert child(lab, "epochsSpin").value() == 100
-    assert child(lab, "optimizerCombo").currentText() == "SGD"
-    combo = child(lab, "optimizerCombo")
+    assert find(lab, "epochsSpin").value() == 100
+    assert find(lab, "optimizerCombo").currentText() == "SGD"
+    combo = find(lab, "optimizerCombo")
     assert [combo.itemText(i) for i in range(combo.count())] == [
         "Manual", "SGD", "Momentum", "Adam", "RMSprop", "Adagrad"]
-    losses = child(lab, "lossCombo")
+    losses = find(lab, "lossCombo")
     assert [losses.itemText(i) for i in range(losses.count())] == ["MSE", "L1", "Huber"]
-    assert child(lab, "lrSpin").value() == pytest.approx(0.001)
-    assert child(lab, "lrSpin").decimals() >= 6
-    assert child(lab, "epochsSpin").maximum() == 1_000_000
+    assert find(lab, "lrSpin").value() == pytest.approx(0.001)
+    assert find(lab, "lrSpin").decimals() >= 6
+    assert find(lab, "epochsSpin").maximum() == 1_000_000
     config = lab.config()
     assert config.dataset.x == NOTEBOOK_X and config.dataset.y == NOTEBOOK_X
     assert (config.w0, config.b0, config.batch_size) == (1.0, 1.0, None)
     # Before any run the readouts show the starting point: loss of w=b=1 on the notebook data.
     assert (readout(lab, "wLabel"), readout(lab, "bLabel")) == (1.0, 1.0)
     assert readout(lab, "lossLabel") == pytest.approx(1.0)
-    assert not child(lab, "divergenceBanner").isVisible()
+    assert not find(lab, "divergenceBanner").isVisible()
 
 
 def test_default_run_prints_the_notebooks_losses(qtbot, lab):
@@ -139,7 +134,7 @@ def test_default_run_prints_the_notebooks_losses(qtbot, lab):
     assert np.float32(readout(lab, "bLabel")) == np.float32(b)
     assert readout(lab, "epochLabel") == 99
     assert np.float32(readout(lab, "lossLabel")) == np.float32(expected[-1])
-    assert child(lab, "progressBar").value() == 100
+    assert find(lab, "progressBar").value() == 100
     _, lrs = current_curve(lab, "lrPlot").getData()
     np.testing.assert_array_equal(lrs, np.full(100, 0.001))
     assert not lab.is_running()
@@ -151,10 +146,10 @@ def test_default_run_prints_the_notebooks_losses(qtbot, lab):
      ("RMSprop", "MSE", 0.01), ("Adagrad", "Huber", 0.1), ("SGD", "L1", 0.01)],
 )
 def test_optimizer_and_loss_reach_torch(qtbot, lab, optimizer, loss, lr):
-    child(lab, "optimizerCombo").setCurrentText(optimizer)
-    child(lab, "lossCombo").setCurrentText(loss)
-    child(lab, "lrSpin").setValue(lr)
-    child(lab, "epochsSpin").setValue(60)
+    find(lab, "optimizerCombo").setCurrentText(optimizer)
+    find(lab, "lossCombo").setCurrentText(loss)
+    find(lab, "lrSpin").setValue(lr)
+    find(lab, "epochsSpin").setValue(60)
     assert run_and_wait(qtbot, lab) == "completed"
     expected, w, b = torch_loop([lr] * 60, optimizer, loss)
     np.testing.assert_array_equal(loss_data(lab)[1], expected)
@@ -165,12 +160,12 @@ def test_optimizer_and_loss_reach_torch(qtbot, lab, optimizer, loss, lr):
 # ----- live learning rate ----------------------------------------------------------------------
 def test_lr_changed_mid_run_replays_in_plain_torch(qtbot, lab):
     epochs = 20_000
-    child(lab, "epochsSpin").setValue(epochs)
-    lr_spin = child(lab, "lrSpin")
+    find(lab, "epochsSpin").setValue(epochs)
+    lr_spin = find(lab, "lrSpin")
     with qtbot.waitSignal(lab.runFinished, timeout=60_000) as finished:
         click(qtbot, lab, "startButton")
         assert lab.is_running()
-        assert not child(lab, "optimizerCombo").isEnabled()  # fixed for the run
+        assert not find(lab, "optimizerCombo").isEnabled()  # fixed for the run
         assert lr_spin.isEnabled()  # live
         qtbot.waitUntil(lambda: n_epochs(lab) >= 500, timeout=20_000)
         lr_spin.setValue(0.005)
@@ -186,13 +181,13 @@ def test_lr_changed_mid_run_replays_in_plain_torch(qtbot, lab):
     np.testing.assert_array_equal(loss_data(lab)[1], expected)
     assert np.float32(readout(lab, "wLabel")) == np.float32(w)
     # The loss plot marks where the rate changed.
-    markers = [item for item in child(lab, "lossPlot").getPlotItem().items
+    markers = [item for item in find(lab, "lossPlot").getPlotItem().items
                if type(item).__name__ == "InfiniteLine"]
     assert [m.value() for m in markers] == [float(changed[0])]
 
 
 def test_lr_slider_is_log10_of_the_spin_box(lab):
-    spin, slider = child(lab, "lrSpin"), child(lab, "lrSlider")
+    spin, slider = find(lab, "lrSpin"), find(lab, "lrSlider")
     spin.setValue(0.0009)
     assert spin.value() == pytest.approx(0.0009, abs=1e-12)
     assert spin.text() == "0.0009"
@@ -205,11 +200,11 @@ def test_lr_slider_is_log10_of_the_spin_box(lab):
 
 # ----- divergence and errors -------------------------------------------------------------------
 def test_lr_one_diverges_and_the_window_recovers(qtbot, lab):
-    banner = child(lab, "divergenceBanner")
-    child(lab, "lrSpin").setValue(1.0)
+    banner = find(lab, "divergenceBanner")
+    find(lab, "lrSpin").setValue(1.0)
     assert run_and_wait(qtbot, lab) == "diverged"
     assert banner.isVisible()
-    assert "diverged" in child(lab, "divergenceText", QtWidgets.QLabel).text()
+    assert "diverged" in find(lab, "divergenceText", QtWidgets.QLabel).text()
     _, losses = loss_data(lab)
     assert np.all(np.isfinite(losses))  # the diverged epoch is reported, not drawn
 
@@ -217,27 +212,27 @@ def test_lr_one_diverges_and_the_window_recovers(qtbot, lab):
     with qtbot.waitSignal(lab.runFinished, timeout=30_000) as again:
         click(qtbot, lab, "lowerLrButton")
     assert again.args == ["diverged"]
-    assert child(lab, "lrSpin").value() == pytest.approx(0.1)
+    assert find(lab, "lrSpin").value() == pytest.approx(0.1)
 
-    child(lab, "lrSpin").setValue(0.001)
+    find(lab, "lrSpin").setValue(0.001)
     assert run_and_wait(qtbot, lab) == "completed"
     assert not banner.isVisible()
     assert len(loss_data(lab)[0]) == 100
 
 
 def test_out_of_place_update_shows_torchs_error(qtbot, lab):
-    child(lab, "optimizerCombo").setCurrentText("Manual")
-    check = child(lab, "outOfPlaceCheck")
+    find(lab, "optimizerCombo").setCurrentText("Manual")
+    check = find(lab, "outOfPlaceCheck")
     assert check.isEnabled()
     check.setChecked(True)
     assert run_and_wait(qtbot, lab) == "error"
-    message = child(lab, "trainingMessageLabel", QtWidgets.QLabel)
+    message = find(lab, "trainingMessageLabel", QtWidgets.QLabel)
     assert message.isVisible()
     assert "NoneType" in message.text() and "non-leaf" in message.text()
     check.setChecked(False)
     assert run_and_wait(qtbot, lab) == "completed"
     assert not message.isVisible()
-    child(lab, "optimizerCombo").setCurrentText("SGD")
+    find(lab, "optimizerCombo").setCurrentText("SGD")
     assert not check.isEnabled()  # the switch only means something for Manual
 
 
@@ -250,15 +245,15 @@ def test_an_exception_in_the_worker_is_shown(qtbot, lab, monkeypatch):
 
     monkeypatch.setattr(loop_module, "train", broken_train)
     assert run_and_wait(qtbot, lab) == "error"
-    text = child(lab, "trainingMessageLabel", QtWidgets.QLabel).text()
+    text = find(lab, "trainingMessageLabel", QtWidgets.QLabel).text()
     assert "RuntimeError: boom in the worker" in text
-    assert child(lab, "startButton").isEnabled()
+    assert find(lab, "startButton").isEnabled()
 
 
 # ----- run controls ----------------------------------------------------------------------------
 def test_step_pause_resume_stop(qtbot, lab):
-    child(lab, "epochsSpin").setValue(1_000_000)
-    pause = child(lab, "pauseButton", QtWidgets.QPushButton)
+    find(lab, "epochsSpin").setValue(1_000_000)
+    pause = find(lab, "pauseButton", QtWidgets.QPushButton)
     session = lab.session
     n = lambda: n_epochs(lab)  # noqa: E731
 
@@ -291,18 +286,18 @@ def test_step_pause_resume_stop(qtbot, lab):
         click(qtbot, lab, "stopButton")
     assert stopped.args == ["stopped"]
     assert n() == held < 1_000_000
-    assert child(lab, "progressBar").value() == held
+    assert find(lab, "progressBar").value() == held
     expected, w, _ = torch_loop([0.001] * held)
     np.testing.assert_array_equal(loss_data(lab)[1], expected)
     assert np.float32(readout(lab, "wLabel")) == np.float32(w)
-    assert child(lab, "optimizerCombo").isEnabled()
+    assert find(lab, "optimizerCombo").isEnabled()
 
 
 def test_earlier_runs_overlay_and_reset_clears(qtbot, lab):
     for lr in (0.001, 0.002, 0.003):
-        child(lab, "lrSpin").setValue(lr)
+        find(lab, "lrSpin").setValue(lr)
         assert run_and_wait(qtbot, lab) == "completed"
-    plot = child(lab, "lossPlot")
+    plot = find(lab, "lossPlot")
     items = plot.getPlotItem().listDataItems()
     assert len(items) == 3
     expected, _, _ = torch_loop([0.003] * 100)
@@ -317,7 +312,7 @@ def test_earlier_runs_overlay_and_reset_clears(qtbot, lab):
 
 
 def test_close_mid_run_joins_within_a_second(qtbot, lab, qtlog):
-    child(lab, "epochsSpin").setValue(1_000_000)
+    find(lab, "epochsSpin").setValue(1_000_000)
     click(qtbot, lab, "startButton")
     qtbot.waitUntil(lambda: n_epochs(lab) > 100)
     with qtbot.waitSignal(lab.runFinished, timeout=1000) as finished:
@@ -332,7 +327,7 @@ def test_closing_the_main_window_mid_run_stops_training(qtbot, playground_window
     lab = window.findChild(QtWidgets.QWidget, "trainingLab")
     window.findChild(QtWidgets.QWidget, "labTabs").setCurrentWidget(lab)
     full_speed(lab)
-    child(lab, "epochsSpin").setValue(1_000_000)
+    find(lab, "epochsSpin").setValue(1_000_000)
     click(qtbot, lab, "startButton")
     qtbot.waitUntil(lambda: n_epochs(lab) > 100)
     window.close()  # stops the run and joins its thread (with a bounded wait)
@@ -345,11 +340,11 @@ def test_exported_script_prints_the_same_losses(qtbot, lab, tmp_path):
     import subprocess
     import sys
 
-    child(lab, "epochsSpin").setValue(3000)
+    find(lab, "epochsSpin").setValue(3000)
     with qtbot.waitSignal(lab.runFinished, timeout=30_000):
         click(qtbot, lab, "startButton")
         qtbot.waitUntil(lambda: n_epochs(lab) >= 50, timeout=20_000)
-        child(lab, "lrSpin").setValue(0.004)
+        find(lab, "lrSpin").setValue(0.004)
     script = tmp_path / "run.py"
     lab.export_script(script)
     out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
@@ -388,13 +383,13 @@ def test_loss_csv_and_png(qtbot, lab, tmp_path):
 def test_noisy_line_and_mini_batches_reach_the_core(qtbot, lab):
     from playground.core.training import noisy_line
 
-    combo = child(lab, "datasetCombo")
+    combo = find(lab, "datasetCombo")
     combo.setCurrentIndex(combo.findData("noisy"))
-    assert child(lab, "pointsSpin").isEnabled()
-    child(lab, "pointsSpin").setValue(12)
-    child(lab, "seedSpin").setValue(3)
-    child(lab, "batchSizeSpin").setValue(4)
-    child(lab, "epochsSpin").setValue(20)
+    assert find(lab, "pointsSpin").isEnabled()
+    find(lab, "pointsSpin").setValue(12)
+    find(lab, "seedSpin").setValue(3)
+    find(lab, "batchSizeSpin").setValue(4)
+    find(lab, "epochsSpin").setValue(20)
     config = lab.config()
     assert config.dataset == noisy_line(12, noise=1.0, seed=3)
     assert config.batch_size == 4 and config.seed == 3
@@ -424,9 +419,9 @@ def test_noisy_line_and_mini_batches_reach_the_core(qtbot, lab):
 
 
 def test_custom_points_are_added_and_removed_on_the_data_plot(qtbot, lab):
-    combo = child(lab, "datasetCombo")
+    combo = find(lab, "datasetCombo")
     combo.setCurrentIndex(combo.findData("custom"))
-    plot = child(lab, "dataPlot")
+    plot = find(lab, "dataPlot")
     vb = plot.getPlotItem().getViewBox()
     start = list(lab.config().dataset.x)
     assert start == list(NOTEBOOK_X)  # custom starts from the notebook's points
@@ -444,16 +439,16 @@ def test_custom_points_are_added_and_removed_on_the_data_plot(qtbot, lab):
     assert sorted(lab.config().dataset.x) == sorted(NOTEBOOK_X)
 
     # Training uses the edited points.
-    child(lab, "epochsSpin").setValue(10)
+    find(lab, "epochsSpin").setValue(10)
     assert run_and_wait(qtbot, lab) == "completed"
     expected, _, _ = torch_loop([0.001] * 10)
     np.testing.assert_array_equal(loss_data(lab)[1], expected)
 
 
 def test_a_custom_point_is_dragged_to_a_new_place(qtbot, lab):
-    combo = child(lab, "datasetCombo")
+    combo = find(lab, "datasetCombo")
     combo.setCurrentIndex(combo.findData("custom"))
-    plot = child(lab, "dataPlot")
+    plot = find(lab, "dataPlot")
     vb = plot.getPlotItem().getViewBox()
 
     def to_widget(x, y):
@@ -472,7 +467,7 @@ def test_a_custom_point_is_dragged_to_a_new_place(qtbot, lab):
 
 
 def test_dark_theme_recolours_plots(lab):
-    plot = child(lab, "lossPlot")
+    plot = find(lab, "lossPlot")
     light = plot.backgroundBrush().color().name()
     lab.set_dark(True)
     dark = plot.backgroundBrush().color().name()
@@ -492,8 +487,8 @@ def run_script(path) -> list[str]:
 
 
 def test_exported_script_of_a_stopped_run_prints_what_the_window_shows(qtbot, lab, tmp_path):
-    child(lab, "epochsSpin").setValue(100_000)
-    lr_spin = child(lab, "lrSpin")
+    find(lab, "epochsSpin").setValue(100_000)
+    lr_spin = find(lab, "lrSpin")
     with qtbot.waitSignal(lab.runFinished, timeout=60_000) as finished:
         click(qtbot, lab, "startButton")
         qtbot.waitUntil(lambda: n_epochs(lab) >= 50, timeout=20_000)
@@ -517,14 +512,14 @@ def test_exported_script_of_a_stopped_run_prints_what_the_window_shows(qtbot, la
     expected, _, _ = torch_loop(lrs.tolist())
     np.testing.assert_allclose([float(line.split()[3]) for line in printed], expected,
                                rtol=0, atol=5e-7)
-    text = lambda name: child(lab, name, QtWidgets.QLabel).text()  # noqa: E731
+    text = lambda name: find(lab, name, QtWidgets.QLabel).text()  # noqa: E731
     assert out[-2] == f"final loss {text('lossLabel')}"
     assert out[-1] == f"final w {text('wLabel')} b {text('bLabel')}"
 
 
 def test_exported_script_of_a_diverged_run_prints_what_the_window_shows(qtbot, lab, tmp_path):
-    child(lab, "optimizerCombo").setCurrentText("Momentum")
-    child(lab, "forgetZeroGradCheck").setChecked(True)
+    find(lab, "optimizerCombo").setCurrentText("Momentum")
+    find(lab, "forgetZeroGradCheck").setChecked(True)
     assert run_and_wait(qtbot, lab) == "diverged"
     shown = n_epochs(lab)
     assert 0 < shown < 100
@@ -532,7 +527,7 @@ def test_exported_script_of_a_diverged_run_prints_what_the_window_shows(qtbot, l
     lab.export_script(script)
     out = run_script(script)
     assert sum(line.startswith("epoch ") for line in out) == shown
-    text = lambda name: child(lab, name, QtWidgets.QLabel).text()  # noqa: E731
+    text = lambda name: find(lab, name, QtWidgets.QLabel).text()  # noqa: E731
     assert out[-2] == f"final loss {text('lossLabel')}"
     assert out[-1] == f"final w {text('wLabel')} b {text('bLabel')}"
     # And the window matches plain torch's Momentum loop that never zeroes its grads.
@@ -555,10 +550,10 @@ def test_before_any_run_the_readouts_show_the_real_start_gradients(lab):
     assert readout(lab, "wGradLabel") == w.grad.item() == 15.0
     assert readout(lab, "bGradLabel") == b.grad.item() == 2.0
     assert readout(lab, "lossLabel") == loss.item()
-    caption = child(lab, "readoutsCaption", QtWidgets.QLabel).text()
+    caption = find(lab, "readoutsCaption", QtWidgets.QLabel).text()
     assert "initial w and b" in caption
     # Another start point: the readouts follow it.
-    child(lab, "w0Spin").setValue(2.0)
+    find(lab, "w0Spin").setValue(2.0)
     w2 = torch.full((1,), 2.0, requires_grad=True)
     b2 = torch.ones(1, requires_grad=True)
     F.mse_loss(w2 * x + b2, x).backward()
@@ -567,20 +562,20 @@ def test_before_any_run_the_readouts_show_the_real_start_gradients(lab):
 
 
 def test_the_notebooks_last_output_and_which_parameters(qtbot, lab):
-    predictions = child(lab, "predictionsLabel", QtWidgets.QLabel)
+    predictions = find(lab, "predictionsLabel", QtWidgets.QLabel)
     assert not predictions.isVisible()  # no forward pass yet
     assert run_and_wait(qtbot, lab) == "completed"
     # The notebook's own printed output (its last cell).
     assert predictions.text() == "tensor([9.8048, 5.3858], grad_fn=<AddBackward0>)"
     assert predictions.isVisible()
-    note = child(lab, "predictionsNote", QtWidgets.QLabel).text()
+    note = find(lab, "predictionsNote", QtWidgets.QLabel).text()
     assert "epoch 99" in note and "before its update" in note
-    caption = child(lab, "readoutsCaption", QtWidgets.QLabel).text()
+    caption = find(lab, "readoutsCaption", QtWidgets.QLabel).text()
     assert "After epoch 99" in caption and "after its update" in caption
 
 
 def test_default_speed_is_watchable_and_the_lr_can_be_dragged_meanwhile(qtbot, lab):
-    speed = child(lab, "speedCombo", QtWidgets.QComboBox)
+    speed = find(lab, "speedCombo", QtWidgets.QComboBox)
     items = [speed.itemText(i) for i in range(speed.count())]
     assert "Full speed" in items and items[-1] == "Full speed"
     fresh = TrainingLab()
@@ -595,7 +590,7 @@ def test_default_speed_is_watchable_and_the_lr_can_be_dragged_meanwhile(qtbot, l
     with qtbot.waitSignal(lab.runFinished, timeout=30_000) as finished:
         click(qtbot, lab, "startButton")
         qtbot.waitUntil(lambda: n_epochs(lab) >= 5, timeout=10_000)
-        child(lab, "lrSlider").setValue(-2.5)  # dragged to about 0.0032 while it trains
+        find(lab, "lrSlider").setValue(-2.5)  # dragged to about 0.0032 while it trains
         assert n_epochs(lab) < 100
     assert finished.args == ["completed"]
     _, lrs = current_curve(lab, "lrPlot").getData()
@@ -607,7 +602,7 @@ def test_default_speed_is_watchable_and_the_lr_can_be_dragged_meanwhile(qtbot, l
 
 def test_notebook_log_and_copy(qtbot, lab):
     assert run_and_wait(qtbot, lab) == "completed"
-    log = child(lab, "trainingLog", QtWidgets.QPlainTextEdit)
+    log = find(lab, "trainingLog", QtWidgets.QPlainTextEdit)
     assert log.isReadOnly()
     lines = log.toPlainText().splitlines()
     assert lines[:2] == ["Epoch 0", "Loss tensor(1., grad_fn=<MseLossBackward0>)"]
@@ -624,12 +619,12 @@ def test_notebook_log_and_copy(qtbot, lab):
 
 
 def test_a_dataset_change_drops_the_old_path_and_banner(qtbot, lab):
-    child(lab, "lrSpin").setValue(1.0)
+    find(lab, "lrSpin").setValue(1.0)
     assert run_and_wait(qtbot, lab) == "diverged"
-    banner = child(lab, "divergenceBanner")
+    banner = find(lab, "divergenceBanner")
     path = lab.landscape_plot.path
     assert banner.isVisible() and len(path.getData()[0]) > 0
-    combo = child(lab, "datasetCombo")
+    combo = find(lab, "datasetCombo")
     combo.setCurrentIndex(combo.findData("noisy"))
     assert not banner.isVisible()
     x, _ = path.getData()
@@ -643,12 +638,12 @@ def test_a_dataset_change_drops_the_old_path_and_banner(qtbot, lab):
 
 
 def test_no_points_message_clears_once_points_are_back(qtbot, lab):
-    combo = child(lab, "datasetCombo")
+    combo = find(lab, "datasetCombo")
     combo.setCurrentIndex(combo.findData("custom"))
     lab.session.set_custom_points([])
-    message = child(lab, "trainingMessageLabel", QtWidgets.QLabel)
+    message = find(lab, "trainingMessageLabel", QtWidgets.QLabel)
     assert message.isVisible() and "no points" in message.text()
-    plot = child(lab, "dataPlot")
+    plot = find(lab, "dataPlot")
     vb = plot.getPlotItem().getViewBox()
     pos = plot.mapFromScene(vb.mapViewToScene(vb.viewRect().center()))
     qtbot.mouseClick(plot.viewport(), LEFT, pos=pos)
@@ -657,16 +652,16 @@ def test_no_points_message_clears_once_points_are_back(qtbot, lab):
 
 
 def test_legend_says_what_each_run_really_was(qtbot, lab):
-    child(lab, "epochsSpin").setValue(3000)
+    find(lab, "epochsSpin").setValue(3000)
     with qtbot.waitSignal(lab.runFinished, timeout=30_000):
         click(qtbot, lab, "startButton")
         qtbot.waitUntil(lambda: n_epochs(lab) >= 10, timeout=20_000)
-        child(lab, "lrSpin").setValue(0.002)
-    combo = child(lab, "datasetCombo")
+        find(lab, "lrSpin").setValue(0.002)
+    combo = find(lab, "datasetCombo")
     combo.setCurrentIndex(combo.findData("noisy"))
-    child(lab, "epochsSpin").setValue(10)
+    find(lab, "epochsSpin").setValue(10)
     assert run_and_wait(qtbot, lab) == "completed"
-    names = [label.text for _, label in child(lab, "lossPlot").getPlotItem().legend.items]
+    names = [label.text for _, label in find(lab, "lossPlot").getPlotItem().legend.items]
     assert "SGD, lr 0.001 → 0.002 (lr changed)" in names
     assert "SGD, lr 0.002, Noisy line: 20 points" in names
 
@@ -680,7 +675,7 @@ def test_pitfalls_and_export_are_above_the_fold_at_720p(playground_window):
     viewport = lab.findChild(QtWidgets.QScrollArea, "trainingControlsScroll").viewport()
     for name in ("forgetZeroGradCheck", "newOptimizerCheck", "exportScriptButton",
                  "exportCsvButton", "speedCombo", "startButton", "lrSpin"):
-        widget = child(lab, name)
+        widget = find(lab, name)
         bottom = widget.mapTo(viewport, QtCore.QPoint(0, widget.height())).y()
         assert 0 <= bottom <= viewport.height(), f"{name} is below the fold"
 
@@ -700,9 +695,9 @@ def test_a_lab_handed_a_loaded_session_draws_its_runs(qtbot):
     expected, w, b = torch_loop([0.003] * 30)
     np.testing.assert_array_equal(loss_data(lab)[1], expected)
     assert (readout(lab, "wLabel"), readout(lab, "bLabel")) == (w, b)
-    assert child(lab, "lrSpin").value() == 0.003  # the controls show the model's setup
-    assert child(lab, "epochsSpin").value() == 30
-    names = [label.text for _, label in child(lab, "lossPlot").getPlotItem().legend.items]
+    assert find(lab, "lrSpin").value() == 0.003  # the controls show the model's setup
+    assert find(lab, "epochsSpin").value() == 30
+    names = [label.text for _, label in find(lab, "lossPlot").getPlotItem().legend.items]
     assert sorted(names) == ["SGD, lr 0.001", "SGD, lr 0.003"]
-    assert child(lab, "trainingLog", QtWidgets.QPlainTextEdit).toPlainText().endswith(
+    assert find(lab, "trainingLog", QtWidgets.QPlainTextEdit).toPlainText().endswith(
         loaded.predictions()[0])

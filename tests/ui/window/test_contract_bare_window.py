@@ -8,6 +8,7 @@ import pytest
 import torch
 from PySide6 import QtCore, QtWidgets
 
+from playground.testing import find, table_cells
 from playground.ui import MainWindow
 
 LEFT = QtCore.Qt.MouseButton.LeftButton
@@ -21,24 +22,12 @@ def window(qtbot):
     win.close()
 
 
-def find(window: MainWindow, cls, name: str):
-    widget = window.findChild(cls, name)
-    assert widget is not None, name
-    return widget
-
-
 def click(qtbot, window: MainWindow, name: str) -> None:
-    qtbot.mouseClick(find(window, QtWidgets.QPushButton, name), LEFT)
-
-
-def cells(window: MainWindow, name: str) -> list[float]:
-    model = find(window, QtWidgets.QTableView, name).model()
-    return [float(model.index(r, c).data())
-            for r in range(model.rowCount()) for c in range(model.columnCount())]
+    qtbot.mouseClick(find(window, name, QtWidgets.QPushButton), LEFT)
 
 
 def select(window: MainWindow, name: str) -> None:
-    view = find(window, QtWidgets.QAbstractItemView, "tensorList")
+    view = find(window, "tensorList", QtWidgets.QAbstractItemView)
     model = view.model()
     names = [model.index(r, 0).data().split()[0] for r in range(model.rowCount())]
     view.setCurrentIndex(model.index(names.index(name), 0))
@@ -46,10 +35,10 @@ def select(window: MainWindow, name: str) -> None:
 
 def test_adam_run_in_a_hidden_window_matches_plain_torch(qtbot, window):
     lr, epochs = 0.0009, 37
-    find(window, QtWidgets.QDoubleSpinBox, "lrSpin").setValue(lr)
-    find(window, QtWidgets.QSpinBox, "epochsSpin").setValue(epochs)
-    find(window, QtWidgets.QComboBox, "optimizerCombo").setCurrentText("Adam")
-    lab = find(window, QtWidgets.QWidget, "trainingLab")
+    find(window, "lrSpin", QtWidgets.QDoubleSpinBox).setValue(lr)
+    find(window, "epochsSpin", QtWidgets.QSpinBox).setValue(epochs)
+    find(window, "optimizerCombo", QtWidgets.QComboBox).setCurrentText("Adam")
+    lab = find(window, "trainingLab", QtWidgets.QWidget)
     with qtbot.waitSignal(lab.runFinished, timeout=20_000) as finished:
         click(qtbot, window, "startButton")
     assert finished.args == ["completed"]
@@ -66,40 +55,40 @@ def test_adam_run_in_a_hidden_window_matches_plain_torch(qtbot, window):
         loss.backward()
         optimizer.step()
 
-    epochs_seen, losses_seen = (find(window, QtWidgets.QWidget, "lossPlot")
+    epochs_seen, losses_seen = (find(window, "lossPlot", QtWidgets.QWidget)
                                 .getPlotItem().listDataItems()[0].getData())
     assert list(epochs_seen) == list(range(epochs))
     assert list(losses_seen) == losses
-    _, lrs_seen = find(window, QtWidgets.QWidget, "lrPlot").getPlotItem().listDataItems()[0].getData()
+    _, lrs_seen = find(window, "lrPlot", QtWidgets.QWidget).getPlotItem().listDataItems()[0].getData()
     assert list(lrs_seen) == pytest.approx([lr] * epochs, rel=1e-12)
     # The labels' text is exact; what they paint is the short float32 spelling.
-    w_label = find(window, QtWidgets.QLabel, "wLabel")
+    w_label = find(window, "wLabel", QtWidgets.QLabel)
     assert float(w_label.text()) == w.item()
-    assert float(find(window, QtWidgets.QLabel, "bLabel").text()) == b.item()
+    assert float(find(window, "bLabel", QtWidgets.QLabel).text()) == b.item()
     assert w_label.shown_text() == str(w.detach().numpy()[0])
 
 
 def test_select_by_current_index_then_create_and_backward(qtbot, window):
     select(window, "x")
     assert window.workspace.current == "x"
-    assert find(window, QtWidgets.QLabel, "gradFnLabel").text() == "None"
+    assert find(window, "gradFnLabel", QtWidgets.QLabel).text() == "None"
 
-    find(window, QtWidgets.QLineEdit, "tensorNameEdit").setText("q")
-    find(window, QtWidgets.QLineEdit, "tensorShapeEdit").setText("2x3")
-    find(window, QtWidgets.QComboBox, "tensorInitCombo").setCurrentText("full")
-    find(window, QtWidgets.QLineEdit, "tensorValuesEdit").setText("3.5")
-    find(window, QtWidgets.QCheckBox, "requiresGradCheck").setChecked(True)
+    find(window, "tensorNameEdit", QtWidgets.QLineEdit).setText("q")
+    find(window, "tensorShapeEdit", QtWidgets.QLineEdit).setText("2x3")
+    find(window, "tensorInitCombo", QtWidgets.QComboBox).setCurrentText("full")
+    find(window, "tensorValuesEdit", QtWidgets.QLineEdit).setText("3.5")
+    find(window, "requiresGradCheck", QtWidgets.QCheckBox).setChecked(True)
     click(qtbot, window, "createTensorButton")
     assert window.workspace.current == "q"
-    assert cells(window, "valuesTable") == [3.5] * 6
-    assert cells(window, "gradTable") == []
+    assert table_cells(window, "valuesTable") == [3.5] * 6
+    assert table_cells(window, "gradTable") == []
 
-    find(window, QtWidgets.QLineEdit, "statementEdit").setText("s = (q * q).sum()")
+    find(window, "statementEdit", QtWidgets.QLineEdit).setText("s = (q * q).sum()")
     click(qtbot, window, "runStatementButton")
-    assert find(window, QtWidgets.QLabel, "gradFnLabel").text() == "SumBackward0"
+    assert find(window, "gradFnLabel", QtWidgets.QLabel).text() == "SumBackward0"
     click(qtbot, window, "backwardButton")
     select(window, "q")
     q = torch.full((2, 3), 3.5, requires_grad=True)
     (q * q).sum().backward()
-    assert cells(window, "gradTable") == q.grad.flatten().tolist()
-    assert find(window, QtWidgets.QLabel, "messageLabel").text() == ""
+    assert table_cells(window, "gradTable") == q.grad.flatten().tolist()
+    assert find(window, "messageLabel", QtWidgets.QLabel).text() == ""

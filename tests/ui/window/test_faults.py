@@ -21,7 +21,7 @@ import torch
 from PySide6 import QtCore, QtWidgets
 
 from playground.core.files.session_file import SUFFIX
-from playground.testing import full_speed
+from playground.testing import find, full_speed, table_cells
 
 LEFT = QtCore.Qt.MouseButton.LeftButton
 CLOSES = 50
@@ -47,19 +47,14 @@ def qt_messages():
     QtCore.qInstallMessageHandler(previous)
 
 
-def child(root, name, cls=QtWidgets.QWidget):
-    widget = root.findChild(cls, name)
-    assert widget is not None, f"no child named {name}"
-    return widget
-
 
 def epochs_drawn(lab) -> int:
-    x, _ = child(lab, "lossPlot").getPlotItem().listDataItems()[0].getData()
+    x, _ = find(lab, "lossPlot").getPlotItem().listDataItems()[0].getData()
     return 0 if x is None else len(x)
 
 
 def show_graph_tab(window) -> None:
-    tabs = child(window, "tensorPlotTabs", QtWidgets.QTabWidget)
+    tabs = find(window, "tensorPlotTabs", QtWidgets.QTabWidget)
     tabs.setCurrentIndex(next(i for i in range(tabs.count()) if tabs.tabText(i) == "Graph"))
 
 
@@ -73,14 +68,14 @@ def start_busy_window(qtbot, tmp_path, n: int):
     qtbot.waitExposed(window)
     lab = window.training_lab
     full_speed(window)
-    child(lab, "epochsSpin", QtWidgets.QSpinBox).setValue(1_000_000)
-    qtbot.mouseClick(child(lab, "startButton", QtWidgets.QPushButton), LEFT)
+    find(lab, "epochsSpin", QtWidgets.QSpinBox).setValue(1_000_000)
+    qtbot.mouseClick(find(lab, "startButton", QtWidgets.QPushButton), LEFT)
     show_graph_tab(window)
-    step = child(window, "stepBackwardButton", QtWidgets.QPushButton)
+    step = find(window, "stepBackwardButton", QtWidgets.QPushButton)
     qtbot.mouseClick(step, LEFT)  # w.backward() runs with hooks; its first node is shown
     assert window.workspace.log[-1] == "w.backward()"
-    child(window, "graphSpeedSpin", QtWidgets.QDoubleSpinBox).setValue(0.5)
-    qtbot.mouseClick(child(window, "playBackwardButton", QtWidgets.QPushButton), LEFT)
+    find(window, "graphSpeedSpin", QtWidgets.QDoubleSpinBox).setValue(0.5)
+    qtbot.mouseClick(find(window, "playBackwardButton", QtWidgets.QPushButton), LEFT)
     qtbot.waitUntil(lambda: epochs_drawn(lab) > 0, timeout=10_000)
     return window
 
@@ -93,7 +88,7 @@ def test_closing_mid_training_and_mid_step_through_50_times(qtbot, tmp_path, qt_
         assert lab.is_running(), n
         player = window.findChild(QtWidgets.QWidget, "graphPanel").player
         assert player is not None and not player.done, f"close {n}: not mid-step-through"
-        assert child(window, "playBackwardButton").text() == "Pause"  # still playing
+        assert find(window, "playBackwardButton").text() == "Pause"  # still playing
         window.close()  # joins the worker with a bounded wait; must neither hang nor abort
         assert not lab.is_running(), f"close {n}: the worker is still running"
         assert not window.training_session.is_running(), n
@@ -124,25 +119,25 @@ def test_an_exception_inside_the_worker_mid_run(playground_window, qtbot, monkey
     lab = window.training_lab
     window.tabs.setCurrentWidget(lab)
     full_speed(window)
-    child(lab, "epochsSpin", QtWidgets.QSpinBox).setValue(50)
+    find(lab, "epochsSpin", QtWidgets.QSpinBox).setValue(50)
     monkeypatch.setattr(loop_module, "train", failing_train)
     with qtbot.waitSignal(lab.runFinished, timeout=30_000) as ended:
-        qtbot.mouseClick(child(lab, "startButton", QtWidgets.QPushButton), LEFT)
+        qtbot.mouseClick(find(lab, "startButton", QtWidgets.QPushButton), LEFT)
     assert ended.args == ["error"]
-    message = child(lab, "trainingMessageLabel", QtWidgets.QLabel)
+    message = find(lab, "trainingMessageLabel", QtWidgets.QLabel)
     assert message.isVisible()
     assert "FloatingPointError: injected fault after epoch 5" in message.text()
     assert epochs_drawn(lab) == 5  # what trained before the fault stays on screen
     losses = lab.session.current.history.column("loss")
     assert len(losses) == 5 and all(math.isfinite(v) for v in losses)
-    assert list(child(lab, "lossPlot").getPlotItem().listDataItems()[0].getData()[1]) == \
+    assert list(find(lab, "lossPlot").getPlotItem().listDataItems()[0].getData()[1]) == \
         pytest.approx(list(losses), rel=0, abs=0)
     assert not lab.is_running()
     # The window carries on: the Tensor Lab still works and the next run completes.
     assert window.workspace.run("q = torch.ones(2, requires_grad=True) * 3").ok
     monkeypatch.setattr(loop_module, "train", real_train)
     with qtbot.waitSignal(lab.runFinished, timeout=30_000) as again:
-        qtbot.mouseClick(child(lab, "startButton", QtWidgets.QPushButton), LEFT)
+        qtbot.mouseClick(find(lab, "startButton", QtWidgets.QPushButton), LEFT)
     assert again.args == ["completed"]
     assert not message.isVisible()
 
@@ -159,20 +154,14 @@ def test_an_exception_before_the_first_epoch(playground_window, qtbot, monkeypat
     full_speed(window)
     monkeypatch.setattr(loop_module, "train", failing_train)
     with qtbot.waitSignal(lab.runFinished, timeout=30_000) as ended:
-        qtbot.mouseClick(child(lab, "startButton", QtWidgets.QPushButton), LEFT)
+        qtbot.mouseClick(find(lab, "startButton", QtWidgets.QPushButton), LEFT)
     assert ended.args == ["error"]
-    assert "MemoryError: injected" in child(lab, "trainingMessageLabel", QtWidgets.QLabel).text()
+    assert "MemoryError: injected" in find(lab, "trainingMessageLabel", QtWidgets.QLabel).text()
     assert epochs_drawn(lab) == 0
-    assert child(lab, "startButton").isEnabled()
+    assert find(lab, "startButton").isEnabled()
 
 
 # ----- NaN and inf ---------------------------------------------------------------------------------
-
-
-def cells(window, name: str) -> list[float]:
-    model = child(window, name, QtWidgets.QTableView).model()
-    return [float(model.index(r, c).data())
-            for r in range(model.rowCount()) for c in range(model.columnCount())]
 
 
 def same(shown: list[float], tensor: torch.Tensor) -> bool:
@@ -212,41 +201,41 @@ def test_nan_and_inf_in_typed_values(playground_window, qtbot, lines, name, plai
     window = playground_window()
     for line in lines:
         type_statement(qtbot, window, line)
-        assert window.workspace.last_result.ok, (line, child(window, "messageLabel").text())
+        assert window.workspace.last_result.ok, (line, find(window, "messageLabel").text())
     select_tensor(qtbot, window, name)
     tensor = plain()
-    values = cells(window, "valuesTable")
+    values = table_cells(window, "valuesTable")
     assert same(values, tensor)
-    shown = values + (cells(window, "gradTable") if tensor.grad is not None else [])
+    shown = values + (table_cells(window, "gradTable") if tensor.grad is not None else [])
     assert any(not math.isfinite(v) for v in shown)  # the case really holds a NaN or an inf
     if tensor.grad is not None:
-        assert same(cells(window, "gradTable"), tensor.grad)
+        assert same(table_cells(window, "gradTable"), tensor.grad)
     else:
-        assert child(window, "gradNoneLabel").isVisible()
+        assert find(window, "gradNoneLabel").isVisible()
 
 
 def test_nan_and_inf_in_the_create_form(playground_window, qtbot):
     window = playground_window()
 
     def create(name: str, values: str) -> None:
-        child(window, "tensorNameEdit", QtWidgets.QLineEdit).setText(name)
-        child(window, "tensorShapeEdit", QtWidgets.QLineEdit).setText("")
-        child(window, "tensorInitCombo", QtWidgets.QComboBox).setCurrentText("values")
-        child(window, "tensorValuesEdit", QtWidgets.QLineEdit).setText(values)
-        child(window, "requiresGradCheck", QtWidgets.QCheckBox).setChecked(True)
-        qtbot.mouseClick(child(window, "createTensorButton", QtWidgets.QPushButton), LEFT)
+        find(window, "tensorNameEdit", QtWidgets.QLineEdit).setText(name)
+        find(window, "tensorShapeEdit", QtWidgets.QLineEdit).setText("")
+        find(window, "tensorInitCombo", QtWidgets.QComboBox).setCurrentText("values")
+        find(window, "tensorValuesEdit", QtWidgets.QLineEdit).setText(values)
+        find(window, "requiresGradCheck", QtWidgets.QCheckBox).setChecked(True)
+        qtbot.mouseClick(find(window, "createTensorButton", QtWidgets.QPushButton), LEFT)
 
     # Finite literals beyond float32's range: torch makes them +-inf, and the table says so.
     create("big", "[1e39, -1e39, 2.5]")
-    assert window.workspace.current == "big", child(window, "messageLabel").text()
-    assert same(cells(window, "valuesTable"), torch.tensor([1e39, -1e39, 2.5]))
-    assert cells(window, "valuesTable")[:2] == [math.inf, -math.inf]
+    assert window.workspace.current == "big", find(window, "messageLabel").text()
+    assert same(table_cells(window, "valuesTable"), torch.tensor([1e39, -1e39, 2.5]))
+    assert table_cells(window, "valuesTable")[:2] == [math.inf, -math.inf]
     # What cannot be written as a Python literal is refused with a message; nothing changes.
     log = list(window.workspace.log)
     for values in ("[1e400, 1.0]", "[nan, inf]", "[1.0, float('nan')]"):
         create("bad", values)
         assert window.workspace.log == log, values
-        assert child(window, "messageLabel", QtWidgets.QLabel).text(), values
+        assert find(window, "messageLabel", QtWidgets.QLabel).text(), values
 
 
 def test_inf_in_the_training_data_is_refused_and_huge_data_diverges(playground_window, qtbot,
@@ -259,11 +248,11 @@ def test_inf_in_the_training_data_is_refused_and_huge_data_diverges(playground_w
     # Points that are finite but overflow float32's square: the loss is inf, the run diverges.
     session.set_data(kind="custom", custom=((1e30, 1e30), (-1e30, 2.0)))
     with qtbot.waitSignal(lab.runFinished, timeout=30_000) as ended:
-        qtbot.mouseClick(child(lab, "startButton", QtWidgets.QPushButton), LEFT)
+        qtbot.mouseClick(find(lab, "startButton", QtWidgets.QPushButton), LEFT)
     assert ended.args == ["diverged"]
-    assert child(lab, "divergenceBanner").isVisible()
+    assert find(lab, "divergenceBanner").isVisible()
     # The loss surface over such data is inf everywhere: still drawn, on finite colour levels.
-    plot = child(lab, "landscapePlot")
+    plot = find(lab, "landscapePlot")
     grid = np.linspace(-1.0, 1.0, 5)
     for losses in (np.full((5, 5), np.inf), np.where(np.eye(5) > 0, np.nan, 2.0)):
         plot.set_landscape(grid, grid, losses)
@@ -282,7 +271,7 @@ def test_inf_in_the_training_data_is_refused_and_huge_data_diverges(playground_w
     assert "NaN" in path.read_text()
     assert not window.open_session(path)
     assert "finite" in window.statusBar().currentMessage() or \
-        "finite" in child(window, "messageLabel", QtWidgets.QLabel).text()
+        "finite" in find(window, "messageLabel", QtWidgets.QLabel).text()
     assert json.dumps(window.session_document(), sort_keys=True) == before
 
 
@@ -297,10 +286,10 @@ def test_autosave_taken_mid_training_and_mid_step_through_restores(playground_wi
         assert window.workspace.run(line).ok
     lab = window.training_lab
     full_speed(window)
-    child(lab, "epochsSpin", QtWidgets.QSpinBox).setValue(1_000_000)
-    qtbot.mouseClick(child(lab, "startButton", QtWidgets.QPushButton), LEFT)
+    find(lab, "epochsSpin", QtWidgets.QSpinBox).setValue(1_000_000)
+    qtbot.mouseClick(find(lab, "startButton", QtWidgets.QPushButton), LEFT)
     show_graph_tab(window)
-    qtbot.mouseClick(child(window, "stepBackwardButton", QtWidgets.QPushButton), LEFT)
+    qtbot.mouseClick(find(window, "stepBackwardButton", QtWidgets.QPushButton), LEFT)
     qtbot.waitUntil(lambda: epochs_drawn(lab) > 10, timeout=10_000)
     assert window.autosaver.save_now()  # what the timer does every few seconds mid-run
     saved = json.loads(window.autosaver.path.read_text())
@@ -333,12 +322,12 @@ def test_float64_beyond_float32_is_painted_as_itself_not_inf(playground_window, 
 
     window = playground_window()
     type_statement(qtbot, window, "h = torch.tensor([1e300, -1e300, 0.5], dtype=torch.float64)")
-    assert window.workspace.last_result.ok, child(window, "messageLabel").text()
+    assert window.workspace.last_result.ok, find(window, "messageLabel").text()
     window.set_zoom(2)  # re-measuring the columns reads the painted texts too
-    model = child(window, "valuesTable", QtWidgets.QTableView).model()
+    model = find(window, "valuesTable", QtWidgets.QTableView).model()
     painted = [model.index(0, c).data(QtCore.Qt.ItemDataRole.UserRole + 1) for c in range(3)]
     assert [float(t) for t in painted] == [1e300, -1e300, 0.5]
-    assert same(cells(window, "valuesTable"), torch.tensor([1e300, -1e300, 0.5],
+    assert same(table_cells(window, "valuesTable"), torch.tensor([1e300, -1e300, 0.5],
                                                            dtype=torch.float64))
 
 
@@ -359,7 +348,7 @@ def test_step_backward_after_a_leaf_stopped_requiring_grad(playground_window, qt
     plain_p.requires_grad_(False)
     (plain_q * 1).backward()
     show_graph_tab(window)
-    qtbot.mouseClick(child(window, "stepBackwardButton", QtWidgets.QPushButton), LEFT)
+    qtbot.mouseClick(find(window, "stepBackwardButton", QtWidgets.QPushButton), LEFT)
     assert window.workspace.log[-1] == "q.backward()"
     player = window.findChild(QtWidgets.QWidget, "graphPanel").player
     assert player is not None and "AccumulateGrad" in [s.name for s in player.steps]
@@ -378,10 +367,10 @@ def test_empty_tensors_on_the_graph_tab(playground_window, qtbot, shape):
     assert window.workspace.last_result.ok
     type_statement(qtbot, window, "s = e.sum()")
     assert window.workspace.current == "s"
-    view = child(window, "graphView", QtWidgets.QGraphicsView)
+    view = find(window, "graphView", QtWidgets.QGraphicsView)
     labels = {item.data(1) for item in view.scene().items() if item.data(0) == "tensor"}
     assert {"e", "s"} <= labels
-    assert cells(window, "valuesTable") == [0.0]
+    assert table_cells(window, "valuesTable") == [0.0]
 
 
 def test_a_grad_holding_inf_and_minus_inf(playground_window, qtbot):
@@ -397,6 +386,6 @@ def test_a_grad_holding_inf_and_minus_inf(playground_window, qtbot):
     plain = torch.tensor([1.0, -1.0], requires_grad=True)
     (plain * torch.tensor([1e39, -1e39])).sum().backward()
     select_tensor(qtbot, window, "a")
-    assert same(cells(window, "gradTable"), plain.grad)
+    assert same(table_cells(window, "gradTable"), plain.grad)
     record = window.workspace.grad_history("a")[-1]
     assert math.isnan(record.mean) and math.isnan(plain.grad.mean().item())

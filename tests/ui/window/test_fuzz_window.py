@@ -39,7 +39,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from playground.core.files.session_file import SUFFIX
 from playground.core.limits import MAX_OUTPUT_CHARS
 from playground.core.tensorlab.workspace import Workspace
-from playground.testing import full_speed
+from playground.testing import dead_pid, full_speed
 
 ACTIONS = int(os.environ.get("PLAYGROUND_FUZZ_ACTIONS", "2000"))
 SEED = int(os.environ.get("PLAYGROUND_FUZZ_SEED", "1126"))
@@ -240,13 +240,6 @@ def assert_alive(qtbot) -> None:
     while not fired and clock.elapsed() < 1000:
         QtCore.QCoreApplication.processEvents(QtCore.QEventLoop.ProcessEventsFlag.AllEvents, 50)
     assert fired, "the window did not answer a zero-delay timer within 1 s"
-
-
-def dead_pid() -> int:
-    """The id of a process that has ended (an autosave named after it counts as orphaned)."""
-    proc = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
-                          capture_output=True, text=True, check=True)
-    return int(proc.stdout)
 
 
 REPLAY = textwrap.dedent(

@@ -11,27 +11,13 @@ import pytest
 import torch
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from playground.testing import find, table_cells
 from playground.ui.widgets.theme import ThemeMode
 
 
-def child(window, name, cls=QtWidgets.QWidget):
-    widget = window.findChild(cls, name)
-    assert widget is not None, f"no child named {name}"
-    return widget
-
-
 def list_names(window) -> list[str]:
-    model = child(window, "tensorList").model()
+    model = find(window, "tensorList").model()
     return [model.index(r, 0).data().split()[0] for r in range(model.rowCount())]
-
-
-def table_values(window, name) -> list[float]:
-    model = child(window, name).model()
-    return [
-        float(model.index(r, c).data())
-        for r in range(model.rowCount())
-        for c in range(model.columnCount())
-    ]
 
 
 def notebook_first_cell():
@@ -45,15 +31,15 @@ def test_opens_on_the_notebooks_first_example(playground_window):
     window = playground_window()
     assert list_names(window) == ["x", "y", "z", "w"]
     assert window.workspace.current == "w"
-    assert child(window, "gradFnLabel").text() == "MeanBackward0"
+    assert find(window, "gradFnLabel").text() == "MeanBackward0"
     _, w = notebook_first_cell()
-    assert table_values(window, "valuesTable") == pytest.approx([w.item()], rel=1e-6)
-    assert child(window, "hintLabel").text()  # tells the learner what to click next
+    assert table_cells(window, "valuesTable") == pytest.approx([w.item()], rel=1e-6)
+    assert find(window, "hintLabel").text()  # tells the learner what to click next
 
 
 def test_backward_from_the_default_state_matches_torch(playground_window, qtbot):
     window = playground_window()
-    qtbot.mouseClick(child(window, "backwardButton"), QtCore.Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(find(window, "backwardButton"), QtCore.Qt.MouseButton.LeftButton)
     x, w = notebook_first_cell()
     w.backward()
     x_grad = window.workspace.facts("x").grad
@@ -65,19 +51,19 @@ def test_backward_from_the_default_state_matches_torch(playground_window, qtbot)
 
 def test_new_clears_and_undo_redo_replay(playground_window, qtbot):
     window = playground_window()
-    child(window, "actionNew", QtGui.QAction).trigger()
+    find(window, "actionNew", QtGui.QAction).trigger()
     assert list_names(window) == []
     assert window.workspace.log == ["torch.manual_seed(0)"]
-    assert not child(window, "actionUndo", QtGui.QAction).isEnabled()
+    assert not find(window, "actionUndo", QtGui.QAction).isEnabled()
 
-    edit = child(window, "statementEdit")
+    edit = find(window, "statementEdit")
     for line in ("a = torch.ones(2, requires_grad=True)", "s = (a * 3).sum()", "s.backward()"):
         edit.setText(line)
-        qtbot.mouseClick(child(window, "runStatementButton"), QtCore.Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(find(window, "runStatementButton"), QtCore.Qt.MouseButton.LeftButton)
     assert window.workspace.facts("a").grad.tolist() == [3.0, 3.0]
 
-    undo = child(window, "actionUndo", QtGui.QAction)
-    redo = child(window, "actionRedo", QtGui.QAction)
+    undo = find(window, "actionUndo", QtGui.QAction)
+    redo = find(window, "actionRedo", QtGui.QAction)
     assert undo.isEnabled() and not redo.isEnabled()
     undo.trigger()
     assert window.workspace.facts("a").grad is None
@@ -89,26 +75,26 @@ def test_new_clears_and_undo_redo_replay(playground_window, qtbot):
 
 def test_restore_previous_session_brings_back_what_new_replaced(playground_window):
     window = playground_window()
-    restore = child(window, "actionRestoreSession", QtGui.QAction)
+    restore = find(window, "actionRestoreSession", QtGui.QAction)
     assert not restore.isEnabled()
-    child(window, "actionNew", QtGui.QAction).trigger()
+    find(window, "actionNew", QtGui.QAction).trigger()
     assert list_names(window) == [] and restore.isEnabled()
     assert "Restore Previous Session" in window.statusBar().currentMessage()
     restore.trigger()
     assert list_names(window) == ["x", "y", "z", "w"]
     x, w = notebook_first_cell()
-    assert table_values(window, "valuesTable") == [w.item()]
+    assert table_cells(window, "valuesTable") == [w.item()]
     assert not restore.isEnabled()
 
 
 def test_open_example_menu_replays_the_notebook_cells(playground_window):
     window = playground_window()
     window.tabs.setCurrentIndex(1)
-    menu = child(window, "menuExamples", QtWidgets.QMenu)
+    menu = find(window, "menuExamples", QtWidgets.QMenu)
     titles = [a.text() for a in menu.actions()]
     assert titles == sorted(titles) and len(titles) == 4
     assert all(a.toolTip() for a in menu.actions())
-    child(window, "actionExample_notebook_accumulation", QtGui.QAction).trigger()
+    find(window, "actionExample_notebook_accumulation", QtGui.QAction).trigger()
     assert window.tabs.currentWidget() is window.tensor_lab
     torch.manual_seed(0)
     x = torch.randn(2, 4, requires_grad=True)
@@ -123,7 +109,7 @@ def test_open_example_menu_replays_the_notebook_cells(playground_window):
     assert window.workspace.facts("x").grad.tolist() == x.grad.tolist()
     grads = [float(r.grad.mean()) for r in window.workspace.grad_history("x")]
     assert grads == [0.125, 0.25, 0.375, 0.5, 0.0, 0.125, 0.0, 0.125, 0.0]
-    child(window, "actionRestoreSession", QtGui.QAction).trigger()
+    find(window, "actionRestoreSession", QtGui.QAction).trigger()
     assert list_names(window) == ["x", "y", "z", "w"]
 
 
@@ -172,13 +158,13 @@ def test_export_script_prints_what_the_window_shows(playground_window, tmp_path)
 def test_zoom_scales_every_font_and_resets(playground_window, qtbot):
     window = playground_window()
     base = QtWidgets.QApplication.font().pointSizeF()
-    child(window, "actionZoomIn", QtGui.QAction).trigger()
-    child(window, "actionZoomIn", QtGui.QAction).trigger()
+    find(window, "actionZoomIn", QtGui.QAction).trigger()
+    find(window, "actionZoomIn", QtGui.QAction).trigger()
     assert QtWidgets.QApplication.font().pointSizeF() == pytest.approx(base * 1.15**2)
-    assert child(window, "statementEdit").font().pointSizeF() == pytest.approx(base * 1.15**2)
-    child(window, "actionZoomOut", QtGui.QAction).trigger()
+    assert find(window, "statementEdit").font().pointSizeF() == pytest.approx(base * 1.15**2)
+    find(window, "actionZoomOut", QtGui.QAction).trigger()
     assert window.zoom == 1
-    child(window, "actionZoomReset", QtGui.QAction).trigger()
+    find(window, "actionZoomReset", QtGui.QAction).trigger()
     assert QtWidgets.QApplication.font().pointSizeF() == pytest.approx(base)
 
 
@@ -187,7 +173,7 @@ def test_zoomed_fonts_refit_the_controls_and_the_values_column(playground_window
     window.tabs.setCurrentIndex(1)
     lab = window.training_lab
     scroll = lab.findChild(QtWidgets.QScrollArea, "trainingControlsScroll")
-    table = child(window, "valuesTable")
+    table = find(window, "valuesTable")
     before = scroll.minimumWidth()
     window.set_zoom(3)
     # Refits happen a turn after the font change reaches the labs.
@@ -204,7 +190,7 @@ def test_theme_switch_and_preferences_persist(playground_window, tmp_path):
     ini = str(tmp_path / "prefs.ini")
     settings = QtCore.QSettings(ini, QtCore.QSettings.Format.IniFormat)
     window = playground_window(settings=settings)
-    child(window, "actionThemeDark", QtGui.QAction).trigger()
+    find(window, "actionThemeDark", QtGui.QAction).trigger()
     assert QtWidgets.QApplication.palette().color(QtGui.QPalette.ColorRole.Window).lightness() < 80
     window.set_zoom(2)
     window.resize(1240, 780)
@@ -248,7 +234,7 @@ def test_screenshot_writes_a_png_and_exits_0(tmp_path):
 
 def test_ctrl_z_in_an_empty_statement_line_undoes_the_last_statement(playground_window, qtbot):
     window = playground_window()
-    edit = child(window, "statementEdit")
+    edit = find(window, "statementEdit")
     edit.setFocus()
     qtbot.keyClicks(edit, "a = x * 2")
     qtbot.keyClick(edit, QtCore.Qt.Key.Key_Return)

@@ -23,7 +23,7 @@ from PySide6 import QtGui, QtWidgets
 from playground.core.export.tensorlab_script import to_script as tensorlab_to_script
 from playground.core.files.session_file import SUFFIX, read_session_file, session_document
 from playground.core.files.session_file import write_session_file as write_doc
-from playground.testing import click, find, full_speed, type_statement
+from playground.testing import click, dead_pid, find, full_speed, type_statement
 from playground.ui.window.autosave import MAX_RECENT
 from tests.core.files.test_session_file import ALL_BAD, make_bad
 
@@ -275,12 +275,6 @@ def test_autosave_follows_changes_debounced_and_a_clean_close_removes_it(playgro
     assert read_session_file(saves[-1]).training.config.lr == 0.03
     window.close()
     assert not Path(saves[0]).exists()
-
-
-def dead_pid() -> int:
-    proc = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
-                          capture_output=True, text=True, timeout=60, check=True)
-    return int(proc.stdout)
 
 
 def leave_crash_autosave(folder: Path, statements: list[str], lr: float) -> Path:
