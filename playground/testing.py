@@ -150,23 +150,3 @@ def dead_pid() -> int:
     proc = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
                           capture_output=True, text=True, timeout=60, check=True)
     return int(proc.stdout)
-
-
-def settle(widget: Any, rounds: int = 3) -> None:
-    """Paint `widget` and run the events that follow, `rounds` times: layouts and plot axes
-    take their final size only after a paint has measured them."""
-    from PySide6 import QtWidgets
-
-    for _ in range(rounds):
-        widget.grab()
-        QtWidgets.QApplication.processEvents()
-
-
-def dead_pid() -> int:
-    """The id of a process that has ended (an autosave named after it counts as orphaned)."""
-    import subprocess
-    import sys
-
-    proc = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
-                          capture_output=True, text=True, timeout=60, check=True)
-    return int(proc.stdout)
