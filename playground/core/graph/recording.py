@@ -10,6 +10,7 @@ only plain numbers, never calls backward, and every handle is removed afterwards
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,7 +19,9 @@ import numpy as np
 import torch
 
 from playground.core.graph.build import walk_functions
-from playground.core.limits import RECORDING_BYTES, STEP_COPY_LIMIT
+from playground.core.language.costs import backward_work
+from playground.core.language.grammar import Refused
+from playground.core.limits import RECORDING_BYTES, STEP_COPY_LIMIT, WORK_BUDGET
 
 
 @dataclass(frozen=True)
@@ -213,6 +216,13 @@ def record_workspace_backward(ws: Any, name: str, gradient: str = "",
     """Run `name`'s backward through the workspace's statement pipe (so the log, undo and export
     stay true) with every node hooked; returns (RunResult, recording). ValueError: bad gradient."""
     source = ws.backward_source(name, gradient, retain_graph)
+    root = ws.tensor(name)
+    try:
+        priced = backward_work(root.grad_fn, WORK_BUDGET)
+    except Refused:
+        priced = math.inf
+    if priced > WORK_BUDGET:  # the pipe refuses it anyway: hooking 20,000 nodes first took 4 s
+        return ws.run(source), BackwardRecording(name)
     names: dict[int, str] = {}
     for n in ws.names:
         names.setdefault(id(ws.tensor(n)), n)
