@@ -27,7 +27,7 @@ def _array_table(name: str, tip: str) -> QtWidgets.QTableView:
     table.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
     table.setSelectionMode(QtWidgets.QAbstractItemView.SelectionMode.ContiguousSelection)
     # Fixed sizes set from a sample (`fit_cells`): ResizeToContents would make Qt ask the model
-    # for every cell, minutes for a 3000x3000 tensor (DESIGN.md section 4).
+    # for every cell, minutes for a 3000x3000 tensor.
     for header in (table.horizontalHeader(), table.verticalHeader()):
         header.setSectionResizeMode(QtWidgets.QHeaderView.ResizeMode.Fixed)
         header.setMinimumSectionSize(8)

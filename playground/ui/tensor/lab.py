@@ -1,7 +1,7 @@
 """The Tensor Lab: a thin view over a Workspace where every click becomes one PyTorch statement.
 
 All state lives in the workspace; every action is a statement from `core/tensorlab/statements.py` sent
-through `run_source` (DESIGN.md section 1), so buttons, typed lines and menus agree. The view
+through `run_source` (docs/architecture.md), so buttons, typed lines and menus agree. The view
 follows the workspace's two events: `log_changed` re-renders everything from metadata plus the
 current tensor's values; `current_changed` re-renders only what depends on the current tensor.
 """

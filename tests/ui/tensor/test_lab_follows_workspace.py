@@ -1,7 +1,7 @@
 """The Tensor Lab as a view of its model: what it copies, what it redraws, what it clears.
 
-Also the Tensor Lab items of issue 7 (grad history per tensor, stale output, the gradient field,
-the detach/no_grad hint, the code panel's statement numbers, fitting a 1280x720 window).
+Also: grad history per tensor, stale output, the gradient field, the detach/no_grad hint, the
+code panel's statement numbers, fitting a 1280x720 window.
 """
 
 from __future__ import annotations
@@ -85,7 +85,7 @@ def test_a_big_2d_tensor_never_asks_the_table_for_every_cell(qtbot, lab, monkeyp
         QtWidgets.QHeaderView.ResizeMode.ResizeToContents)
 
 
-# ----- issue 7.6: grad history follows the tensor -------------------------------------------
+# ----- grad history follows the tensor -------------------------------------------------------
 
 
 def test_a_rebound_name_starts_a_new_grad_history_on_its_own_scale(qtbot, lab):
@@ -105,7 +105,7 @@ def test_a_rebound_name_starts_a_new_grad_history_on_its_own_scale(qtbot, lab):
     assert view_top < 1.0  # drawn on its own scale, not squashed under the old x's 6
 
 
-# ----- issue 7.11: the gradient field, the hint after a cut, statement numbers ---------------
+# ----- the gradient field, the hint after a cut, statement numbers ---------------
 
 
 def test_gradient_field_accepts_a_tensor_name(qtbot, lab):
@@ -168,7 +168,7 @@ def test_code_panel_numbers_match_grad_history_statement_numbers(qtbot, lab):
     assert copied == "import torch\n\n" + "\n".join(log) + "\n"  # no numbers in the copy
 
 
-# ----- issue 7.10: no stale output after New, Open Example or Open ---------------------------
+# ----- no stale output after New, Open Example or Open ---------------------------
 
 
 def show_output(qtbot, window) -> None:
@@ -195,7 +195,7 @@ def test_printed_output_is_cleared_by_new_open_example_and_open(qtbot, playgroun
     assert find(window, "messageLabel").text() == ""
 
 
-# ----- issue 7.12: a 1280x720 window --------------------------------------------------------
+# ----- a 1280x720 window --------------------------------------------------------
 
 
 def test_at_1280x720_a_2x4_tensor_fits_both_tables_and_every_panel_shows(qtbot,

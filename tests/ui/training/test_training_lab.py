@@ -476,7 +476,7 @@ def test_dark_theme_recolours_plots(lab):
     assert plot.backgroundBrush().color().name() == light
 
 
-# ----- issue 7: every number on screen is right ---------------------------------------------------
+# ----- every number on screen is right -----------------------------------------------------------
 def run_script(path) -> list[str]:
     import subprocess
     import sys

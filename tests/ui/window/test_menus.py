@@ -1,4 +1,4 @@
-"""File and Edit act on the lab on screen, or say which lab they act on (issue 7, item 9)."""
+"""File and Edit act on the lab on screen, or say which lab they act on."""
 
 from __future__ import annotations
 

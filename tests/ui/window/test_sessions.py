@@ -1,5 +1,5 @@
 """Sessions in the window: save and open both labs, bad files, failed writes, exports, Open Recent,
-autosave and the recovery banner (issue 11 "Sessions" and "Export"; issue 8 items 5, 6, 9).
+autosave and the recovery banner.
 
 State is compared through what the window holds: every tensor's values and grad, the statement
 log, the Training Lab's plain data (setup, points, runs and their records), what its plots draw,
@@ -56,7 +56,7 @@ def build_session(qtbot, window) -> None:
 
 
 def snapshot(window) -> dict:
-    """Everything the issue says a session holds, as comparable plain data."""
+    """Everything a session holds, as comparable plain data."""
     ws = window.workspace
     tensors = {}
     for name in ws.names:

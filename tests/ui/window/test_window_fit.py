@@ -92,7 +92,7 @@ def test_wheel_over_unfocused_controls_scrolls_and_changes_nothing(playground_wi
     bar = scroll.verticalScrollBar()
     qtbot.waitUntil(lambda: bar.maximum() > 0)
     dataset = window.findChild(QtWidgets.QComboBox, "datasetCombo")
-    dataset.setCurrentIndex(dataset.findData("noisy"))  # the Noise σ, enabled
+    dataset.setCurrentIndex(dataset.findData("noisy"))  # the Noise σ control, enabled
     window.findChild(QtWidgets.QPushButton, "startButton").setFocus()
     names = ("noiseSpin", "epochsSpin", "lrSpin", "w0Spin", "optimizerCombo", "lossCombo",
              "lrSlider")
