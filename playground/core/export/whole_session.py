@@ -10,6 +10,8 @@ open as Markdown at the top. Nothing here runs the code: statements are read by 
 
 from __future__ import annotations
 
+import ast
+import builtins
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -80,8 +82,9 @@ def to_script(workspace: Workspace, training: TrainingSession | None,
               tensorlab_script.to_script(workspace, header=False).rstrip("\n")]
     if with_training:
         assert training is not None
+        loop = session_to_script(training, header=False).rstrip("\n")
         lines += ["", "", f"# ----- Training Lab: {_run_label(training)} -----",
-                  session_to_script(training, header=False).rstrip("\n")]
+                  *unshadow_builtins(workspace, loop), loop]
     return "\n".join(lines) + "\n"
 
 
@@ -114,13 +117,24 @@ def to_notebook(workspace: Workspace, training: TrainingSession | None,
             "loop: it prints the notebook's log every tenth epoch, then the final predictions, "
             "loss, w and b."))
         imports = training_script.IMPORTS if not groups else training_script.IMPORTS[1:]
-        cells.append(v4.new_code_cell("\n".join(imports) + "\n\n"
-                                      + session_to_script(training, header=False).rstrip("\n")))
+        loop = session_to_script(training, header=False).rstrip("\n")
+        cells.append(v4.new_code_cell(
+            "\n".join([*imports, *unshadow_builtins(workspace, loop)]) + "\n\n" + loop))
     notebook = v4.new_notebook(cells=cells)
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
                                        "language": "python"}
     notebook.metadata["language_info"] = {"name": "python"}
     return notebook
+
+
+def unshadow_builtins(workspace: Workspace, code: str) -> list[str]:
+    """The line that gives `code` (the training loop) back Python's own `range`, `len`, `str`,
+    ... when a Tensor Lab tensor above took the name (empty when none did)."""
+    used = {node.id for node in ast.walk(ast.parse(code)) if isinstance(node, ast.Name)}
+    hidden = sorted(name for name in workspace.names if name in used and name in vars(builtins))
+    if not hidden:
+        return []
+    return [f"from builtins import {', '.join(hidden)}  # the tensors above hid Python's own"]
 
 
 def write_script(path: str | Path, text: str) -> None:
