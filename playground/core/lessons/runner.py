@@ -230,6 +230,45 @@ def check_answer(question: Question, answer: str, actual: float | str) -> bool:
     return abs(number - actual) <= tolerance
 
 
+# What a typed answer that is not a number gets: the form to use, and another try (the value
+# stays hidden, so the question is still a prediction).
+NOT_A_NUMBER = "Enter a number, e.g. 0.25 or 1/8"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """How an answer fared: "right", "wrong", "not_a_number" (try again; torch's value not
+    shown) or "revealed" (no answer given), and the line the panel shows."""
+
+    kind: str
+    text: str
+
+    @property
+    def settled(self) -> bool:
+        """False while the learner still has to give a readable answer."""
+        return self.kind != "not_a_number"
+
+
+def judge_answer(question: Question, answer: str | None, actual: float | str,
+                 read_text: str) -> Verdict:
+    """The verdict on `answer` (typed, or the choice picked; None if none) against torch's
+    value; `read_text` names what was read (`x.grad[0, 0]`)."""
+    shown = format_value(actual)
+    outcome_read = question.read.kind == "outcome"  # "runs" / "raises": what happened
+    subject = f"it {shown}" if outcome_read else f"{read_text} = {shown}"
+    if answer is None:
+        lead = "What happened" if outcome_read else "torch's value"
+        return Verdict("revealed", f"{lead}: {subject}.")
+    if not isinstance(actual, str) and question.kind != "choice" and parse_answer(answer) is None:
+        return Verdict("not_a_number", f"{NOT_A_NUMBER}: “{answer}” is not one. "
+                                       "Type your prediction again and press Check.")
+    if check_answer(question, answer, actual):
+        return Verdict("right", f"✓ Right: {subject}.")
+    if outcome_read:
+        return Verdict("wrong", f"✗ Not quite: you said {answer}; {subject}.")
+    return Verdict("wrong", f"✗ Not quite: you said {answer}; torch computed {shown}.")
+
+
 def format_value(value: float | str) -> str:
     """How the panel writes torch's value: six significant digits at most."""
     if isinstance(value, str):

@@ -18,8 +18,7 @@ from playground.core.lessons.runner import (
     NotReady,
     Progress,
     StepOutcome,
-    check_answer,
-    format_value,
+    judge_answer,
     read_value,
     run_step,
 )
@@ -421,20 +420,13 @@ class LessonsPanel(QtWidgets.QWidget):
             else:
                 self.verdict.setText(f"Cannot read {question.read_text}: {exc}")
             return
-        shown = format_value(actual)
-        answer = self._pending
-        outcome_read = question.read.kind == "outcome"  # "runs" / "raises": what happened
-        subject = f"it {shown}" if outcome_read else f"{question.read_text} = {shown}"
-        if answer is None:
-            lead = "What happened" if outcome_read else "torch's value"
-            verdict = f"{lead}: {subject}."
-        elif check_answer(question, answer, actual):
-            verdict = f"✓ Right: {subject}."
-        elif outcome_read:
-            verdict = f"✗ Not quite: you said {answer}; {subject}."
-        else:
-            verdict = f"✗ Not quite: you said {answer}; torch computed {shown}."
-        self.verdict.setText(f"{verdict}\n{question.explanation}")
+        verdict = judge_answer(question, self._pending, actual, question.read_text)
+        if not verdict.settled:  # not a number: say the form, keep the question open
+            self.verdict.setText(verdict.text)
+            self.answer_edit.selectAll()
+            self.answer_edit.setFocus()
+            return
+        self.verdict.setText(f"{verdict.text}\n{question.explanation}")
 
     def _on_run_ended(self, _run: Run) -> None:
         step = self.step

@@ -356,7 +356,7 @@ def test_a_training_step_keeps_its_pace_unless_told_full_speed() -> None:
     session = TrainingSession(speed=None)
     try:
         run_step(lesson, 3, Workspace(), session)
-        assert session.speed == 30.0
+        assert session.speed == 6.0  # the default pace: about 17 s for 100 epochs
         session.stop()
         assert session.wait(10)
         assert session.current.end.status == "stopped"
@@ -629,3 +629,46 @@ def test_files_that_are_not_lessons_never_hang_or_stop_the_loader(tmp_path: Path
     assert "4300 digits" in errors["04-digits.json"]
     assert "nested more than 20 levels" in errors["05-deep.json"]
     assert "a lesson is at most 200,000" in errors["06-sparse.json"]
+
+
+def _texts(lesson) -> list[str]:
+    """Every sentence a learner reads in a lesson, with the panel's own lead-ins."""
+    out = []
+    for step in lesson.steps:
+        out += [step.title, step.text, step.instead or ""]
+        if step.training is not None and step.training.watch:
+            out.append(f"Watch: {step.training.watch}")
+        if step.network is not None and step.network.watch:
+            out.append(f"Watch: {step.network.watch}")
+        if step.question is not None:
+            out += [step.question.prompt, step.question.explanation, *step.question.choices]
+    return out
+
+
+@pytest.mark.parametrize("lesson_id", sorted(BY_ID))
+def test_no_lesson_text_doubles_a_word(lesson_id: str) -> None:
+    """No "Watch: Watch the loss": no word twice in a row anywhere a learner reads."""
+    import re
+
+    for text in _texts(BY_ID[lesson_id]):
+        prose = re.sub(r"`[^`]*`", "", text)  # code such as `a * a` may repeat a name
+        doubled = re.search(r"\b([A-Za-z]{2,})[\s:,]+\1\b", prose, re.IGNORECASE)
+        assert doubled is None, (lesson_id, text)
+
+
+def test_an_answer_that_is_not_a_number_is_not_marked() -> None:
+    from playground.core.lessons.format import Question
+    from playground.core.lessons.runner import NOT_A_NUMBER, judge_answer
+
+    question = next(s.question for s in BY_ID["02-backward-scalar"].steps
+                    if s.question is not None and s.question.kind == "number"
+                    and s.question.read.kind == "tensor" and "grad[0, 0]" in s.question.read_text)
+    assert isinstance(question, Question)
+    for typed in ("abc", "1/0", "0.1.2", "one eighth"):
+        verdict = judge_answer(question, typed, 0.125, "x.grad[0, 0]")
+        assert verdict.kind == "not_a_number" and not verdict.settled
+        assert verdict.text.startswith(NOT_A_NUMBER) and "0.125" not in verdict.text
+    assert judge_answer(question, "1/8", 0.125, "x.grad[0, 0]").kind == "right"
+    assert judge_answer(question, "0.2", 0.125, "x.grad[0, 0]").text == (
+        "✗ Not quite: you said 0.2; torch computed 0.125.")
+    assert judge_answer(question, None, 0.125, "x.grad[0, 0]").kind == "revealed"

@@ -162,8 +162,8 @@ def test_the_regression_lesson_sets_up_and_starts_the_training_lab(qtbot, playgr
         click(qtbot, window, "runStepButton")
         assert window.tabs.currentWidget() is lab
         assert find(lab, "optimizerCombo").currentText() == "Manual"
-        assert find(lab, "speedCombo").currentText().startswith("30")
-        window.training_session.set_speed(None)  # the test need not watch at 30 epochs/s
+        assert find(lab, "speedCombo").currentText() == "6 epochs/s"  # the default pace
+        window.training_session.set_speed(None)  # the test need not watch at 6 epochs/s
     assert finished.args == ["completed"]
     qtbot.waitUntil(lambda: find(window, "lessonVerdict").text().startswith("✓ Right"))
     # The lab's readout shows what plain torch computes for the notebook's run.
