@@ -284,3 +284,36 @@ def test_the_whole_session_reader_refuses_them_too(tmp_path: Path, name: str,
     error = _read_with_deadline(path, _read_whole_session)
     assert isinstance(error, ValueError), repr(error)
     assert str(path) in str(error) and "\n" not in str(error)
+
+
+HEAVY_CHILD = textwrap.dedent("""
+    import json, resource, sys
+    from pathlib import Path
+    from playground.core.files.session_file import read_session_file
+    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    said = {}
+    for path in sys.argv[1:]:
+        try:
+            read_session_file(path)
+        except ValueError as exc:
+            said[Path(path).name] = str(exc)
+    rise = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - base
+    print(json.dumps({"said": said, "rise_kib": rise}))
+""")
+
+
+def test_heavy_files_are_refused_from_their_counts_without_holding_memory(tmp_path: Path) -> None:
+    # A child with a deadline: before the counts, the 48 MB of empty lists took 51 s and
+    # 2.6 GB, the million lr changes were accepted, the 200,000 points took 5.6 GiB to draw.
+    from tests.core.files.test_session_file import RANGE_FILES, make_bad
+
+    heavy = ("empty-lists-48MB", "lr-changes-1000000", "custom-200000-points",
+             "one-list-of-400001-objects")
+    paths = {name: make_bad(tmp_path, name, make) for name, make, _ in RANGE_FILES
+             if name in heavy}
+    proc = subprocess.run([sys.executable, "-c", HEAVY_CHILD, *map(str, paths.values())],
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    report = json.loads(proc.stdout)
+    assert sorted(report["said"]) == sorted(p.name for p in paths.values())
+    assert report["rise_kib"] < 400 * 1024, report  # the files' own bytes, a few times over
