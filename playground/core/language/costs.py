@@ -151,6 +151,27 @@ class Held:
         return self.named + self.graphs + self.temporaries
 
 
+def memory_refusal(what: str, now: Held, extra: int, limit: int, holders: list[str]) -> str:
+    """Why `what` cannot hold `extra` more elements on top of `now`, and what frees memory."""
+    parts = [f"named tensors and grads {now.named:,}"]
+    if now.graphs:
+        parts.append(f"saved by autograd graphs for backward {now.graphs:,}")
+    if now.temporaries + extra:
+        parts.append(f"this step {now.temporaries + extra:,}")
+    text = (f"{what} would hold {now.total + extra:,} elements in all ({', '.join(parts)}); "
+            f"the limit is {limit:,}, to keep the machine usable.")
+    if now.graphs and holders:
+        return text + (
+            f" To free graph memory call backward() on {', '.join(holders)} (backward "
+            "frees the graph it goes through), rebind those names, or compute under "
+            "`with torch.no_grad():` or from .detach().")
+    if now.graphs:
+        return text + (" Most of it is this statement's own graph: compute it under "
+                       "`with torch.no_grad():`, from .detach(), or on smaller tensors.")
+    return text + (" Rebind a name to a smaller tensor, set grads to None, or start a new "
+                   "session with File > New.")
+
+
 def state_tensors(tensors: dict[str, torch.Tensor]) -> list[torch.Tensor]:
     """The named tensors and the grads they keep (a non-leaf's only when it retains it)."""
     out = []

@@ -22,6 +22,7 @@ from playground.core.language.costs import (
     Snapshot,
     backward_work,
     held,
+    memory_refusal,
     output_size,
     saved_tensor_hooks,
     weak_alive,
@@ -31,6 +32,7 @@ from playground.core.language.grammar import (
     DTYPES,
     FACTORIES,
     INPLACE,
+    NO_ALLOCATION,
     RANDOM,
     SHAPE_BOUNDED,
     UNARY,
@@ -120,12 +122,6 @@ def execute(tree: ast.Module, env: Env) -> Outcome:
     return executor.outcome
 
 
-# Methods that allocate nothing worth counting (or that the executor handles itself).
-_NO_ALLOCATION = frozenset(
-    {"item", "numel", "dim", "size", "detach", "zero_", "requires_grad_", "retain_grad",
-     "backward", "t", "view"})
-
-
 class _Executor:
     def __init__(self, env: Env) -> None:
         self.env = env
@@ -204,26 +200,7 @@ class _Executor:
         if total <= limit:
             return
         holders = [n for n, t in self.env.tensors.items() if t.grad_fn is not None][:6]
-        parts = [f"named tensors and grads {now.named:,}"]
-        if now.graphs:
-            parts.append(f"saved by autograd graphs for backward {now.graphs:,}")
-        if now.temporaries + extra:
-            parts.append(f"this step {now.temporaries + extra:,}")
-        text = (f"{what} would hold {total:,} elements in all ({', '.join(parts)}); the limit "
-                f"is {limit:,}, to keep the machine usable.")
-        if now.graphs and holders:
-            text += (
-                f" To free graph memory call backward() on {', '.join(holders)} (backward "
-                "frees the graph it goes through), rebind those names, or compute under "
-                "`with torch.no_grad():` or from .detach()."
-            )
-        elif now.graphs or self.env.ledger.total:
-            text += (" Most of it is this statement's own graph: compute it under "
-                     "`with torch.no_grad():`, from .detach(), or on smaller tensors.")
-        else:
-            text += (" Rebind a name to a smaller tensor, set grads to None, or start a new "
-                     "session with File > New.")
-        raise Refused(text)
+        raise Refused(memory_refusal(what, now, extra, limit, holders))
 
     def preflight(self, what: str, fn: Callable[..., Any], args: list[Any],
                   kwargs: dict[str, Any], bound: tuple[float, int] | None,
@@ -434,7 +411,7 @@ class _Executor:
         if name == "view" and len(shape_args(args)) > MAX_DIMS:  # a view allocates nothing
             raise Refused(f".view() would make a tensor with {len(shape_args(args))} "
                           f"dimensions; the playground works with at most {MAX_DIMS}.")
-        if name not in _NO_ALLOCATION:
+        if name not in NO_ALLOCATION:
             bound = None  # unknown kinds of call are always measured on the meta device
             if name in ("reshape", "view"):
                 bound = (owner.numel(), len(shape_args(args)))

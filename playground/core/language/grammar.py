@@ -36,6 +36,10 @@ DTYPES: dict[str, torch.dtype] = {
     "int64": torch.int64,
     "long": torch.int64,
 }
+# Methods that allocate nothing worth counting (or that the executor handles itself).
+NO_ALLOCATION = frozenset(
+    {"item", "numel", "dim", "size", "detach", "zero_", "requires_grad_", "retain_grad",
+     "backward", "t", "view"})
 SHAPE_FACTORIES = frozenset({"randn", "rand", "zeros", "ones"})
 FACTORIES = SHAPE_FACTORIES | {"tensor", "full", "arange", "linspace"}
 LIKE_FACTORIES = frozenset({"zeros_like", "ones_like", "randn_like", "rand_like", "full_like"})

@@ -23,11 +23,6 @@ from playground.core.language.allocator import give_back, tune_allocator
 from playground.core.language.explain import explain
 from playground.core.language.interpreter import ALLOWED, Env, Refused
 from playground.core.limits import (
-    HISTORY_BYTES,
-    HISTORY_BYTES_PER_TENSOR,
-    HISTORY_FULL_ELEMENTS,
-    HISTORY_RECORDS,
-    HISTORY_RECORDS_PER_TENSOR,
     LOAD_WORK_BUDGET,
     MAX_ELEMENTS,
     MAX_PRINTED_CHARS,
@@ -36,9 +31,13 @@ from playground.core.limits import (
     TRIM_AFTER_WORK,
 )
 from playground.core.tensorlab import statements
+from playground.core.tensorlab.history import GradHistories, GradRecord, to_numpy
+from playground.core.tensorlab.replay import CANCELLED, Replay, run_here
+
+__all__ = ["CANCELLED", "SEED_STATEMENT", "GradRecord", "Message", "Replay", "RunResult",
+           "TensorFacts", "TensorSummary", "Workspace"]
 
 SEED_STATEMENT = "torch.manual_seed(0)"
-CANCELLED = "Cancelled: the session was left as it was."
 
 
 @dataclass(frozen=True)
@@ -92,53 +91,6 @@ class TensorFacts(TensorMeta):
 
 
 
-@dataclass(frozen=True)
-class GradRecord:
-    """A leaf's .grad right after the log entry `step` changed it.
-
-    `shape` is None when .grad was set to None. `grad` is a copy of .grad, or None when .grad
-    was None or too big to keep (over HISTORY_FULL_ELEMENTS); `mean` is always there.
-    """
-
-    step: int
-    grad: np.ndarray | None
-    shape: tuple[int, ...] | None = None
-    mean: float | None = None
-
-    def __post_init__(self) -> None:
-        if self.grad is not None:  # derive the summary from the copy
-            object.__setattr__(self, "shape", tuple(self.grad.shape))
-            with np.errstate(invalid="ignore", over="ignore"):  # inf and -inf: NaN, as torch
-                mean = float(np.mean(self.grad)) if self.grad.size else 0.0
-            object.__setattr__(self, "mean", mean)
-
-    @classmethod
-    def of(cls, step: int, grad: torch.Tensor | None) -> GradRecord:
-        """Record `grad` (a leaf's .grad, or None), copying it only when it is small."""
-        if grad is None:
-            return cls(step, None)
-        if grad.numel() <= HISTORY_FULL_ELEMENTS:
-            return cls(step, _numpy(grad))
-        mean = float(grad.detach().double().mean())
-        return cls(step, None, tuple(grad.shape), mean)
-
-    @property
-    def is_none(self) -> bool:
-        """True when the step left .grad as None."""
-        return self.shape is None
-
-    @property
-    def nbytes(self) -> int:
-        """Bytes of the copy this record keeps (0 for a summary)."""
-        return 0 if self.grad is None else int(self.grad.nbytes)
-
-    def summary(self) -> GradRecord:
-        """The same record without its copy: step, shape and mean stay."""
-        if self.grad is None:
-            return self
-        return GradRecord(self.step, None, self.shape, self.mean)
-
-
 @dataclass
 class RunResult:
     """What running one log entry did."""
@@ -150,106 +102,14 @@ class RunResult:
     output: str | None = None  # repr of an expression statement's value, if not None
 
 
-_GradKey = tuple[object, int]  # (the .grad object or None, its _version)
-
-
-def _grad_key(tensor: torch.Tensor) -> _GradKey:
-    grad = tensor.grad
-    return (grad, -1 if grad is None else grad._version)
-
-
-def _numpy(tensor: torch.Tensor, copy: bool = True) -> np.ndarray:
-    flat = tensor.dim() > 64  # numpy's limit: show such a tensor flattened rather than fail
-    array = (tensor.detach().reshape(-1) if flat else tensor.detach()).cpu().numpy()
-    if copy:
-        return array.copy()
-    array.flags.writeable = False  # a window onto the live tensor: nobody writes through it
-    return array
-
-
-def _grad_tracked(tensor: torch.Tensor) -> bool:
-    # Only leaves accumulate .grad; reading it on them never warns.
-    return tensor.is_leaf and (tensor.requires_grad or tensor.grad is not None)
-
-
 @dataclass
 class _State:
-    """Everything replaying the log rebuilds: tensors, RNG, and grad history."""
+    """Everything replaying the log rebuilds: tensors, RNG, grad history and printed output."""
 
     env: Env
-    history: dict[str, list[GradRecord]] = field(default_factory=dict)
-    seen: dict[str, _GradKey] = field(default_factory=dict)
-    # The tensor each history belongs to: history follows the tensor, not the name.
-    owners: dict[str, torch.Tensor] = field(default_factory=dict)
+    history: GradHistories = field(default_factory=GradHistories)
     printed: list[str] = field(default_factory=list)  # what the log's print(...) calls wrote
     printed_chars: int = 0
-    # Bytes of .grad copies and records kept, per history and in all (the history bounds).
-    history_bytes: dict[str, int] = field(default_factory=dict)
-    total_history_bytes: int = 0
-    total_records: int = 0
-
-    def record_grads(self, step: int) -> None:
-        """Append a GradRecord for every tracked leaf whose .grad changed during `step`."""
-        for name, tensor in self.env.tensors.items():
-            if self.owners.get(name) is not tensor:  # the name was (re)bound: a new history
-                self.owners[name] = tensor
-                self._drop_history(name)
-                self.seen.pop(name, None)
-            if not _grad_tracked(tensor):
-                continue
-            key = _grad_key(tensor)
-            before = self.seen.get(name, (None, -1))
-            if key[0] is before[0] and key[1] == before[1]:
-                continue
-            self.seen[name] = key
-            record = GradRecord.of(step, tensor.grad)
-            self.history.setdefault(name, []).append(record)
-            self.history_bytes[name] = self.history_bytes.get(name, 0) + record.nbytes
-            self.total_history_bytes += record.nbytes
-            self.total_records += 1
-            self._bound_history(name)
-
-    def _drop_history(self, name: str) -> None:
-        records = self.history.pop(name, [])
-        self.total_records -= len(records)
-        self.total_history_bytes -= self.history_bytes.pop(name, 0)
-
-    def _strip(self, name: str, target: int) -> None:
-        """Drop the oldest copies of `name`'s history until it keeps at most `target` bytes."""
-        records = self.history[name]
-        for i, record in enumerate(records):
-            if self.history_bytes[name] <= target:
-                break
-            if record.grad is not None:
-                self.history_bytes[name] -= record.nbytes
-                self.total_history_bytes -= record.nbytes
-                records[i] = record.summary()
-
-    def _thin(self, name: str) -> None:
-        """Drop every other record of the older half of `name`'s history."""
-        records = self.history[name]
-        half = len(records) // 2
-        dropped = records[1:half:2]
-        self.history[name] = records[:half][::2] + records[half:]
-        gone = sum(r.nbytes for r in dropped)
-        self.history_bytes[name] -= gone
-        self.total_history_bytes -= gone
-        self.total_records -= len(dropped)
-
-    def _bound_history(self, name: str) -> None:
-        """Keep the histories within their byte and record bounds (older points go first,
-        and well below each bound, so the work is spread over many lines)."""
-        if self.history_bytes[name] > HISTORY_BYTES_PER_TENSOR:
-            self._strip(name, HISTORY_BYTES_PER_TENSOR // 2)
-        if len(self.history[name]) > HISTORY_RECORDS_PER_TENSOR:
-            self._thin(name)
-        if self.total_history_bytes > HISTORY_BYTES:
-            for other in sorted(self.history, key=lambda n: -self.history_bytes[n]):
-                self._strip(other, self.history_bytes[other] // 2)
-                if self.total_history_bytes <= HISTORY_BYTES // 2:
-                    break
-        while self.total_records > HISTORY_RECORDS:
-            self._thin(max(self.history, key=lambda n: len(self.history[n])))
 
     def add_printed(self, texts: list[str]) -> None:
         """Keep what print() wrote, the newest MAX_PRINTED_CHARS characters of it."""
@@ -267,44 +127,6 @@ class _State:
             size += len(text)
         self.printed = [note, *reversed(kept)]
         self.printed_chars = size + len(note)
-
-
-class Replay:
-    """Rebuilding the state from a log (Undo, Open, a failed line's repair): made and applied
-    on the workspace's thread, `run` on any thread, since it builds a fresh state and touches
-    nothing live. `done` of `total` entries have run; `cancel()` stops it between operations
-    when it is `cancellable` (a repair after a failed line must finish)."""
-
-    def __init__(self, workspace: Workspace, entries: list[str], work_budget: float | None,
-                 cancellable: bool) -> None:
-        self.entries = entries
-        self.total = len(entries)
-        self.done = 0
-        self.cancellable = cancellable
-        self.cancelled = False
-        self.finished = False
-        self.env: Env | None = None  # the state being built, once it exists
-        self.state: _State | None = None
-        self.failure: RunResult | None = None
-        self._workspace = workspace
-        self._work_budget = work_budget
-
-    def run(self) -> None:
-        """Replay every entry into a fresh state (state, or failure, is set when it returns)."""
-        self.state, self.failure = self._workspace._replay(self.entries, self._work_budget, self)
-        self.finished = True
-
-    def cancel(self) -> None:
-        """Ask the replay to stop (only a cancellable one that has not finished stops)."""
-        if self.cancellable and not self.finished:
-            self.cancelled = True
-            if self.env is not None:
-                self.env.cancelled = True
-
-
-def run_here(replay: Replay) -> None:
-    """The default replayer: run on the calling thread (the command line, tests, lessons)."""
-    replay.run()
 
 
 class Workspace:
@@ -370,8 +192,8 @@ class Workspace:
         grad = t.grad if (t.is_leaf or t.retains_grad) else None  # non-leaf .grad would warn
         return TensorFacts(
             **_meta(name, t),
-            values=_numpy(t, copy),
-            grad=None if grad is None else _numpy(grad, copy),
+            values=to_numpy(t, copy),
+            grad=None if grad is None else to_numpy(grad, copy),
         )
 
     def summary(self, name: str) -> TensorSummary:
@@ -386,7 +208,7 @@ class Workspace:
 
     def grad_history(self, name: str) -> list[GradRecord]:
         """The leaf's .grad after each log entry that changed it (a staircase when accumulating)."""
-        return list(self._state.history.get(name, []))
+        return self._state.history.of(name)
 
     def leaves_with_grad(self) -> list[str]:
         """Leaves whose .grad is not None (what Zero grads and the export touch)."""
@@ -473,7 +295,7 @@ class Workspace:
         too_many = _too_many_statements(entries, work_budget)
         if too_many is not None:
             return self._finish(too_many)
-        replay = Replay(self, entries, work_budget, cancellable=True)
+        replay = Replay(lambda r: self._replay(entries, work_budget, r), entries, True)
         self.replayer(replay)
         state, failure = replay.state, replay.failure
         if replay.cancelled:
@@ -543,7 +365,7 @@ class Workspace:
         if len(entries) == 1:  # only the seed: nothing worth a thread
             state, failure = self._replay(entries)
         else:
-            replay = Replay(self, entries, None, cancellable)
+            replay = Replay(lambda r: self._replay(entries, None, r), entries, cancellable)
             self.replayer(replay)
             if replay.cancelled:
                 return False
@@ -654,7 +476,7 @@ def _execute(
             give_back()
             text = str(exc) or type(exc).__name__
             return None, [Message("error", text, explain(text))]
-    state.record_grads(step)
+    state.history.record(state.env.tensors, step)
     state.add_printed(outcome.printed)
     if outcome.work > TRIM_AFTER_WORK:
         give_back()

@@ -101,7 +101,7 @@ def test_hint_and_history_leaf_read_no_values(monkeypatch) -> None:
     def no_copies(*args):
         raise AssertionError("a value copy was made")
 
-    monkeypatch.setattr(workspace_module, "_numpy", no_copies)
+    monkeypatch.setattr(workspace_module, "to_numpy", no_copies)
     for name in ws.names:
         ws.current = name
         hint_for(ws)

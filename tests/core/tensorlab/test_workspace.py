@@ -528,7 +528,7 @@ def test_summaries_are_the_facts_without_the_values(monkeypatch) -> None:
          f.grad is not None)
         for f in facts
     ]
-    monkeypatch.setattr(workspace_module, "_numpy", _no_copy)
+    monkeypatch.setattr(workspace_module, "to_numpy", _no_copy)
     summaries = ws.summaries()  # metadata only: a copy of any value would raise
     assert [
         (s.name, s.shape, s.dtype, s.requires_grad, s.is_leaf, s.retains_grad, s.grad_fn,

@@ -9,6 +9,7 @@ import threading
 import pytest
 import torch
 
+from playground.core.tensorlab import history as history_module
 from playground.core.tensorlab import workspace as workspace_module
 from playground.core.tensorlab.workspace import CANCELLED, Replay, Workspace
 
@@ -20,7 +21,7 @@ def backward_lines(ws: Workspace, count: int, line: str = "s.backward(retain_gra
 
 
 def test_history_drops_the_oldest_copies_past_the_per_tensor_bound(monkeypatch) -> None:
-    monkeypatch.setattr(workspace_module, "HISTORY_BYTES_PER_TENSOR", 4000)
+    monkeypatch.setattr(history_module, "HISTORY_BYTES_PER_TENSOR", 4000)
     ws = Workspace()
     assert ws.run("x = torch.ones(100, requires_grad=True)").ok  # 400 bytes a copy
     assert ws.run("s = (x * 3).sum()").ok
@@ -41,7 +42,7 @@ def test_history_drops_the_oldest_copies_past_the_per_tensor_bound(monkeypatch) 
 
 
 def test_history_thins_older_records_past_the_record_bound(monkeypatch) -> None:
-    monkeypatch.setattr(workspace_module, "HISTORY_RECORDS_PER_TENSOR", 10)
+    monkeypatch.setattr(history_module, "HISTORY_RECORDS_PER_TENSOR", 10)
     ws = Workspace()
     assert ws.run("x = torch.ones(2, requires_grad=True)").ok
     assert ws.run("s = (x * x).sum()").ok
@@ -55,7 +56,7 @@ def test_history_thins_older_records_past_the_record_bound(monkeypatch) -> None:
 
 
 def test_history_total_bound_spans_every_tensor(monkeypatch) -> None:
-    monkeypatch.setattr(workspace_module, "HISTORY_BYTES", 20_000)
+    monkeypatch.setattr(history_module, "HISTORY_BYTES", 20_000)
     ws = Workspace()
     names = [f"l{i}" for i in range(5)]
     for name in names:
@@ -70,7 +71,7 @@ def test_history_total_bound_spans_every_tensor(monkeypatch) -> None:
 
 
 def test_history_bounds_survive_undo_and_replay(monkeypatch) -> None:
-    monkeypatch.setattr(workspace_module, "HISTORY_BYTES_PER_TENSOR", 2000)
+    monkeypatch.setattr(history_module, "HISTORY_BYTES_PER_TENSOR", 2000)
     ws = Workspace()
     assert ws.run("x = torch.ones(100, requires_grad=True)").ok
     assert ws.run("s = (x * 2).sum()").ok
