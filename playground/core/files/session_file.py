@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from playground.core.files import atomic
-from playground.core.files.guarded import parse_json, read_bytes
+from playground.core.files.guarded import FileRefused, check_structure, parse_json, read_bytes
 from playground.core.labs import SAVED_LABS
 from playground.core.limits import (
     MAX_CUSTOM_POINTS,
@@ -155,11 +155,35 @@ def write_session_file(path: str | Path, doc: dict[str, Any]) -> None:
     """Write a document atomically (the old file stays whole if this fails); OSError says why
     the disk refused, ValueError that the session is too big to be opened again."""
     text = _format(doc)
-    if len(text.encode("utf-8")) > MAX_FILE_BYTES:
+    data = text.encode("utf-8")
+    advice = "Reset the Training Lab's runs (or train fewer epochs) and save again."
+    if len(data) > MAX_FILE_BYTES:
         raise ValueError(f"Could not save {path}: the session's training runs make it over "
-                         f"{MAX_FILE_BYTES:,} bytes, more than a session file may hold. "
-                         f"Reset the Training Lab's runs (or train fewer epochs) and save again.")
+                         f"{MAX_FILE_BYTES:,} bytes, more than a session file may hold. {advice}")
+    try:  # what Open would refuse is never written: a save must open again
+        check_structure(Path(path), data)
+        _too_many(doc)
+    except ValueError as exc:
+        why = exc.reason if isinstance(exc, FileRefused) else str(exc)
+        raise ValueError(f"Could not save {path}: {why} {advice}") from None
     atomic.write_text(path, text)
+
+
+def _too_many(value: object) -> None:
+    """ValueError if a list under a key of CAPS is longer than its cap (as reading checks)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            for key, child in item.items():
+                cap = CAPS.get(key)
+                if cap is not None and isinstance(child, list) and len(child) > cap:
+                    raise ValueError(f'its "{key}" list would hold {len(child):,} items; at most '
+                                     f"{cap:,} can be read back.")
+                if isinstance(child, dict) or (isinstance(child, list) and key != "records"):
+                    stack.append(child)
+        elif isinstance(item, list):
+            stack.extend(child for child in item if isinstance(child, (dict, list)))
 
 
 def write_session(path: str | Path, statements: list[str]) -> None:

@@ -476,3 +476,23 @@ def test_a_byte_order_mark_is_accepted_in_version_2(tmp_path: Path) -> None:
     doc = session_document(["a = torch.ones(2)"], None, lab="tensor")
     path.write_bytes(b"\xef\xbb\xbf" + json.dumps(doc).encode("utf-8"))
     assert read_session_file(path).statements == ["a = torch.ones(2)"]
+
+
+@pytest.mark.parametrize(("change", "phrase"), [
+    (_set("training", "data", "custom", [[float(i), 1.0] for i in range(2000)]),
+     'its "custom" list would hold 2,000 items; at most 1,000 can be read back'),
+    (_set("training", "current", "lr_changes", [[i, 0.001] for i in range(1_000_001)]),
+     "it holds 1,000,0"),
+], ids=["2000-custom-points", "a-million-lr-changes"])
+def test_a_save_that_could_not_be_opened_again_is_refused_and_writes_nothing(
+        tmp_path: Path, change: Callable[[dict], None], phrase: str) -> None:
+    global GOOD
+    if GOOD is None:
+        GOOD = good_doc()
+    doc = json.loads(json.dumps(GOOD))
+    change(doc)
+    path = tmp_path / f"s{SUFFIX}"
+    with pytest.raises(ValueError) as info:
+        write_session_file(path, doc)
+    assert str(info.value).startswith(f"Could not save {path}: ") and phrase in str(info.value)
+    assert os.listdir(tmp_path) == []
