@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from playground.core.export import whole_session
+from playground.core.files import atomic
 from playground.core.files.session_file import (
     SessionFile,
     read_session_file,
@@ -64,6 +65,7 @@ class SessionActions:
         self._shown_lab = shown_lab
         self._show_lab = show_lab
         self._remember = remember
+        self.source: Path | None = None  # the session file last opened or saved: never exported over
         self.network_lab = network_lab
         self.network_session: NetworkSession | None = (
             None if network_lab is None else network_lab.session)
@@ -83,6 +85,7 @@ class SessionActions:
         """Replace the session with the saved one at `path` (both labs, the lab, the step)."""
         done = self.apply(self.read(path), path)
         self._remember(path)
+        self.source = Path(path)
         return done
 
     def apply(self, state: SessionFile, path: str | Path, *, capped: bool = True) -> str:
@@ -132,11 +135,13 @@ class SessionActions:
         with _writing(path):
             write_session_file(path, self.document())
         self._remember(path)
+        self.source = Path(path)
         return f"Saved the session to {path}"
 
     def export_script(self, path: str | Path) -> str:
         """Write the lab on screen as a plain script that prints the values the window shows."""
         with _writing(path):
+            self._not_the_session(path)
             if self._shown_lab() is Lab.TRAINING:
                 self.training_lab.export_script(path)
                 return f"Exported the training run to {path}"
@@ -149,6 +154,7 @@ class SessionActions:
     def export_python(self, path: str | Path) -> str:
         """Both labs as one plain script."""
         with _writing(path):
+            self._not_the_session(path)
             text = whole_session.to_script(self.workspace, self.training_session,
                                                 self._lesson_note())
             if self.network_session is not None and network_export.in_use(self.network_session):
@@ -160,6 +166,7 @@ class SessionActions:
     def export_notebook(self, path: str | Path) -> str:
         """Both labs as a Jupyter notebook."""
         with _writing(path):
+            self._not_the_session(path)
             notebook = whole_session.to_notebook(self.workspace, self.training_session,
                                                       self._lesson_note())
             if self.network_session is not None and network_export.in_use(self.network_session):
@@ -171,6 +178,10 @@ class SessionActions:
     def _hidden_builtins(self) -> list[str]:
         """Python's names (range, len, ...) that a Tensor Lab tensor took, to give back."""
         return sorted(name for name in self.workspace.names if name in vars(builtins))
+
+    def _not_the_session(self, path: str | Path) -> None:
+        # An export over the session file it came from would destroy the session.
+        atomic.check_target(path, [self.source] if self.source is not None else [])
 
     # ----- the lesson step ---------------------------------------------------------------------
     def _lesson_note(self) -> whole_session.LessonNote | None:
@@ -201,6 +212,8 @@ class _writing:
         return None
 
     def __exit__(self, kind: type | None, exc: BaseException | None, _tb: object) -> bool:
+        if isinstance(exc, atomic.TargetRefused):  # already names the file and says why
+            raise WriteError(f"{exc} The session is still open and unchanged.") from exc
         if isinstance(exc, OSError):
             why = exc.strerror or str(exc)
             raise WriteError(
