@@ -3,8 +3,8 @@
 A dock rather than a third tab: a step's explanation has to stay readable while the lab it
 drives changes next to it. View > Lessons (Ctrl+L) and the "Lessons" button at the end of the
 lab tabs show and hide it; whether it is shown is remembered (`lessons/visible`). Open at
-1280x720 the Tensor Lab keeps its statement line, tables and buttons in view (its columns
-scroll sideways rather than shrink past their minimum).
+1280x720 the Tensor Lab turns to two columns (the tensor list and the code become tabs beside
+the graph) so nothing scrolls sideways; the step scrolls as a page when the dock is short.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from playground.core.training.session import TrainingSession
 
 VISIBLE_KEY = "lessons/visible"
-DOCK_WIDTH = 330  # enough for a step's text at the default font; the lab keeps the rest
+DOCK_WIDTH = 320  # a step's text reads at the default font; the lab keeps the rest
 
 
 class LabNavigator(Protocol):
@@ -62,6 +62,8 @@ class LessonsDock(QtWidgets.QDockWidget):
             button = qt_part(self, QtWidgets.QAbstractButton, name)
             if button is not None:  # Qt's own title-bar buttons: say what they do too
                 button.setToolTip(tip)
+        self._width_before: int | None = None  # the window's width before the dock opened
+        self.visibilityChanged.connect(self._keep_window_width)
         self.panel.showRequested.connect(self._show_view)
         self.panel.stepRan.connect(self._after_step)
 
@@ -88,6 +90,20 @@ class LessonsDock(QtWidgets.QDockWidget):
         # Closed on first launch: the labs' default layout fills 1280x720 without scrolling, and
         # the Lessons button beside the lab tabs is in plain sight.
         self.setVisible(_as_bool(self._settings.value(VISIBLE_KEY, False)))
+
+    def _keep_window_width(self, visible: bool) -> None:
+        """A window the dock had to widen (a lab's minimum width plus the dock's) goes back to
+        its width when the dock closes."""
+        window = self.parentWidget()
+        if window is None or self.isFloating():
+            return
+        if visible:
+            if self._width_before is None:
+                self._width_before = window.width()
+            return
+        before, self._width_before = self._width_before, None
+        if before is not None and window.width() > before and not window.isMaximized():
+            QtCore.QTimer.singleShot(0, self, lambda: window.resize(before, window.height()))
 
     def _remember_visible(self, checked: bool) -> None:
         self._settings.setValue(VISIBLE_KEY, bool(checked))

@@ -152,7 +152,11 @@ class LessonsPanel(QtWidgets.QWidget):
         self.step_text.setOpenLinks(False)
         self.code_view = QtWidgets.QPlainTextEdit(objectName="lessonCode")
         self.code_view.setReadOnly(True)
-        self.code_view.setLineWrapMode(QtWidgets.QPlainTextEdit.LineWrapMode.NoWrap)
+        # Wrapped, and as tall as its wrapped lines: a long statement is read whole, not cut.
+        self.code_view.setLineWrapMode(QtWidgets.QPlainTextEdit.LineWrapMode.WidgetWidth)
+        self.code_view.setVerticalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.code_view.document().documentLayout().documentSizeChanged.connect(
+            lambda _size: self._fit_code_height())
         self.code_view.setToolTip("What Run step sends through the Tensor Lab's statement pipe.")
 
         self.question_box = QtWidgets.QGroupBox("Predict first", objectName="lessonQuestion")
@@ -201,15 +205,28 @@ class LessonsPanel(QtWidgets.QWidget):
         for button in (self.prev_button, self.run_button, self.next_button):
             buttons.addWidget(button)
 
+        # The step scrolls as one page when the dock is short (720 px screens): its text, code,
+        # choices and verdict keep their full height instead of being squashed to a sliver.
+        page = QtWidgets.QWidget(objectName="lessonStepPage")
+        page_layout = QtWidgets.QVBoxLayout(page)
+        page_layout.setContentsMargins(0, 0, 0, 0)
+        page_layout.addWidget(self.step_title)
+        page_layout.addWidget(self.step_text, 3)
+        page_layout.addWidget(self.code_view)
+        page_layout.addWidget(self.question_box)
+        page_layout.addWidget(self.result_view, 2)
+        self.step_scroll = QtWidgets.QScrollArea(objectName="lessonStepScroll")
+        self.step_scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+        self.step_scroll.setWidgetResizable(True)
+        self.step_scroll.setHorizontalScrollBarPolicy(
+            QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # everything in it wraps
+        self.step_scroll.setWidget(page)
+
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(self.lesson_list)
         layout.addWidget(self.load_errors)
-        layout.addWidget(self.step_title)
-        layout.addWidget(self.step_text, 3)
-        layout.addWidget(self.code_view)
-        layout.addWidget(self.question_box)
-        layout.addWidget(self.result_view, 2)
+        layout.addWidget(self.step_scroll, 1)
         layout.addLayout(buttons)
         self.lesson_list.currentRowChanged.connect(self._on_row_changed)
         self._apply_fonts()
@@ -221,20 +238,24 @@ class LessonsPanel(QtWidgets.QWidget):
 
     def _apply_fonts(self) -> None:
         self.code_view.setFont(monospace_font(self.font()))
+        # Readable heights at any zoom: below these the page scrolls rather than squeezing them.
+        line = self.fontMetrics().lineSpacing()
+        self.step_text.setMinimumHeight(7 * line + 8)
+        self.result_view.setMinimumHeight(4 * line + 8)
         self._fit_code_height()
         step = self.step if hasattr(self, "progress") else None
         if step is not None:  # Markdown's code spans keep the size they were made with
             self.step_text.setMarkdown(step.text)
 
     def _fit_code_height(self) -> None:
-        lines = max(1, self.code_view.document().blockCount())
+        # A plain-text layout measures its height in wrapped lines.
+        lines = max(1, round(self.code_view.document().documentLayout().documentSize().height()))
         spacing = QtGui.QFontMetrics(self.code_view.font()).lineSpacing()
-        # Room for every line (up to 8) plus the frame, the document margin and a horizontal
-        # scroll bar for a long statement.
         chrome = (2 * self.code_view.frameWidth()
-                  + 2 * int(self.code_view.document().documentMargin())
-                  + self.code_view.horizontalScrollBar().sizeHint().height())
-        self.code_view.setFixedHeight(min(lines, 8) * spacing + chrome + 4)
+                  + 2 * int(self.code_view.document().documentMargin()))
+        height = lines * spacing + chrome + 4
+        if self.code_view.height() != height or self.code_view.minimumHeight() != height:
+            self.code_view.setFixedHeight(height)
 
     # ----- list and steps ------------------------------------------------------------------
 
@@ -344,6 +365,8 @@ class LessonsPanel(QtWidgets.QWidget):
         self.choice_box.setVisible(choice)
         for i, text in enumerate(question.choices):
             button = QtWidgets.QRadioButton(text, objectName=f"lessonChoice{i}")
+            button.setSizePolicy(QtWidgets.QSizePolicy.Policy.Preferred,
+                                 QtWidgets.QSizePolicy.Policy.Fixed)
             button.setToolTip("Pick what you expect, then Check or Run step.")
             self.choice_group.addButton(button, i)
             self.choice_layout.addWidget(button)

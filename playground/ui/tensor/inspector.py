@@ -151,6 +151,7 @@ class TensorInspector(QtWidgets.QGroupBox):
             facts.addWidget(label, row, col * 2 + 1)
             facts.setColumnStretch(col * 2 + 1, 1)
         facts.addWidget(self.requires_grad_check, 0, 4, 3, 1, QtCore.Qt.AlignmentFlag.AlignVCenter)
+        self._facts = facts
 
         self.values_box = self._titled(self.values_table, "values")
         grad_stack = QtWidgets.QWidget()
@@ -170,6 +171,15 @@ class TensorInspector(QtWidgets.QGroupBox):
         layout = QtWidgets.QVBoxLayout(self)
         layout.addLayout(facts)
         layout.addWidget(tables, 1)
+
+    def set_compact(self, compact: bool) -> None:
+        """A narrow lab: the requires_grad box under the facts rather than beside them."""
+        self._facts.removeWidget(self.requires_grad_check)
+        if compact:
+            self._facts.addWidget(self.requires_grad_check, 3, 0, 1, 4)
+        else:
+            self._facts.addWidget(self.requires_grad_check, 0, 4, 3, 1,
+                                  QtCore.Qt.AlignmentFlag.AlignVCenter)
 
     @staticmethod
     def _titled(widget: QtWidgets.QWidget, title: str) -> QtWidgets.QWidget:

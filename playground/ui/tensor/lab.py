@@ -202,6 +202,10 @@ class TensorLab(QtWidgets.QWidget):
         # The graph needs height more than the code does: it gets two thirds while it is shown.
         self.plot_tabs.currentChanged.connect(self._share_right_column)
 
+        self._left = left
+        self._compact = False
+        self._wide_need = (0, 1.0)  # (px, average character width then): see _choose_layout
+
         columns = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal, objectName="tensorSplitter")
         for widget in (left, middle, right):
             columns.addWidget(widget)
@@ -228,9 +232,61 @@ class TensorLab(QtWidgets.QWidget):
         self.save_code_button = self.code_panel.save_button
         self.code_view = self.code_panel.code_view
 
+    # ----- a narrow lab (the Lessons dock open at 1280x720) --------------------------------------
+
+    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:  # noqa: N802 (Qt API)
+        super().resizeEvent(event)
+        self._choose_layout()
+
+    def _choose_layout(self) -> None:
+        """Three columns when they fit side by side; otherwise two, never a sideways scroll."""
+        if not self._compact:  # measured while wide: the columns' own minimum widths
+            margins = self.layout().contentsMargins()
+            need = (sum(self._columns.widget(i).minimumSizeHint().width()
+                        for i in range(self._columns.count()))
+                    + self._columns.handleWidth() * (self._columns.count() - 1)
+                    + margins.left() + margins.right() + 4)
+            self._wide_need = (need, self.fontMetrics().averageCharWidth())
+        need, char = self._wide_need
+        need = round(need * self.fontMetrics().averageCharWidth() / max(char, 1))  # after a zoom
+        if (self.width() < need) != self._compact:
+            self.set_compact(self.width() < need)
+
+    @property
+    def compact(self) -> bool:
+        """True while the lab is in its two-column layout."""
+        return self._compact
+
+    def set_compact(self, compact: bool) -> None:
+        """Two columns for a narrow lab: the tensor list and the new-tensor form become the
+        "Tensors" tab and the code panel the "Code" tab beside the graph, the quick ops and the
+        inspector's facts take two rows. The statement line, inspector and graph stay in view."""
+        if compact == self._compact:
+            return
+        self._compact = compact
+        shown = self.plot_tabs.currentWidget()
+        self.statement_box.set_compact(compact)
+        self.inspector.set_compact(compact)
+        if compact:
+            self.plot_tabs.addTab(self._left, "Tensors")
+            self.plot_tabs.setTabToolTip(self.plot_tabs.count() - 1,
+                                         "Every named tensor, and the form that makes a new one.")
+            self.plot_tabs.addTab(self.code_panel, "Code")
+            self.plot_tabs.setTabToolTip(self.plot_tabs.count() - 1,
+                                         "Every statement so far, as a script you can copy.")
+        else:
+            for page in (self._left, self.code_panel):
+                self.plot_tabs.removeTab(self.plot_tabs.indexOf(page))
+            self._columns.insertWidget(0, self._left)
+            self._right.addWidget(self.code_panel)
+            self._left.show()
+            self.code_panel.show()
+        self.plot_tabs.setCurrentWidget(shown)
+        QtCore.QTimer.singleShot(0, self, self._apply_column_sizes)
+
     def _share_right_column(self, index: int) -> None:
         total = sum(self._right.sizes())
-        if total <= 0:
+        if total <= 0 or self._right.count() < 2:  # the code panel is a tab in a narrow lab
             return
         graph = self.plot_tabs.widget(index) is self.graph_panel
         top = round(total * (2 / 3 if graph else 1 / 2))
@@ -268,6 +324,10 @@ class TensorLab(QtWidgets.QWidget):
 
     def _apply_column_sizes(self) -> None:
         width = self._columns.width()
+        if self._compact:  # the graph gets the bigger share: it is what the lessons point at
+            right = max(int(width * 0.5), self._right.minimumSizeHint().width())
+            self._columns.setSizes([width - right, right])
+            return
         left = max(int(width * 0.25), min(self._list_width_hint + 24, int(width * 0.34)))
         right = int(width * 0.31)
         self._columns.setSizes([left, max(width - left - right, 300), right])
@@ -282,7 +342,7 @@ class TensorLab(QtWidgets.QWidget):
         )
         needed += 2 * view.frameWidth() + view.verticalScrollBar().sizeHint().width()
         self._list_width_hint = needed  # a preference, not a minimum: zoomed fonts may scroll
-        if self._sized:  # a longer name or grad_fn arrived: widen the left column, never shrink
+        if self._sized and not self._compact:  # a longer name arrived: widen, never shrink
             sizes = self._columns.sizes()
             wanted = min(needed + 24, int(self._columns.width() * 0.34))
             if sizes and sizes[0] < wanted:

@@ -35,6 +35,7 @@ class StatementBox(QtWidgets.QGroupBox):
         line.addWidget(self.no_grad_check)
 
         ops = QtWidgets.QHBoxLayout()
+        ops.setContentsMargins(0, 0, 0, 0)
         self.ops_caption = QtWidgets.QLabel("On current:")
         ops.addWidget(self.ops_caption)
         ops.addSpacing(6)
@@ -48,7 +49,9 @@ class StatementBox(QtWidgets.QGroupBox):
         arg_caption.setBuddy(self.op_arg_edit)
         ops.addWidget(arg_caption)
         ops.addWidget(self.op_arg_edit)
-        ops.addSpacing(6)
+        ops.addStretch(1)
+        buttons = QtWidgets.QHBoxLayout()
+        buttons.setContentsMargins(0, 0, 0, 0)
         self.op_buttons: dict[str, QtWidgets.QPushButton] = {}
         for op in statements.QUICK_OPS:
             button = QtWidgets.QPushButton(op.label, objectName=op.key)
@@ -57,8 +60,12 @@ class StatementBox(QtWidgets.QGroupBox):
             button.setMinimumWidth(self.fontMetrics().horizontalAdvance(op.label) + 24)
             button.clicked.connect(lambda _=False, key=op.key: self.quickOpClicked.emit(key))
             self.op_buttons[op.key] = button
-            ops.addWidget(button)
-        ops.addStretch(1)
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        # One row when the lab is wide; the buttons under their caption in a narrow lab.
+        self._ops_row = QtWidgets.QBoxLayout(QtWidgets.QBoxLayout.Direction.LeftToRight)
+        self._ops_row.addLayout(ops)
+        self._ops_row.addLayout(buttons, 1)
 
         self.message_label = QtWidgets.QLabel(objectName="messageLabel")
         self.message_label.setTextFormat(QtCore.Qt.TextFormat.PlainText)  # torch text has < >
@@ -76,8 +83,37 @@ class StatementBox(QtWidgets.QGroupBox):
         self.output_label.setToolTip("The value of an expression statement, as Python prints it.")
         self.output_label.setVisible(False)
 
+        # torch's message and the printed value share a box of fixed height that scrolls: a long
+        # error is read whole, and an echo (Zero grads's tensor) never pushes the panels down.
+        feedback = QtWidgets.QWidget(objectName="statementFeedback")
+        feedback_layout = QtWidgets.QVBoxLayout(feedback)
+        feedback_layout.setContentsMargins(0, 0, 0, 0)
+        feedback_layout.addWidget(self.message_label)
+        feedback_layout.addWidget(self.output_label)
+        feedback_layout.addStretch(1)
+        self.feedback_scroll = QtWidgets.QScrollArea(objectName="statementFeedbackScroll")
+        self.feedback_scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+        self.feedback_scroll.setWidgetResizable(True)
+        self.feedback_scroll.setHorizontalScrollBarPolicy(
+            QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.feedback_scroll.setWidget(feedback)
+        self._fit_feedback_height()
+
         layout = QtWidgets.QVBoxLayout(self)
         layout.addLayout(line)
-        layout.addLayout(ops)
-        layout.addWidget(self.message_label)
-        layout.addWidget(self.output_label)
+        layout.addLayout(self._ops_row)
+        layout.addWidget(self.feedback_scroll)
+
+    def _fit_feedback_height(self) -> None:
+        # Four lines of torch's text at the current (possibly zoomed) font.
+        self.feedback_scroll.setFixedHeight(4 * self.fontMetrics().lineSpacing() + 12)
+
+    def changeEvent(self, event: QtCore.QEvent) -> None:  # noqa: N802 (Qt API)
+        super().changeEvent(event)
+        if event.type() == QtCore.QEvent.Type.FontChange:  # View > Zoom
+            self._fit_feedback_height()
+
+    def set_compact(self, compact: bool) -> None:
+        """Put the quick-op buttons under their caption (a narrow lab) or beside it."""
+        self._ops_row.setDirection(QtWidgets.QBoxLayout.Direction.TopToBottom if compact
+                                   else QtWidgets.QBoxLayout.Direction.LeftToRight)

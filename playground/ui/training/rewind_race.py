@@ -68,6 +68,7 @@ class Timeline(QtWidgets.QWidget):
         self.epoch_label = QtWidgets.QLabel()
         self.update_text = QtWidgets.QLabel()
         self.update_text.setObjectName("updateText")
+        self.update_text.setWordWrap(True)  # a long update wraps instead of widening the window
         self.update_text.setTextInteractionFlags(
             QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
         self.update_text.setToolTip("The shown epoch's last update, with the numbers torch's "
