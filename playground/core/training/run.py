@@ -73,8 +73,8 @@ class Run:
         text = f"{c.optimizer}, lr {first_lr:g}"
         changes = [change for change in self.lr_changes if change[0] > self.first_epoch]
         if changes:
-            text += f" → {changes[-1][1]:g} (lr changed"
-            text += f" {len(changes)}×)" if len(changes) > 1 else ")"
+            n = len(changes)  # "changed 10 times", never "10x" (which reads as "multiplied by")
+            text += f" → {changes[-1][1]:g} (lr changed {'once' if n == 1 else f'{n} times'})"
         if c.loss != "MSE":
             text += f", {c.loss} loss"
         if not c.full_batch:

@@ -19,7 +19,7 @@ from playground.core.limits import (
 )
 from playground.core.training.config import TrainConfig
 from playground.core.training.datasets import DataSetup
-from playground.core.training.session import SPEEDS
+from playground.core.training.session import DEFAULT_SPEED, SPEEDS
 from playground.core.training.tables import LOSS_SPECS, OPTIMIZER_SPECS
 from playground.ui.training.lr_slider import LearningRateControl
 
@@ -108,6 +108,8 @@ class TrainingControls(QtWidgets.QWidget):
                 self.lr.set_lr(config.lr)
 
     def show_speed(self, speed: float | None) -> None:
+        with signals_blocked(self.full_speed_button):
+            self.full_speed_button.setChecked(speed is None)
         with signals_blocked(self.speed_combo):
             index = self.speed_combo.findData(speed if speed is not None else 0.0)
             if index < 0:  # a speed from a saved session that the list does not offer
@@ -118,6 +120,18 @@ class TrainingControls(QtWidgets.QWidget):
     def speed(self) -> float | None:
         """The chosen epochs per second; None for full speed."""
         return float(self.speed_combo.currentData()) or None
+
+    @QtCore.Slot(bool)
+    def _toggle_full_speed(self, on: bool) -> None:
+        """Full speed in one click through speedCombo (whose change the lab applies); off
+        again, back to the pace it had."""
+        combo = self.speed_combo
+        if on:
+            if self.speed() is not None:
+                self._paced_index = combo.currentIndex()
+            combo.setCurrentIndex(combo.findData(0.0))
+        else:
+            combo.setCurrentIndex(self._paced_index)
 
     # ----- groups -----------------------------------------------------------------------------
     def _data_box(self) -> QtWidgets.QGroupBox:
@@ -207,8 +221,9 @@ class TrainingControls(QtWidgets.QWidget):
             "once per run.")
         form.addRow("Optimiser", self.optimizer_combo)
 
+        # The lab lays it out in a full-width row above the plots: five powers of ten need
+        # the room (a small drag must be a small change), which this column does not have.
         self.lr = LearningRateControl()
-        form.addRow("Learning rate", self.lr)
 
         self.batch_spin = QtWidgets.QSpinBox()
         self.batch_spin.setObjectName("batchSizeSpin")
@@ -280,10 +295,18 @@ class TrainingControls(QtWidgets.QWidget):
             "How fast training goes: slow enough to watch each epoch (and drag the learning "
             "rate meanwhile), up to full speed with no pause between epochs. Changes apply at "
             "once, even during a run.")
+        self.full_speed_button = _button(
+            FULL_SPEED, "fullSpeedButton",
+            "One click to train with no pause between epochs; click again for the watchable "
+            "pace it had before.")
+        self.full_speed_button.setCheckable(True)
+        self.full_speed_button.toggled.connect(self._toggle_full_speed)
+        self._paced_index = self.speed_combo.findData(DEFAULT_SPEED)  # what "off" returns to
         speed_label = QtWidgets.QLabel("Speed")
         speed_label.setBuddy(self.speed_combo)
         grid.addWidget(speed_label, 3, 0)
         grid.addWidget(self.speed_combo, 3, 1)
+        grid.addWidget(self.full_speed_button, 4, 0, 1, 2)
         self.run_layout = grid  # the lab adds the progress bar below the buttons
         return box
 

@@ -23,6 +23,7 @@ from playground.core.training.session import Run, TrainingSession
 from playground.core.training.worker import warm_up_in_background
 from playground.ui.training import exports, rewind_race
 from playground.ui.training.controls import TrainingControls
+from playground.ui.training.lr_slider import learning_rate_row
 from playground.ui.training.pacing import REDRAW_INTERVAL_MS, FramePacer
 from playground.ui.training.plot_area import PlotArea
 from playground.ui.widgets.messages import show_status
@@ -91,10 +92,14 @@ class TrainingLab(QtWidgets.QWidget):
         scroll.setSizePolicy(QtWidgets.QSizePolicy.Policy.Preferred,
                              QtWidgets.QSizePolicy.Policy.Expanding)
 
-        self.controls.run_layout.addWidget(self.readouts.progress, 4, 0, 1, 2)
+        self.controls.run_layout.addWidget(self.readouts.progress, 5, 0, 1, 2)
+        right = QtWidgets.QVBoxLayout()  # the learning rate's full-width row above the plots
+        right.setContentsMargins(0, 0, 0, 0)
+        right.addWidget(learning_rate_row(self.controls.lr))
+        right.addWidget(self.plots, 1)
         layout = QtWidgets.QHBoxLayout(self)
         layout.addWidget(scroll)
-        layout.addWidget(self.plots, 1)
+        layout.addLayout(right, 1)
 
     def _fit_controls_width(self) -> None:
         """Wide enough for the controls at any zoom: follow their size hint, never squeeze them."""
@@ -190,12 +195,8 @@ class TrainingLab(QtWidgets.QWidget):
     def reset(self) -> None:
         """Stop any run and clear every plot back to the initial w and b."""
         self.session.reset()  # runs_changed and setup_changed redraw the rest
-        self.loss_plot.clear_current()
-        self.lr_plot.clear_current()
-        self.log.clear()
-        self.banner.hide()
-        self.message.hide()
-        self.readouts.set_progress(0, 1)
+        self.plots.clear_run(self.session.config.epochs)  # the Epochs box's N, default axes
+        self._drawn_changes = 0
         self._refresh_setup()
 
     def shutdown(self, timeout_ms: int = 1000) -> bool:
@@ -283,9 +284,14 @@ class TrainingLab(QtWidgets.QWidget):
 
     def _on_records(self, run: Run, first: int) -> None:
         self._dirty = True
-        for epoch, lr in run.lr_changes[self._drawn_changes:]:
+        new_changes = run.lr_changes[self._drawn_changes:]
+        for epoch, lr in new_changes:
             self.loss_plot.add_lr_marker(float(epoch), lr)
         self._drawn_changes = len(run.lr_changes)
+        if new_changes:  # the status bar and the legend follow the rate the loop now uses
+            self._status(f"Training {run.config.optimizer}, lr {new_changes[-1][1]:g} from "
+                         f"epoch {new_changes[-1][0]}, {run.config.epochs} epochs…")
+            self.loss_plot.set_current_name(run.label() + " (now)")
         self.log.append_lines(self.session.log_lines(first))
 
     def _on_run_ended(self, run: Run) -> None:
@@ -296,7 +302,7 @@ class TrainingLab(QtWidgets.QWidget):
             self._redraw(everything=True)  # the final state, whatever tick this is
         if run.end is not None and run.epochs_done:
             self.log.append_lines(self.session.log_lines(run.epochs_done))  # the predictions
-        self.loss_plot.set_current_name(run.label())
+        self.loss_plot.set_current_name(run.label(), diverged=end.status == "diverged")
         self.controls.pause_button.setText("Pause")
         self.readouts.set_progress(run.epochs_done, run.config.epochs, exact=True)
         self._update_enabled()
@@ -402,20 +408,15 @@ class TrainingLab(QtWidgets.QWidget):
         """Draw the session's earlier runs (names from the model: what each run really was)."""
         self.loss_plot.clear_earlier()
         for run in self.session.earlier:
-            h = run.history
+            h, diverged = run.history, getattr(run.end, "status", "") == "diverged"
             self.loss_plot.add_earlier(run.label(), h.column("epoch").copy(),
-                                       h.column("loss").copy())
+                                       h.column("loss").copy(), diverged=diverged)
 
     def _on_replaced(self) -> None:
         """An opened session file replaced the whole model: draw it as a new lab would."""
         self._timer.stop()
-        for plot in (self.loss_plot, self.lr_plot):
-            plot.clear_current()
-        self.log.clear()
-        self.banner.hide()
-        self.message.hide()
+        self.plots.clear_run(self.session.config.epochs)
         self._setup_problem = False
-        self.readouts.set_progress(0, 1)
         self.controls.show_setup(self.session.config, self.session.data)
         self.controls.show_speed(self.session.speed)
         self._show_earlier()
@@ -429,7 +430,8 @@ class TrainingLab(QtWidgets.QWidget):
         run = self.session.current
         if run is None or not run.epochs_done or self.session.is_running():
             return
-        self.loss_plot.set_current_name(run.label())
+        self.loss_plot.set_current_name(run.label(),
+                                        diverged=getattr(run.end, "status", "") == "diverged")
         self.loss_plot.set_epochs(run.config.epochs)
         self.lr_plot.set_epochs(run.config.epochs)
         for epoch, lr in run.lr_changes:

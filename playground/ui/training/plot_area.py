@@ -66,3 +66,16 @@ class PlotArea(QtWidgets.QWidget):
             plot.set_dark(dark)
         self.banner.set_dark(dark)
         self.message.set_dark(dark)
+
+    def clear_run(self, epochs: int) -> None:
+        """Back to before any run (Reset, an opened session): empty plots with no legend entry
+        for the current run, the default axes for `epochs`, no log, banner or message, and
+        "0 / epochs" in the progress bar."""
+        for plot in (self.loss_plot, self.lr_plot):
+            plot.clear_current()
+            plot.set_epochs(epochs)
+        self.loss_plot.reset_view()
+        self.log.clear()
+        self.banner.hide()
+        self.message.hide()
+        self.readouts.set_progress(0, epochs)

@@ -37,9 +37,19 @@ class RunCurve(pg.PlotDataItem):
 
     def set_run(self, x: np.ndarray, y: np.ndarray,
                 shown: tuple[np.ndarray, np.ndarray] | None = None) -> None:
-        """Record the full run (x, y) and draw `shown` (a reduction of it), or all of it."""
+        """Record the full run (x, y) and draw `shown` (a reduction of it), or all of it.
+
+        A single epoch (one Step) is drawn as a dot: a line through one point draws nothing."""
         self._full = (x, y)
-        self.setData(*(shown if shown is not None else (x, y)))
+        data = shown if shown is not None else (x, y)
+        single = len(data[0]) == 1
+        if single != (self.opts.get("symbol") is not None):
+            colour = pg.mkPen(self.opts.get("pen")).color()
+            self.setSymbol("o" if single else None)
+            self.setSymbolSize(7)
+            self.setSymbolPen(colour)
+            self.setSymbolBrush(colour)
+        self.setData(*data)
 
     def set_full(self, x: np.ndarray, y: np.ndarray) -> None:
         """Update what getData() returns without redrawing (the next set_run draws it)."""

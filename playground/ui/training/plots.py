@@ -1,5 +1,9 @@
 """The Training Lab's loss and learning-rate plots.
 
+A diverged run never flattens the runs beside it: the loss axis follows the runs that did not
+diverge (a diverged run alone still sets it), and a diverged curve that leaves the top of the
+view is clipped there, with a triangle (`exit_marks`) at the epoch where it left.
+
 A live run's curve is drawn from a `PeakDecimator`, which keeps a min/max-per-bucket copy of
 the run up to date incrementally, so a paint handles at most ~2,000 points however long the run
 (pyqtgraph's own downsampling would rescan every epoch on each update).
@@ -47,6 +51,13 @@ class LossPlot(TrainingPlot):
         self._y_view: tuple[float, float] | None = None
         self._epochs = DEFAULT_EPOCHS
         self._records: tuple[np.ndarray, ...] = ()
+        self._current_diverged = False
+        self.diverged: set[int] = set()  # id() of the earlier curves whose run diverged
+        # Where a clipped diverged curve leaves the top of the view: in view coordinates, on the
+        # ViewBox itself, so it is no data item (listDataItems() stays the runs) nor log-mapped.
+        self.exit_marks = pg.ScatterPlotItem(symbol="t1", size=13)
+        self.exit_marks.setZValue(6)
+        self.getPlotItem().getViewBox().addItem(self.exit_marks, ignoreBounds=True)
         view = self.getPlotItem().getViewBox()
         view.sigRangeChangedManually.connect(self._stop_following)
         self.enableAutoRange(x=False, y=False)
@@ -105,11 +116,12 @@ class LossPlot(TrainingPlot):
         """Keep every run in view, moving the y range only when the data leaves it or shrinks
         to under half of it: an axis that changes every redraw must repaint its tick text."""
         if not self._follow:
+            self._mark_exits()
             return
         log = self._log
         right = max(self._epochs - 1, 1)
         lows, highs = [], []
-        for curve in (self.current, *self.earlier):
+        for curve in self._steady_curves():
             x, y = curve.shown()  # a (min, max) reduction: the same bounds, far fewer points
             if y is None or len(y) == 0:
                 continue
@@ -119,6 +131,7 @@ class LossPlot(TrainingPlot):
                 lows.append(float(y.min()))
                 highs.append(float(y.max()))
         if not lows:
+            self._mark_exits()
             return
         lo, hi = min(lows), max(highs)
         if log:
@@ -129,10 +142,46 @@ class LossPlot(TrainingPlot):
             pad = 0.06 * span if span > 0 else max(abs(hi) * 0.05, 1e-6)
             self._y_view = (lo - pad, hi + pad)
             self.setYRange(*self._y_view, padding=0)
+        self._mark_exits()
 
-    def set_current_name(self, name: str) -> None:
+    def _is_diverged(self, curve: RunCurve) -> bool:
+        return self._current_diverged if curve is self.current else id(curve) in self.diverged
+
+    def _steady_curves(self) -> list[RunCurve]:
+        """The curves the loss axis follows: every run that did not diverge (all runs when
+        each one did, so a lone diverged run still shows whole)."""
+        curves = [self.current, *self.earlier]
+        drawn = [c for c in curves if c.shown()[0] is not None and len(c.shown()[0])]
+        steady = [c for c in drawn if not self._is_diverged(c)]
+        return steady or drawn
+
+    def _mark_exits(self) -> None:
+        """A triangle at the top edge where each diverged curve leaves the view."""
+        top = self.getPlotItem().getViewBox().viewRange()[1][1]
+        xs, ys = [], []
+        for curve in (self.current, *self.earlier):
+            x, y = curve.shown()
+            if not self._is_diverged(curve) or y is None or not len(y):
+                continue
+            y = np.asarray(y, dtype=float)
+            y_axis = np.log10(np.where(y > 0, y, np.nan)) if self._log else y
+            outside = ~(y_axis <= top)  # above the view, or not a number any more
+            if outside.any():
+                i = int(np.argmax(outside))
+                xs.append(float(np.asarray(x)[i]))
+                ys.append(top)
+        colour = self.colours.foreground
+        self.exit_marks.setData(xs, ys, brush=pg.mkBrush(colour), pen=pg.mkPen(colour))
+
+    def set_current_name(self, name: str, *, diverged: bool = False) -> None:
+        """The current run's legend entry; a diverged run stops setting the loss axis when
+        other runs are drawn (it is clipped at the top, with a mark where it left)."""
         self.legend.removeItem(self.current)
         self.legend.addItem(self.current, name)
+        if diverged != self._current_diverged:
+            self._current_diverged = diverged
+            self._y_view = None
+            self._follow_y()
         self.apply_style()  # the new entry takes the theme's text colour and the zoomed size
 
     def keep_current_as_earlier(self, name: str) -> None:
@@ -142,10 +191,13 @@ class LossPlot(TrainingPlot):
             return
         self.add_earlier(name, np.array(x), np.array(y))
 
-    def add_earlier(self, name: str, x: np.ndarray, y: np.ndarray) -> None:
-        """Draw a finished run (the model's columns) as a muted overlay, oldest dropped past five."""
+    def add_earlier(self, name: str, x: np.ndarray, y: np.ndarray, *,
+                    diverged: bool = False) -> None:
+        """Draw a finished run (the model's columns) as a muted overlay, oldest dropped past five;
+        a diverged one does not set the loss axis while other runs are drawn."""
         if len(self.earlier) >= MAX_EARLIER_RUNS:
             oldest = self.earlier.pop(0)
+            self.diverged.discard(id(oldest))
             self.legend.removeItem(oldest)
             self.removeItem(oldest)
         curve = RunCurve(name=name)
@@ -157,11 +209,18 @@ class LossPlot(TrainingPlot):
         x, y = np.array(x), np.array(y)
         curve.set_run(x, y, decimate(x, y))
         self.earlier.append(curve)
+        if diverged:
+            self.diverged.add(id(curve))
         self._recolour_earlier()
         self.apply_style()
+        self._y_view = None
+        self._follow_y()
 
     def clear_current(self) -> None:
+        """No current run: no curve, no legend entry, no markers (until the next run names it)."""
         self.current.set_run(np.empty(0), np.empty(0))
+        self.legend.removeItem(self.current)
+        self._current_diverged = False
         self._records = ()
         self._reducer.reset(self._epochs)
         self._follow = True
@@ -176,6 +235,16 @@ class LossPlot(TrainingPlot):
             self.legend.removeItem(curve)
             self.removeItem(curve)
         self.earlier.clear()
+        self.diverged.clear()
+        self._mark_exits()
+
+    def reset_view(self) -> None:
+        """The axes a new lab opens with: x over the set epochs, y from 0 to 1, following."""
+        self._follow = True
+        self._y_view = None
+        self.setXRange(0, max(self._epochs - 1, 1), padding=0.02)
+        self.setYRange(*((-1.0, 1.0) if self._log else (0.0, 1.0)), padding=0)
+        self._mark_exits()
 
     # ----- learning-rate markers ---------------------------------------------------------------
     def add_lr_marker(self, epoch: float, lr: float) -> None:

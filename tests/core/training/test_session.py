@@ -135,7 +135,7 @@ def test_live_lr_reaches_the_loop_and_is_recorded_as_a_change(session) -> None:
     assert run.config.lr == 0.001  # the run keeps the config it started with
     expected, _, _ = plain_sgd(lrs)
     assert run.history.column("loss").tolist() == expected
-    assert run.label() == "SGD, lr 0.001 → 0.004 (lr changed)"
+    assert run.label() == "SGD, lr 0.001 → 0.004 (lr changed once)"
 
 
 def test_bad_settings_are_refused_and_leave_the_setup_unchanged(session) -> None:
