@@ -13,6 +13,7 @@ from PySide6 import QtWidgets
 
 from playground.core.export.training_script import session_to_script
 from playground.core.files import atomic
+from playground.ui.widgets import file_dialogs
 
 if TYPE_CHECKING:
     from playground.core.training.history import RunHistory
@@ -65,7 +66,7 @@ class ExportDialogs:
     def ask(self, caption: str, name: str, filters: str,
             write: Callable[[str], None]) -> None:
         """Ask for a path, then `save` there."""
-        path, _ = QtWidgets.QFileDialog.getSaveFileName(self._parent, caption, name, filters)
+        path = file_dialogs.save_path(self._parent, caption, name, filters)
         if path:
             self.save(write, path)
 

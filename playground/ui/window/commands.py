@@ -34,10 +34,12 @@ class EditCommands:
         self._say = say
 
     def new_session(self) -> None:
-        """An empty workspace holding only the seed statement."""
+        """Both labs from the start: an empty workspace holding only the seed statement, and
+        the Training Lab reset (no runs, empty plots; its setup stays)."""
         self.workspace.reset()
-        hint = " (Edit > Restore Previous Session brings the old one back)"
-        self._say(f"New session: {self._seed_statement}"
+        self._training_lab.reset()
+        hint = " (Edit > Restore Previous Session brings the Tensor Lab's back)"
+        self._say(f"New session: {self._seed_statement}, no training runs"
                   f"{hint if self.workspace.can_restore else ''}", 8000)
 
     def restore_previous(self) -> None:

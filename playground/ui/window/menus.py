@@ -70,16 +70,31 @@ class Menus:
             "Save the whole session (both labs, their runs, the lab and the lesson step) as a "
             f"{SUFFIX} file you can reopen later.", "actionSave")
         file_menu.addSeparator()
+        # One Export submenu, each item saying what it writes (the first follows the lab on
+        # screen: sync() names it).
+        export_menu = file_menu.addMenu("&Export")
+        export_menu.setObjectName("menuExport")
+        export_menu.setToolTipsVisible(True)
         self.export_action = self._add(
-            file_menu, "&Export Python Script…", lambda: dialogs.export_script(w), "Ctrl+E",
-            "Save the lab on screen as a plain PyTorch script that prints the same values.",
-            "actionExportScript")
-        self._add(file_menu, "Export Session as &Python…", lambda: dialogs.export_python(w), None,
-                  "Save both labs as one plain PyTorch script: the statements with their "
-                  "grads, then the training loop.", "actionExportPy")
-        self._add(file_menu, "Export Session as &Notebook…", lambda: dialogs.export_notebook(w), None,
+            export_menu, "&Tensor Lab as a Python script…", lambda: dialogs.export_script(w),
+            "Ctrl+E", "Save the lab on screen as a plain PyTorch script that prints the values "
+            "it shows.", "actionExportScript")
+        self._add(export_menu, "Whole session as a &Python script…",
+                  lambda: dialogs.export_python(w), None,
+                  "Save both labs as one plain PyTorch script: the Tensor Lab's statements with "
+                  "their grads, then the training loop.", "actionExportPy")
+        self._add(export_menu, "Whole session as a Jupyter &notebook…",
+                  lambda: dialogs.export_notebook(w), None,
                   "Save both labs as a Jupyter notebook (.ipynb), a cell per step.",
                   "actionExportNotebook")
+        export_menu.addSeparator()
+        self._add(export_menu, "Training run's losses as &CSV…",
+                  lambda: dialogs.export_loss_csv(w), None,
+                  "Save the training run's epochs as CSV columns: epoch, loss, lr, w, b.",
+                  "actionExportCsv")
+        self._add(export_menu, "Loss plot as a P&NG picture…",
+                  lambda: dialogs.export_loss_png(w), None,
+                  "Save the Training Lab's loss plot as a PNG picture.", "actionExportPng")
         file_menu.addSeparator()
         self._add(file_menu, "&Quit", w.close, Key.StandardKey.Quit, "Close the window.",
                   "actionQuit")
@@ -162,8 +177,11 @@ class Menus:
         self.undo_action.setText(f"&Undo{suffix}")
         self.redo_action.setText(f"&Redo{suffix}")
         self.save_action.setText("&Save Session…")  # a session holds both labs
-        self.export_action.setText(
-            "&Export Training Script…" if training else "&Export Python Script…")
+        lab = self._window.navigator.shown_lab()
+        self.export_action.setText({
+            Lab.TRAINING: "&Training run as a Python script…",
+            Lab.NETWORK: "&Network Lab's run as a Python script…",
+        }.get(lab, "&Tensor Lab as a Python script…"))
         self.copy_action.setText("&Copy Training Script" if training else "&Copy Code")
 
     def _open_recent(self, path: str) -> None:

@@ -175,6 +175,20 @@ class SessionActions:
             whole_session.write_notebook(path, notebook)
         return f"Exported the session as a notebook to {path}"
 
+    def export_loss_csv(self, path: str | Path) -> str:
+        """The training run's records as CSV columns (epoch, loss, lr, w, b)."""
+        with _writing(path):
+            self._not_the_session(path)
+            self.training_lab.export_loss_csv(path)
+        return f"Exported the training run's losses to {path}"
+
+    def export_loss_png(self, path: str | Path) -> str:
+        """The loss plot as a PNG picture."""
+        with _writing(path):
+            self._not_the_session(path)
+            self.training_lab.export_loss_png(path)
+        return f"Exported the loss plot to {path}"
+
     def _hidden_builtins(self) -> list[str]:
         """Python's names (range, len, ...) that a Tensor Lab tensor took, to give back."""
         return sorted(name for name in self.workspace.names if name in vars(builtins))

@@ -98,17 +98,20 @@ def test_open_example_menu_replays_the_notebook_cells(playground_window):
     assert window.tabs.currentWidget() is window.tensor_lab
     torch.manual_seed(0)
     x = torch.randn(2, 4, requires_grad=True)
-    printed = []  # the notebook's two loops, as plain torch
-    for zero in (False, True):
-        for _ in range(3):
-            (x + 2).mean().backward()
-            printed.append(x.grad.mean().item())
-            if zero:
-                x.grad.zero_()
+    printed = []  # the notebook's two loops, as plain torch: accumulate, then zero each time
+    for _ in range(4):
+        (x + 2).mean().backward()
+        printed.append(x.grad.mean().item())
+    for _ in range(2):
+        x.grad.zero_()
+        (x + 2).mean().backward()
+        printed.append(x.grad.mean().item())
     assert printed == [0.125, 0.25, 0.375, 0.5, 0.125, 0.125]
+    # It ends on x, the tensor it is about, with the last backward's 0.125 in its .grad.
+    assert window.workspace.current == "x"
     assert window.workspace.facts("x").grad.tolist() == x.grad.tolist()
     grads = [float(r.grad.mean()) for r in window.workspace.grad_history("x")]
-    assert grads == [0.125, 0.25, 0.375, 0.5, 0.0, 0.125, 0.0, 0.125, 0.0]
+    assert grads == [0.125, 0.25, 0.375, 0.5, 0.0, 0.125, 0.0, 0.125]
     find(window, "actionRestoreSession", QtGui.QAction).trigger()
     assert list_names(window) == ["x", "y", "z", "w"]
 
