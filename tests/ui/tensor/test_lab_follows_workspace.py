@@ -45,13 +45,13 @@ def run_all(qtbot, lab, *lines: str) -> None:
 def test_selecting_a_row_copies_only_the_selected_tensor(qtbot, lab, monkeypatch):
     run_all(qtbot, lab, *DEFAULT_SESSION, "w.backward()")
     copied: list[tuple[int, ...]] = []  # every read of values, copied or viewed
-    real = workspace_module._numpy
+    real = workspace_module.to_numpy
 
     def counting(tensor: torch.Tensor, copy: bool = True) -> np.ndarray:
         copied.append(tuple(tensor.shape))
         return real(tensor, copy)
 
-    monkeypatch.setattr(workspace_module, "_numpy", counting)
+    monkeypatch.setattr(workspace_module, "to_numpy", counting)
     select_tensor(qtbot, lab, "y")
     assert copied == [(3, 2)]  # y's values only (a result keeps no .grad)
     copied.clear()
