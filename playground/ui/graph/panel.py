@@ -59,6 +59,14 @@ class GraphPanel(QtWidgets.QWidget):
         self._ws.current_changed.connect(self._on_current_changed)
         self.refresh()
 
+    def _fit_step_height(self) -> None:
+        self.step_scroll.setFixedHeight(2 * self.fontMetrics().lineSpacing() + 4)
+
+    def changeEvent(self, event: QtCore.QEvent) -> None:  # noqa: N802 (Qt API)
+        super().changeEvent(event)
+        if event.type() == QtCore.QEvent.Type.FontChange:  # View > Zoom
+            self._fit_step_height()
+
     @property
     def graph(self) -> AutogradGraph:
         """The graph on screen."""
@@ -118,9 +126,19 @@ class GraphPanel(QtWidgets.QWidget):
 
         self.step_label = QtWidgets.QLabel(objectName="graphStepLabel")
         self.step_label.setWordWrap(True)
+        self.step_label.setAlignment(QtCore.Qt.AlignmentFlag.AlignLeft
+                                     | QtCore.Qt.AlignmentFlag.AlignTop)
         self.step_label.setTextInteractionFlags(
             QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
         self.step_label.setToolTip("The node just run, the gradient that arrived, and what left.")
+        # Two lines kept for the step text whatever its length (a longer one scrolls), so the
+        # graph below keeps its height while stepping.
+        self.step_scroll = QtWidgets.QScrollArea(objectName="graphStepScroll")
+        self.step_scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+        self.step_scroll.setWidgetResizable(True)
+        self.step_scroll.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.step_scroll.setWidget(self.step_label)
+        self._fit_step_height()
         self.view = GraphView()
         self.view.setMinimumHeight(120)
 
@@ -129,7 +147,7 @@ class GraphPanel(QtWidgets.QWidget):
         layout.setSpacing(3)
         layout.addLayout(first)
         layout.addLayout(second)
-        layout.addWidget(self.step_label)
+        layout.addWidget(self.step_scroll)
         layout.addWidget(self.view, 1)
 
         self.step_button.clicked.connect(self.step)

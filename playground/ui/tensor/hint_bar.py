@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6 import QtGui, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 
 class HintBar(QtWidgets.QFrame):
@@ -22,7 +22,27 @@ class HintBar(QtWidgets.QFrame):
         self.hint_label.setToolTip(
             "A suggestion for what to try next, based on the current tensor."
         )
+        # Two lines kept whatever the hint's length (a longer one scrolls): a new hint never
+        # moves the panels below.
+        self.hint_label.setAlignment(QtCore.Qt.AlignmentFlag.AlignLeft
+                                     | QtCore.Qt.AlignmentFlag.AlignVCenter)
+        self.hint_scroll = QtWidgets.QScrollArea(objectName="hintScroll")
+        self.hint_scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+        self.hint_scroll.setWidgetResizable(True)
+        self.hint_scroll.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.hint_scroll.viewport().setAutoFillBackground(False)
+        self.hint_label.setAutoFillBackground(False)
+        self.hint_scroll.setWidget(self.hint_label)
         layout = QtWidgets.QHBoxLayout(self)
-        layout.setContentsMargins(10, 6, 10, 6)
-        layout.addWidget(caption)
-        layout.addWidget(self.hint_label, 1)
+        layout.setContentsMargins(10, 4, 10, 4)
+        layout.addWidget(caption, 0, QtCore.Qt.AlignmentFlag.AlignTop)
+        layout.addWidget(self.hint_scroll, 1)
+        self._fit_height()
+
+    def _fit_height(self) -> None:
+        self.hint_scroll.setFixedHeight(2 * self.fontMetrics().lineSpacing() + 2)
+
+    def changeEvent(self, event: QtCore.QEvent) -> None:  # noqa: N802 (Qt API)
+        super().changeEvent(event)
+        if event.type() == QtCore.QEvent.Type.FontChange:  # View > Zoom
+            self._fit_height()

@@ -130,6 +130,17 @@ class TensorInspector(QtWidgets.QGroupBox):
         bold = QtGui.QFont(self.font())
         bold.setBold(True)
         self.grad_fn_label.setFont(bold)
+        # Room for the usual values whatever the current tensor, so selecting another one does
+        # not resize the grid and move the tables (only an unusually long name widens it).
+        for label, sample in ((self.grad_fn_label, "AccumulateGrad0"),
+                              (self.shape_label, "[10, 10, 10]"),
+                              (self.dtype_label, "float64"),
+                              (self.is_leaf_label, "False"), (self.requires_grad_label, "False"),
+                              (self.retains_grad_label, "False")):
+            label.setMinimumWidth(label.fontMetrics().horizontalAdvance(sample) + 4)
+        check = self.requires_grad_check  # its text holds the tensor's name
+        extra = check.sizeHint().width() - check.fontMetrics().horizontalAdvance(check.text())
+        check.setMinimumWidth(extra + check.fontMetrics().horizontalAdvance("loss.requires_grad"))
 
     def _build_layout(self) -> None:
         facts = QtWidgets.QGridLayout()
@@ -261,7 +272,11 @@ class TensorInspector(QtWidgets.QGroupBox):
         key = (tuple(widths), available)
         if key != self._split_for:  # only when the need changed: a dragged handle stays put
             self._split_for = key
-            spare = max(available - self.tables_splitter.handleWidth() - sum(widths), 0) // 2
+            room = available - self.tables_splitter.handleWidth()
+            if max(widths) <= room // 2:  # halves whatever the tensor: selecting moves nothing
+                self.tables_splitter.setSizes([room // 2, room - room // 2])
+                return
+            spare = max(room - sum(widths), 0) // 2
             self.tables_splitter.setSizes([w + spare for w in widths])
 
     def _fact_labels(self) -> list[QtWidgets.QLabel]:

@@ -321,6 +321,9 @@ class TensorLab(QtWidgets.QWidget):
         mono = monospace_font(base or self.font())
         self.statement_edit.setFont(mono)
         self.output_label.setFont(mono)
+        # A style-sheeted label keeps the font it was polished with: a message already shown
+        # follows View > Zoom only when told.
+        self.message_label.setFont(base or self.font())
 
     def _apply_column_sizes(self) -> None:
         width = self._columns.width()

@@ -37,6 +37,7 @@ class StatementBox(QtWidgets.QGroupBox):
         ops = QtWidgets.QHBoxLayout()
         ops.setContentsMargins(0, 0, 0, 0)
         self.ops_caption = QtWidgets.QLabel("On current:")
+        self._fit_caption()
         ops.addWidget(self.ops_caption)
         ops.addSpacing(6)
         self.op_arg_edit = QtWidgets.QLineEdit("2", objectName="opArgEdit")
@@ -104,6 +105,11 @@ class StatementBox(QtWidgets.QGroupBox):
         layout.addLayout(self._ops_row)
         layout.addWidget(self.feedback_scroll)
 
+    def _fit_caption(self) -> None:
+        # "On w:" and "On loss:" take the same room: selecting a tensor never moves the row.
+        self.ops_caption.setMinimumWidth(
+            self.ops_caption.fontMetrics().horizontalAdvance("On current:") + 2)
+
     def _fit_feedback_height(self) -> None:
         # Four lines of torch's text at the current (possibly zoomed) font.
         self.feedback_scroll.setFixedHeight(4 * self.fontMetrics().lineSpacing() + 12)
@@ -112,6 +118,7 @@ class StatementBox(QtWidgets.QGroupBox):
         super().changeEvent(event)
         if event.type() == QtCore.QEvent.Type.FontChange:  # View > Zoom
             self._fit_feedback_height()
+            self._fit_caption()
 
     def set_compact(self, compact: bool) -> None:
         """Put the quick-op buttons under their caption (a narrow lab) or beside it."""
