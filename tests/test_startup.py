@@ -111,11 +111,11 @@ def test_window_is_painted_before_torch_loads_and_the_labs_fill_in(tmp_path: Pat
     assert paint["torch"] is False
     assert paint["pyqtgraph"] is False
     assert paint["labs_ready"] is False
-    assert paint["loading_pages"] == 2
+    assert paint["loading_pages"] == 3  # one per lab
     assert paint["undo_action"] is False
     assert paint["menus"] == {"&File": True, "&Edit": False, "&View": False, "&Help": False}
     ready = result["ready"]
-    assert ready["tabs"] == ["tensorLab", "trainingLab"]
+    assert ready["tabs"] == ["tensorLab", "trainingLab", "networkLab"]
     assert ready["loading_pages"] == 0
     assert ready["undo_action"] is True
     assert all(ready["menus"].values()) and "&Edit" in ready["menus"]
