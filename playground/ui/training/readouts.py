@@ -189,6 +189,13 @@ class TrainingLog(QtWidgets.QWidget):
         """Append lines in one edit (one layout pass, however many lines)."""
         if lines:
             self.text.appendPlainText("\n".join(lines))
+            # The cursor at the last line's start, not its end: the log follows the newest line
+            # and stays at the start of its lines instead of scrolling sideways.
+            cursor = self.text.textCursor()
+            cursor.movePosition(QtGui.QTextCursor.MoveOperation.End)
+            cursor.movePosition(QtGui.QTextCursor.MoveOperation.StartOfBlock)
+            self.text.setTextCursor(cursor)
+            self.text.horizontalScrollBar().setValue(0)
 
 
 class _Notice(QtWidgets.QFrame):

@@ -239,3 +239,22 @@ def test_both_labs_fit_1280x720_with_lessons_open_closed_and_every_step(tmp_path
     for label, check in checks.items():
         assert inside(check["frame"], report["screen"]), (label, check["frame"],
                                                           check["page_min_widths"])
+
+
+def test_the_notebook_log_opens_at_the_start_of_its_lines(playground_window, qtbot):
+    from PySide6 import QtWidgets
+
+    from playground.testing import full_speed
+
+    window = playground_window()
+    window.resize(1126, 633)
+    window.tabs.setCurrentWidget(window.training_lab)
+    full_speed(window)
+    with qtbot.waitSignal(window.training_lab.runFinished, timeout=60_000):
+        window.training_lab.start()
+    log = window.findChild(QtWidgets.QPlainTextEdit, "trainingLog")
+    tabs = window.findChild(QtWidgets.QTabWidget, "trainingSideTabs")
+    tabs.setCurrentIndex(next(i for i in range(tabs.count()) if tabs.widget(i).isAncestorOf(log)))
+    qtbot.waitUntil(log.isVisible)
+    assert "tensor(" in log.toPlainText()
+    assert log.horizontalScrollBar().value() == 0
