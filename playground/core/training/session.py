@@ -206,7 +206,6 @@ class TrainingSession:
             control.pause()  # before the thread exists, so not even one epoch slips through
         self.current = run
         self._last_lr = config.lr if parent is None else float(run.history.last("lr"))
-        assert run.checkpoints is not None
         sink = self._sink = CheckpointSink(run.checkpoints.interval)
         # Looked up on the module at run time, so a test can swap in a failing loop.
         self._worker = TrainingWorker(config, control, source=lambda: loop.train(
@@ -219,8 +218,7 @@ class TrainingSession:
         return run
 
     def start_race(self, entries: Sequence[tuple[str, float]]) -> Race:
-        """Race optimisers, given as (name, rate), from the setup's start on its data: one
-        worker runs them in lockstep. ValueError if one cannot be trained."""
+        """Race (optimiser, rate) entries from the setup's start on one worker, in lockstep."""
         if self._worker is not None:
             raise RuntimeError("a run is already going; stop it first")
         self.race = Race.of(self._config, entries)
@@ -339,13 +337,11 @@ class TrainingSession:
         return self._shown
 
     def show_epoch(self, epoch: int | None) -> None:
-        """Show epoch `epoch` of the current run (clamped to those recorded; None: follow the
-        latest). Readouts, line and landscape follow; Start then continues from it."""
+        """Show epoch `epoch` (clamped; None: the latest): views follow, Start continues it."""
         if epoch is not None:
-            run = self.current
-            if run is None or not run.epochs_done:
+            if self.current is None or not self.current.epochs_done:
                 raise ValueError("the current run has no recorded epoch to show")
-            epoch = min(max(int(epoch), 0), run.epochs_done - 1)
+            epoch = min(max(int(epoch), 0), self.current.epochs_done - 1)
         self._set_shown(epoch)
 
     def step_back(self) -> None:
