@@ -38,7 +38,8 @@ class FileRefused(ValueError):
 
 # A JSON string (escapes included): its brackets are text, not structure.
 _STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
-_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+# Keys of capped lists are marked in the bytes only in documents of more containers than this.
+_MARK_KEYS_ABOVE = 10_000
 # A \uD800-\uDFFF escape that is not half of a pair (after an even run of backslashes, so
 # an escaped backslash followed by "ud800" is text): json accepts it, but no file can hold it.
 _LONE_SURROGATE = re.compile(
@@ -73,34 +74,66 @@ def read_bytes(path: Path, limit: int, kind: str = "a session") -> bytes:
     return data
 
 
-def check_structure(path: Path, data: bytes) -> None:
+def check_structure(path: Path, data: bytes, caps: Mapping[str, int] | None = None) -> None:
     """Refuse a document nested too deep or holding too many lists and objects, from its bytes
-    alone (before parsing builds any of them); invalid JSON is left for the parser to name."""
-    brackets = _STRING.sub(b"", data).translate(None, _NOT_BRACKETS)
-    containers = brackets.count(b"[") + brackets.count(b"{")
+    alone (before parsing builds any of them); invalid JSON is left for the parser to name.
+
+    In a document of many containers, a list under a key of `caps` holding more lists or
+    objects than its cap is refused here too (each such key is marked in the bytes first), so
+    200,000 custom points cost a count, not a parse.
+    """
+    rough = data.count(b"[") + data.count(b"{")  # brackets inside strings too: an upper bound
+    keys = list(caps or {})[:31] if rough > _MARK_KEYS_ABOVE else []
+    marked = data
+    if keys:  # a key becomes one byte (1, 2, ...) in the stream, just before its value
+        marks = {key.encode(): bytes([code]) for code, key in enumerate(keys, start=1)}
+        pattern = re.compile(rb'"(' + b"|".join(map(re.escape, marks)) + rb')"\s*:\s*')
+        marked = pattern.sub(lambda m: marks[m.group(1)], data)
+    stripped = _STRING.sub(b"", marked)
+    containers = stripped.count(b"[") + stripped.count(b"{")
     if containers > MAX_JSON_CONTAINERS:
         raise FileRefused("read", path, f"it holds {containers:,} lists and objects; "
-                         f"a file may hold at most {MAX_JSON_CONTAINERS:,}.")
+                          f"a file may hold at most {MAX_JSON_CONTAINERS:,}.")
     if not containers:
         return
-    codes = np.frombuffer(brackets, dtype=np.uint8)
+    codes = np.frombuffer(stripped.translate(None, _deleted(len(keys))), dtype=np.uint8)
     opens = (codes == ord("[")) | (codes == ord("{"))
-    depth = np.cumsum(np.where(opens, 1, -1), dtype=np.int32)  # after each bracket
+    closes = (codes == ord("]")) | (codes == ord("}"))
+    depth = np.cumsum(opens.astype(np.int32) - closes, dtype=np.int32)  # after each byte
     open_depth = depth[opens]  # 1 for a top-level container
     deepest = int(open_depth.max())
     if deepest > MAX_JSON_DEPTH:
         raise FileRefused("read", path, f"its JSON is nested more than "
-                         f"{MAX_JSON_DEPTH} levels deep.")
+                          f"{MAX_JSON_DEPTH} levels deep.")
     # A container at depth k + 1 belongs to the last one opened at depth k before it.
     where = np.flatnonzero(opens)
+    children = np.zeros(len(where), dtype=np.int64)
     for level in range(1, deepest):
-        parents, children = where[open_depth == level], where[open_depth == level + 1]
-        if len(parents) and len(children):
-            owners = np.searchsorted(parents, children, side="right") - 1
-            most = int(np.bincount(owners[owners >= 0]).max(initial=0))
-            if most > MAX_JSON_CHILDREN:
-                raise FileRefused("read", path, f"one of its lists holds {most:,} lists "
-                                 f"or objects; at most {MAX_JSON_CHILDREN:,} are read.")
+        parent_ids = np.flatnonzero(open_depth == level)
+        child_ids = np.flatnonzero(open_depth == level + 1)
+        if len(parent_ids) and len(child_ids):
+            owners = np.searchsorted(where[parent_ids], where[child_ids], side="right") - 1
+            owners = owners[owners >= 0]
+            children[parent_ids] += np.bincount(owners, minlength=len(parent_ids))
+    most = int(children.max(initial=0))
+    if most > MAX_JSON_CHILDREN:
+        raise FileRefused("read", path, f"one of its lists holds {most:,} lists or objects; "
+                          f"at most {MAX_JSON_CHILDREN:,} are read.")
+    for code, key in enumerate(keys, start=1):
+        after = np.flatnonzero(codes == code) + 1  # where each marked key's value starts
+        found = np.searchsorted(where, after)
+        valid = found < len(where)
+        found, after = found[valid], after[valid]
+        listed = found[where[found] == after]  # the values that are lists or objects
+        if len(listed) and int(children[listed].max()) > caps[key]:
+            raise FileRefused("read", path, f'its "{key}" list holds '
+                              f"{int(children[listed].max()):,} items; at most "
+                              f"{caps[key]:,} are read.")
+
+
+def _deleted(marks: int) -> bytes:
+    """Every byte but the brackets and the first `marks` key marks."""
+    return bytes(b for b in range(256) if b not in b"[]{}" and not 1 <= b <= marks)
 
 
 class _TooMany(ValueError):
@@ -125,7 +158,7 @@ def parse_json(path: Path, data: bytes, caps: Mapping[str, int] | None = None) -
         text = data.decode("utf-8-sig")  # a byte-order mark from some editors is fine
     except UnicodeDecodeError as exc:
         raise FileRefused("read", path, f"it is not UTF-8 text ({exc.reason}).") from None
-    check_structure(path, data)
+    check_structure(path, data, caps)
     lone = _LONE_SURROGATE.search(data) if b"\\u" in data else None
     if lone is not None:
         raise FileRefused("read", path, f"it holds {lone.group(1).decode('ascii')}, half of a "
