@@ -43,6 +43,11 @@ DEFAULT_RACERS = ("SGD", "Momentum", "Adam", "RMSprop", "Adagrad")
 DRAW_EVERY_TICKS = 3  # racers' curves and paths at ~10 Hz, the ranking table at ~5 Hz
 
 
+class ShownEpochLine(pg.InfiniteLine):
+    """The loss plot's marker at the epoch shown (its own class: lr markers are the plot's
+    plain InfiniteLines)."""
+
+
 def _thin(ws: np.ndarray, bs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     n = len(ws)
     if n <= MAX_PATH_POINTS:
@@ -85,8 +90,9 @@ class Timeline(QtWidgets.QWidget):
         layout.setContentsMargins(4, 0, 4, 0)
         layout.addLayout(row)
         layout.addWidget(self.update_text)
-        self.marker = pg.InfiniteLine(angle=90, movable=False,
-                                      pen=pg.mkPen((128, 128, 128), style=QtCore.Qt.PenStyle.DashLine))
+        self.marker = ShownEpochLine(
+            angle=90, movable=False,
+            pen=pg.mkPen((128, 128, 128), style=QtCore.Qt.PenStyle.DashLine))
         self.marker.hide()
         lab.loss_plot.addItem(self.marker, ignoreBounds=True)
 
