@@ -4,7 +4,7 @@ The script runs as many epochs as the run did (a stopped or diverged run stops w
 switches the learning rate at the epochs where it was changed live, and prints what the window's
 log shows: the notebook's `Epoch N` / `Loss tensor(...)` every tenth epoch and its
 `print(y_predicted)`, then the final loss, w and b exactly (so a reader can compare them bit for
-bit). It calls the loss the way the notebook does, `loss = nn.MSELoss()` then
+bit). It calls the loss the way the notebook does, `loss = torch.nn.MSELoss()` then
 `L = loss(y, y_predicted)`, so the target comes first, as in the Loss graph. A branched run
 (continued from epoch k of another) runs one loop per config it trained with: the parent's up to
 k, then its own, switching the optimiser, batch size and generator as the run did.
@@ -23,11 +23,13 @@ from playground.core.training.notebook_log import LOG_EVERY
 from playground.core.training.session import Run, TrainingSession
 from playground.core.training.tables import OPTIMIZER_SPECS
 
-# The import block every exported training script starts with (a whole session's too).
-IMPORTS = ("import torch", "import torch.nn as nn")
+# The import block every exported training script starts with (a whole session's too): torch
+# alone, since a Tensor Lab tensor named `nn` or `F` above the loop would hide an alias.
+IMPORTS = ("import torch",)
 
 # The notebook builds its loss as an nn module (`loss = nn.MSELoss()`); the same loss each way.
-LOSS_MODULES = {"MSE": "nn.MSELoss()", "L1": "nn.L1Loss()", "Huber": "nn.HuberLoss()"}
+LOSS_MODULES = {"MSE": "torch.nn.MSELoss()", "L1": "torch.nn.L1Loss()",
+                "Huber": "torch.nn.HuberLoss()"}
 
 
 def _wrap(body: str) -> str:

@@ -116,10 +116,10 @@ def to_notebook(workspace: Workspace, training: TrainingSession | None,
             f"## Training Lab\n\nThe run on screen ({_run_label(training)}) as a plain torch "
             "loop: it prints the notebook's log every tenth epoch, then the final predictions, "
             "loss, w and b."))
-        imports = training_script.IMPORTS if not groups else training_script.IMPORTS[1:]
+        imports = () if groups else training_script.IMPORTS  # the first cell imported torch
         loop = session_to_script(training, header=False).rstrip("\n")
-        cells.append(v4.new_code_cell(
-            "\n".join([*imports, *unshadow_builtins(workspace, loop)]) + "\n\n" + loop))
+        head = "\n".join([*imports, *unshadow_builtins(workspace, loop)])
+        cells.append(v4.new_code_cell(f"{head}\n\n{loop}" if head else loop))
     notebook = v4.new_notebook(cells=cells)
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
                                        "language": "python"}

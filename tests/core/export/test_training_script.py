@@ -144,7 +144,7 @@ def test_dataset_name_cannot_inject_code() -> None:
     evil = TrainConfig(dataset=type(config.dataset)('x"""\nimport os\n', (1.0,), (2.0,)))
     tree = ast.parse(to_script(evil))
     imported = [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
-    assert imported == ["torch", "torch.nn"]
+    assert imported == ["torch"]
 
 
 def test_scripts_of_runs_as_they_ended(tmp_path: Path) -> None:
@@ -203,8 +203,8 @@ def test_script_reads_like_a_person_wrote_it() -> None:
                   and isinstance(n.value, ast.Constant) and isinstance(n.value.value, str)]
     assert len(docstrings) == 1 and tree.body[0] is docstrings[0]
     imports = [i for i, n in enumerate(tree.body) if isinstance(n, ast.Import | ast.ImportFrom)]
-    assert imports == [1, 2]
-    assert "loss = nn.MSELoss()" in source and "L = loss(y, y_predicted)" in source
+    assert imports == [1]
+    assert "loss = torch.nn.MSELoss()" in source and "L = loss(y, y_predicted)" in source
     assert "F." not in source
 
 
@@ -212,7 +212,6 @@ def test_script_reads_like_a_person_wrote_it() -> None:
 def test_every_loss_module_is_the_losss_function_the_target_first(name: str) -> None:
     """`loss(y, y_predicted)` with the nn module gives the loss and grads train() uses."""
     import torch
-    from torch import nn
 
     x = torch.tensor([0.0, 1.0, 2.0, 5.0])
     y = torch.tensor([1.0, 2.5, 3.0, -1.0])
@@ -221,7 +220,7 @@ def test_every_loss_module_is_the_losss_function_the_target_first(name: str) -> 
         w = torch.tensor([0.7], requires_grad=True)
         b = torch.tensor([0.2], requires_grad=True)
         y_hat = w * x + b
-        module = eval(LOSS_MODULES[name], {"nn": nn})  # a constant of our own table
+        module = eval(LOSS_MODULES[name], {"torch": torch})  # a constant of our own table
         out = LOSS_SPECS[name].function(y_hat, y) if order == "table" else module(y, y_hat)
         out.backward()
         grads.append((out.item(), w.grad.item(), b.grad.item()))
