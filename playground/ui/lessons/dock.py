@@ -63,7 +63,6 @@ class LessonsDock(QtWidgets.QDockWidget):
             if button is not None:  # Qt's own title-bar buttons: say what they do too
                 button.setToolTip(tip)
         self._width_before: int | None = None  # the window's width before the dock opened
-        self.visibilityChanged.connect(self._keep_window_width)
         self.panel.showRequested.connect(self._show_view)
         self.panel.stepRan.connect(self._after_step)
 
@@ -91,19 +90,19 @@ class LessonsDock(QtWidgets.QDockWidget):
         # the Lessons button beside the lab tabs is in plain sight.
         self.setVisible(_as_bool(self._settings.value(VISIBLE_KEY, False)))
 
-    def _keep_window_width(self, visible: bool) -> None:
+    def setVisible(self, visible: bool) -> None:  # noqa: N802 (Qt API)
         """A window the dock had to widen (a lab's minimum width plus the dock's) goes back to
         its width when the dock closes."""
         window = self.parentWidget()
-        if window is None or self.isFloating():
-            return
-        if visible:
-            if self._width_before is None:
-                self._width_before = window.width()
+        was_visible = self.isVisible()
+        if visible and not was_visible and window is not None and window.isVisible():
+            self._width_before = window.width()  # before the main window makes room
+        super().setVisible(visible)
+        if visible or not was_visible or window is None or self.isFloating():
             return
         before, self._width_before = self._width_before, None
         if before is not None and window.width() > before and not window.isMaximized():
-            QtCore.QTimer.singleShot(0, self, lambda: window.resize(before, window.height()))
+            QtCore.QTimer.singleShot(0, window, lambda: window.resize(before, window.height()))
 
     def _remember_visible(self, checked: bool) -> None:
         self._settings.setValue(VISIBLE_KEY, bool(checked))

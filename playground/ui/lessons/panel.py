@@ -189,6 +189,9 @@ class LessonsPanel(QtWidgets.QWidget):
 
         self.result_view = QtWidgets.QTextBrowser(objectName="lessonResult")
         self.result_view.setPlaceholderText("What the step did appears here.")
+        for view in (self.step_text, self.result_view):
+            view.document().documentLayout().documentSizeChanged.connect(
+                lambda _size: self._fit_text_heights())
 
         self.prev_button = QtWidgets.QPushButton("◀ Prev", objectName="prevStepButton")
         self.run_button = QtWidgets.QPushButton("Run step", objectName="runStepButton")
@@ -211,10 +214,11 @@ class LessonsPanel(QtWidgets.QWidget):
         page_layout = QtWidgets.QVBoxLayout(page)
         page_layout.setContentsMargins(0, 0, 0, 0)
         page_layout.addWidget(self.step_title)
-        page_layout.addWidget(self.step_text, 3)
+        page_layout.addWidget(self.step_text)
         page_layout.addWidget(self.code_view)
         page_layout.addWidget(self.question_box)
-        page_layout.addWidget(self.result_view, 2)
+        page_layout.addWidget(self.result_view)
+        page_layout.addStretch(1)
         self.step_scroll = QtWidgets.QScrollArea(objectName="lessonStepScroll")
         self.step_scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
         self.step_scroll.setWidgetResizable(True)
@@ -238,14 +242,22 @@ class LessonsPanel(QtWidgets.QWidget):
 
     def _apply_fonts(self) -> None:
         self.code_view.setFont(monospace_font(self.font()))
-        # Readable heights at any zoom: below these the page scrolls rather than squeezing them.
-        line = self.fontMetrics().lineSpacing()
-        self.step_text.setMinimumHeight(7 * line + 8)
-        self.result_view.setMinimumHeight(4 * line + 8)
+        self._fit_text_heights()
         self._fit_code_height()
         step = self.step if hasattr(self, "progress") else None
         if step is not None:  # Markdown's code spans keep the size they were made with
             self.step_text.setMarkdown(step.text)
+
+    def _fit_text_heights(self) -> None:
+        """The step's text and result as tall as their wrapped text (within readable bounds), so
+        the question follows the text closely and the page scrolls when it all does not fit."""
+        line = self.fontMetrics().lineSpacing()
+        for view, least, most in ((self.step_text, 3, 16), (self.result_view, 2, 10)):
+            document = view.document().documentLayout().documentSize().height()
+            chrome = 2 * view.frameWidth() + 4
+            height = int(min(max(document, least * line), most * line)) + chrome
+            if view.minimumHeight() != height or view.maximumHeight() != height:
+                view.setFixedHeight(height)
 
     def _fit_code_height(self) -> None:
         # A plain-text layout measures its height in wrapped lines.
