@@ -182,7 +182,7 @@ class MainWindow(QtWidgets.QMainWindow):
 
     # ----- File > New and the Edit menu (EditCommands) ------------------------------------
     def new_session(self) -> None:
-        """File > New: an empty workspace holding only the seed statement."""
+        """File > New: an empty workspace holding only the seed statement, no training runs."""
         self.commands.new_session()
 
     def restore_previous(self) -> None:
@@ -231,11 +231,11 @@ class MainWindow(QtWidgets.QMainWindow):
         return self.perform(lambda: self.sessions.export_script(path))
 
     def export_python(self, path: str | Path) -> bool:
-        """File > Export Session as Python: both labs as one plain script."""
+        """File > Export > Whole session as a Python script: both labs as one plain script."""
         return self.perform(lambda: self.sessions.export_python(path))
 
     def export_notebook(self, path: str | Path) -> bool:
-        """File > Export Session as Notebook: both labs as a .ipynb."""
+        """File > Export > Whole session as a Jupyter notebook: both labs as a .ipynb."""
         return self.perform(lambda: self.sessions.export_notebook(path))
 
     def session_document(self) -> dict:
