@@ -27,6 +27,7 @@ from playground.ui.tensor.hint_bar import HintBar
 from playground.ui.tensor.inspector import TensorInspector
 from playground.ui.tensor.statement_box import StatementBox
 from playground.ui.tensor.table_model import TensorListModel
+from playground.ui.widgets import file_dialogs
 from playground.ui.widgets.messages import inline_message_style, show_status
 
 
@@ -449,9 +450,8 @@ class TensorLab(QtWidgets.QWidget):
         self._status("Code copied to the clipboard.")
 
     def _save_code_dialog(self) -> None:
-        path, _ = QtWidgets.QFileDialog.getSaveFileName(
-            self, "Save session as Python", "autograd_session.py", "Python files (*.py)"
-        )
+        path = file_dialogs.save_path(self, "Save the Tensor Lab as a Python script",
+                                      "tensor_lab.py", "Python files (*.py)")
         if path:
             try:
                 self.save_script(path)
