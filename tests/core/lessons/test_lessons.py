@@ -672,3 +672,41 @@ def test_an_answer_that_is_not_a_number_is_not_marked() -> None:
     assert judge_answer(question, "0.2", 0.125, "x.grad[0, 0]").text == (
         "✗ Not quite: you said 0.2; torch computed 0.125.")
     assert judge_answer(question, None, 0.125, "x.grad[0, 0]").kind == "revealed"
+
+
+def test_what_the_lessons_say_about_freed_graphs_and_grads_is_the_state() -> None:
+    """Lesson texts that describe a state (graph freed or kept, grads zeros or filled) are
+    checked against that state after the steps before them ran, and against plain torch."""
+    from playground.core.tensorlab.hints import grad_state, graph_freed
+
+    vector = BY_ID["03-backward-vector"]
+    ws = Workspace()
+    for index in range(2):
+        run_step(vector, index, ws, None)
+    # Step 3 says "The graph was freed by the first backward, so z is built again first".
+    assert "graph was freed" in vector.steps[2].text
+    assert graph_freed(ws, "z")
+    x = torch.randn(2, 4, requires_grad=True)
+    z = (x + 2) * (x + 2)
+    z.backward(torch.ones(2, 4))
+    with pytest.raises(RuntimeError, match="second time"):
+        z.backward(torch.ones(2, 4))
+
+    pitfalls = BY_ID["07-pitfalls"]
+    # "A graph of only additions and a mean saves nothing and would run twice".
+    assert "would run twice" in pitfalls.steps[0].question.explanation
+    ws = Workspace()
+    for line in ("a = torch.randn(3, requires_grad=True)", "m = (a + 2).mean()",
+                 "m.backward()"):
+        assert ws.run(line).ok
+    assert not graph_freed(ws, "m") and ws.run("m.backward()").ok
+
+    accumulation = BY_ID["05-accumulation"]
+    ws = Workspace()
+    for index in range(3):
+        run_step(accumulation, index, ws, None)
+    # Step 3 ("Clear it with zero_()") says every entry of x.grad is 0 again.
+    assert "Every entry is 0 again" in accumulation.steps[2].question.explanation
+    assert grad_state(ws, ["x"]) == "zeros"
+    run_step(accumulation, 3, ws, None)
+    assert grad_state(ws, ["x"]) == "filled"
