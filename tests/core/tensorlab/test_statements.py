@@ -187,8 +187,8 @@ def test_auto_names_never_collide_with_the_quick_op_symbols() -> None:
         result = statements.next_result_name(taken, leaf)
         taken.append(result)
         assert {leaf, result}.isdisjoint(statements.OP_SYMBOLS)
-    assert statements.OP_SYMBOLS <= {part.split()[-1] for op in statements.QUICK_OPS[:3]
-                                     for part in [op.label]}
+    symbols = {op.label.split()[-1] for op in statements.QUICK_OPS[:3]}  # "+ c", "* c", "** n"
+    assert symbols == statements.OP_SYMBOLS
 
 
 # ----- the default session --------------------------------------------------------------------
