@@ -111,8 +111,8 @@ class StatementBox(QtWidgets.QGroupBox):
             self.ops_caption.fontMetrics().horizontalAdvance("On current:") + 2)
 
     def _fit_feedback_height(self) -> None:
-        # Four lines of torch's text at the current (possibly zoomed) font.
-        self.feedback_scroll.setFixedHeight(4 * self.fontMetrics().lineSpacing() + 12)
+        # Three lines of torch's text at the current (possibly zoomed) font; more scrolls.
+        self.feedback_scroll.setFixedHeight(3 * self.fontMetrics().lineSpacing() + 12)
 
     def changeEvent(self, event: QtCore.QEvent) -> None:  # noqa: N802 (Qt API)
         super().changeEvent(event)

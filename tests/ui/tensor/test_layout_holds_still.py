@@ -88,6 +88,6 @@ def test_zoom_reaches_a_message_already_shown(playground_window, qtbot):
     try:
         qtbot.waitUntil(lambda: message.fontInfo().pixelSize() > before)
         box = window.findChild(QtWidgets.QScrollArea, "statementFeedbackScroll")
-        qtbot.waitUntil(lambda: box.height() >= 4 * message.fontMetrics().lineSpacing())
+        qtbot.waitUntil(lambda: box.height() >= 3 * message.fontMetrics().lineSpacing())
     finally:
         window.set_zoom(0)
