@@ -231,6 +231,8 @@ class RacePanel(QtWidgets.QWidget):
         self.race_table = QtWidgets.QTableWidget(0, len(RACE_COLUMNS))
         self.race_table.setObjectName("raceTable")
         self.race_table.setHorizontalHeaderLabels(list(RACE_COLUMNS))
+        self.race_table.setToolTip("The racers ranked: final loss, the first epoch within 1 % "
+                                   "of each one's best loss, and how each run ended.")
         self.race_table.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
         self.race_table.horizontalHeader().setStretchLastSection(True)
         self.race_table.verticalHeader().setVisible(False)
