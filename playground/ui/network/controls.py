@@ -123,6 +123,9 @@ class NetworkControls(QtWidgets.QWidget):
             check = _named(QtWidgets.QCheckBox(FEATURE_TEXT[name]), FEATURE_OBJECT_NAMES[name],
                            f"Feed {name} to the network (computed from each point's x1, x2).")
             self.feature_checks[name] = check
+            # As wide as its box and text: a click beside a short label must not look live.
+            check.setSizePolicy(QtWidgets.QSizePolicy.Policy.Maximum,
+                                QtWidgets.QSizePolicy.Policy.Fixed)
             grid.addWidget(check, i // 4, i % 4)
         return box
 
@@ -186,7 +189,7 @@ class NetworkControls(QtWidgets.QWidget):
         for speed in SPEEDS:
             self.speed_combo.addItem(speed_text(speed), 0.0 if speed is None else speed)
         form.addRow("Optimizer", self.optimizer_combo)
-        form.addRow("Learning rate", self.lr)
+        # the lab puts the learning rate in a wide row of its own: its slider needs the room
         form.addRow("Batch size", self.batch_spin)
         form.addRow("Epochs", self.epochs_spin)
         return box  # the lab puts the speed beside the run buttons

@@ -26,6 +26,7 @@ from playground.ui.network.boundary import BoundaryPlot, NetLossPlot
 from playground.ui.network.colours import lookup_table
 from playground.ui.network.controls import NetworkControls
 from playground.ui.network.diagram import NetworkDiagram
+from playground.ui.training.lr_slider import learning_rate_row
 from playground.ui.widgets.messages import inline_message_style, show_status
 
 REDRAW_INTERVAL_MS = 30  # ~33 repaints a second while a run goes
@@ -127,10 +128,17 @@ class NetworkLab(QtWidgets.QWidget):
         middle.addWidget(self.diagram, 1)
         middle.addWidget(self.status_label)
 
+        views = QtWidgets.QHBoxLayout()
+        views.addLayout(middle, 5)
+        views.addLayout(right, 4)
+        lr_row = learning_rate_row(c.lr)
+        lr_row.setObjectName("netLearningRateRow")  # the Training Lab's row keeps its name
+        wide = QtWidgets.QVBoxLayout()
+        wide.addWidget(lr_row)
+        wide.addLayout(views, 1)
         body = QtWidgets.QHBoxLayout()
         body.addWidget(scroll)
-        body.addLayout(middle, 5)
-        body.addLayout(right, 4)
+        body.addLayout(wide, 1)
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addLayout(bar)
