@@ -550,7 +550,8 @@ class Walker:
     def save_open(self) -> None:
         window = self.window
         path = self.folder / "fuzz_session.json"
-        running = self.lab.is_running()
+        # a run still going (either lab) is saved unfinished and opens as stopped
+        running = self.lab.is_running() or self.window.network_lab.is_running()
         before = workspace_state(window.workspace)
         doc = window.session_document()
         assert window.save_session(path), "save_session failed"
