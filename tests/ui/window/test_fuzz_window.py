@@ -1,8 +1,9 @@
 """The fuzzed window: a seeded walk over every part of the app, checked after every action.
 
-Extends the first random walk (tests/ui/window/test_random_walk.py, which stays as it is) to what was
-built since: step-through backward and the graph view, lessons, save/open/autosave/recovery,
-theme and zoom, the speed control, and training that keeps running while the Tensor Lab is
+Every part of the app: typed lines (good, hostile and failing half-way), the create form, quick
+operations, Backward and its grads, undo/redo/New/examples/restore, step-through backward and
+the graph view, lessons, save/open/autosave/recovery, theme and zoom, the speed control, and
+training that keeps running while the Tensor Lab is
 used, with its settings and learning rate changed mid-run. A seeded walk rather than a
 hypothesis state machine: thousands of steps in one window, each one reproducible from
 PLAYGROUND_FUZZ_SEED, with no shrinking phase (shrinking a GUI walk re-runs it hundreds of times).
@@ -81,6 +82,9 @@ INVALID = [
     "with torch.no_grad(): {n} += 1; {n} @ torch.ones(7)", "{new} = {n}.item() + []",
     "{n}.backward(retain_graph=True); {n} @ torch.ones(7)", "{new} = {n}.numpy()",
     "{new} = torch.randn(2, 3, requires_grad='yes')", "\x00", "{new} = 1 if {n} else 2",
+    "{new} = torch.ones(torch.tensor(250000000)).sum()", "nn.MSELoss()",
+    "; ".join(["{new} = {n} + 1"] * 101), "{new} = torch.randn(3); {n} @ torch.ones(7)",
+    "{n}.grad = None; {n} @ torch.ones(7)",
 ]
 
 
