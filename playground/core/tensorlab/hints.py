@@ -118,10 +118,13 @@ def hint_for(ws: Workspace) -> str:
     leaves = grad_leaves(ws, facts.name)
     targets = ", ".join(f"{n}.grad" for n in leaves) or "the leaves' .grad"
     name = facts.name
+    state = grad_state(ws, leaves) if leaves else "filled"
     if graph_freed(ws, name):
+        held = {"filled": f"{targets} holds a gradient. ", "zeros": f"{targets} holds zeros. ",
+                "none": ""}[state]
         return (
-            f"The last backward freed {name}'s graph (its saved tensors), so Backward on {name} "
-            f"would fail now: run the line that built {name} again, or tick retain_graph "
+            f"{held}The last backward freed {name}'s graph (its saved tensors), so Backward on "
+            f"{name} would fail now: run the line that built {name} again, or tick retain_graph "
             f"before a backward to keep the graph."
         )
     if facts.shape:
@@ -129,7 +132,6 @@ def hint_for(ws: Workspace) -> str:
             f"{facts.name} is not a scalar: reduce it with mean or sum, or type a gradient "
             f"(ones, or a tensor's name) before pressing Backward to fill {targets}."
         )
-    state = grad_state(ws, leaves) if leaves else "filled"
     if state == "none":
         return (
             f"{name} is a scalar built from {', '.join(leaves)}: "

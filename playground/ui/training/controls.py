@@ -103,7 +103,7 @@ class TrainingControls(QtWidgets.QWidget):
             if check.isChecked() != on:
                 with signals_blocked(check):
                     check.setChecked(on)
-        if self.lr.lr() != config.lr:  # a slider mid-drag already holds it: leave it be
+        if self.lr.lr() != config.lr and not self.lr.dragging:  # a held handle previews its own
             with signals_blocked(self.lr):
                 self.lr.set_lr(config.lr)
 

@@ -22,6 +22,7 @@ from playground.ui.widgets.number_text import short_text
 from playground.ui.widgets.plot_style import live_pen
 
 MAX_LR_MARKERS = 30
+DEFAULT_LR_TOP = 0.002  # the lr plot's top before a run: the notebook's 0.001 sits mid-height
 
 
 class CrosshairLine(pg.InfiniteLine):
@@ -440,7 +441,7 @@ class LrPlot(TrainingPlot):
         # and auto-range would blow a flat line up to fill the plot.
         self.enableAutoRange(x=False, y=False)
         self._top = 0.0
-        self._set_top(0.002)
+        self._set_top(DEFAULT_LR_TOP)
         self.set_epochs(DEFAULT_EPOCHS)  # the notebook's 100 until a run says otherwise
         self.set_dark(False)
 
@@ -461,6 +462,7 @@ class LrPlot(TrainingPlot):
 
     def clear_current(self) -> None:
         self.current.set_run(np.empty(0), np.empty(0))
+        self._set_top(DEFAULT_LR_TOP)  # the axis a new lab opens with
 
     def _set_top(self, top: float) -> None:
         if top != self._top:
