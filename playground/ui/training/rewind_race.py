@@ -7,8 +7,9 @@ with torch's numbers. With the slider below the last epoch, Start continues from
 branch, drawn from the old curve, which stays as an earlier run); at the last epoch Start trains
 a new run as before.
 
-`RacePanel` is the side tabs' "Race" page: `raceList` (one checkable item per optimiser),
-`raceButton` and `raceTable` (the ranking). The session runs the race on its one worker; the
+`RacePanel` is the side tabs' "Race" page: `raceList` (one checkable item per optimiser, each
+with its own rate, the current one unless `raceRateSpin` set another), `raceButton` and
+`raceTable` (the ranking). The session runs the race on its one worker; the
 panel polls it on its own timer and draws each racer in its own colour on the loss plot and as
 its own path on the landscape.
 
@@ -24,6 +25,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from playground.core.limits import LR_RANGE
 from playground.core.training.race import Race
 from playground.core.training.session import TrainingSession
 from playground.core.training.tables import OPTIMIZER_SPECS, OPTIMIZERS
@@ -40,6 +42,7 @@ RACER_COLOURS: tuple[tuple[int, int, int], ...] = (
     (190, 160, 30))
 RACE_COLUMNS = ("optimiser", "final loss", "epoch within 1 % of best", "outcome")
 DEFAULT_RACERS = ("SGD", "Momentum", "Adam", "RMSprop", "Adagrad")
+RATE_ROLE = QtCore.Qt.ItemDataRole.UserRole  # a racer's own rate; None means the current rate
 DRAW_EVERY_TICKS = 3  # racers' curves and paths at ~10 Hz, the ranking table at ~5 Hz
 
 
@@ -205,6 +208,21 @@ class Timeline(QtWidgets.QWidget):
         self.epoch_label.setText(f"{value} / {max(n - 1, 0)}" if n else "–")
 
 
+class _RacerDelegate(QtWidgets.QStyledItemDelegate):
+    """Shows each racer's rate beside its name; the item's text stays the optimiser's name."""
+
+    def __init__(self, current_lr, parent: QtWidgets.QWidget) -> None:
+        super().__init__(parent)
+        self._current_lr = current_lr
+
+    def initStyleOption(self, option: QtWidgets.QStyleOptionViewItem,  # noqa: N802 (Qt override)
+                        index: QtCore.QModelIndex) -> None:
+        super().initStyleOption(option, index)
+        rate = index.data(RATE_ROLE)
+        option.text = (f"{option.text}   lr {rate:g}" if rate is not None
+                       else f"{option.text}   lr {self._current_lr():g} (current)")
+
+
 class RacePanel(QtWidgets.QWidget):
     """Race the checked optimisers from the setup's start; the ranking table below."""
 
@@ -214,7 +232,10 @@ class RacePanel(QtWidgets.QWidget):
         self.session: TrainingSession = lab.session
         self.race_list = QtWidgets.QListWidget()
         self.race_list.setObjectName("raceList")
-        self.race_list.setToolTip("The optimisers to race, each at the current learning rate.")
+        self.race_list.setToolTip("The optimisers to race. Each runs at the current learning "
+                                  "rate unless you select it and set its own rate below.")
+        self.race_list.setItemDelegate(_RacerDelegate(lambda: self.session.config.lr,
+                                                      self.race_list))
         for name in OPTIMIZERS:
             item = QtWidgets.QListWidgetItem(name)
             item.setFlags(item.flags() | QtCore.Qt.ItemFlag.ItemIsUserCheckable)
@@ -224,6 +245,18 @@ class RacePanel(QtWidgets.QWidget):
             item.setToolTip(OPTIMIZER_SPECS[name].tooltip)
             self.race_list.addItem(item)
         self.race_list.setMaximumHeight(self.race_list.sizeHintForRow(0) * 7)
+        self.rate_spin = QtWidgets.QDoubleSpinBox()
+        self.rate_spin.setObjectName("raceRateSpin")
+        self.rate_spin.setDecimals(5)
+        self.rate_spin.setRange(*LR_RANGE)
+        self.rate_spin.setSingleStep(0.001)
+        self.rate_spin.setToolTip("The selected racer's own learning rate.")
+        self.rate_spin.setEnabled(False)
+        self.rate_reset = QtWidgets.QPushButton("Use current")
+        self.rate_reset.setObjectName("raceRateResetButton")
+        self.rate_reset.setToolTip("The selected racer runs at the current learning rate again.")
+        self.rate_reset.setEnabled(False)
+        self.rate_label = QtWidgets.QLabel("Rate of the selected racer:")
         self.race_button = QtWidgets.QPushButton("Race")
         self.race_button.setObjectName("raceButton")
         self.race_button.setToolTip("Start the checked optimisers together from the same start "
@@ -243,6 +276,12 @@ class RacePanel(QtWidgets.QWidget):
         top.addWidget(self.race_list, 1)
         top.addWidget(self.race_button, 0, QtCore.Qt.AlignmentFlag.AlignTop)
         layout.addLayout(top)
+        rate_row = QtWidgets.QHBoxLayout()
+        rate_row.addWidget(self.rate_label)
+        rate_row.addWidget(self.rate_spin)
+        rate_row.addWidget(self.rate_reset)
+        rate_row.addStretch(1)
+        layout.addLayout(rate_row)
         layout.addWidget(self.message)
         layout.addWidget(self.race_table, 1)
 
@@ -254,6 +293,9 @@ class RacePanel(QtWidgets.QWidget):
         self._timer.setInterval(REDRAW_INTERVAL_MS)
         self._timer.timeout.connect(self._on_tick)
         self.race_button.clicked.connect(self.start_race)
+        self.race_list.currentItemChanged.connect(self._on_racer_selected)
+        self.rate_spin.valueChanged.connect(self._on_rate_edited)
+        self.rate_reset.clicked.connect(self._use_current_rate)
         e = self.session.events
         e.race_started.connect(self._on_race_started)
         e.race_arrived.connect(self._on_race_arrived)
@@ -272,17 +314,52 @@ class RacePanel(QtWidgets.QWidget):
         self.race_button.setEnabled(not self.session.is_running())
 
     def checked(self) -> list[str]:
+        """The checked optimisers' names, in the list's order."""
+        return [it.text() for it in self._checked_items()]
+
+    def _checked_items(self) -> list[QtWidgets.QListWidgetItem]:
         items = (self.race_list.item(i) for i in range(self.race_list.count()))
-        return [it.text() for it in items if it.checkState() == QtCore.Qt.CheckState.Checked]
+        return [it for it in items if it.checkState() == QtCore.Qt.CheckState.Checked]
+
+    def rate_of(self, name: str) -> float:
+        """The rate a racer would run at: its own, or the current learning rate."""
+        (item,) = self.race_list.findItems(name, QtCore.Qt.MatchFlag.MatchExactly)
+        rate = item.data(RATE_ROLE)
+        return self.session.config.lr if rate is None else float(rate)
+
+    def set_rate(self, name: str, rate: float | None) -> None:
+        """Give a racer its own rate (None: the current learning rate)."""
+        (item,) = self.race_list.findItems(name, QtCore.Qt.MatchFlag.MatchExactly)
+        item.setData(RATE_ROLE, rate)
+        if item is self.race_list.currentItem():
+            self._on_racer_selected(item)
+
+    def _on_racer_selected(self, item: QtWidgets.QListWidgetItem | None, *_args: object) -> None:
+        self.rate_spin.setEnabled(item is not None)
+        self.rate_reset.setEnabled(item is not None and item.data(RATE_ROLE) is not None)
+        if item is not None:
+            self.rate_label.setText(f"Rate of {item.text()}:")
+            with QtCore.QSignalBlocker(self.rate_spin):
+                self.rate_spin.setValue(self.rate_of(item.text()))
+
+    def _on_rate_edited(self, value: float) -> None:
+        item = self.race_list.currentItem()
+        if item is not None:
+            item.setData(RATE_ROLE, float(value))
+            self.rate_reset.setEnabled(True)
+
+    def _use_current_rate(self) -> None:
+        item = self.race_list.currentItem()
+        if item is not None:
+            self.set_rate(item.text(), None)
 
     @QtCore.Slot()
     def start_race(self) -> None:
-        """Race the checked optimisers at the current rate (ignored while a run is going)."""
+        """Race the checked optimisers, each at its rate (ignored while a run is going)."""
         if self.session.is_running():
             return
-        lr = self.session.config.lr
         try:
-            self.session.start_race([(name, lr) for name in self.checked()])
+            self.session.start_race([(name, self.rate_of(name)) for name in self.checked()])
         except ValueError as exc:
             self.message.setText(str(exc))
 

@@ -134,3 +134,27 @@ def test_a_race_of_the_checked_optimisers(qtbot, lab) -> None:
     x, y = curves[0].getData()
     assert np.array_equal(y, race.runs[0].history.column("loss"))
     assert find(lab, "startButton").isEnabled() and find(lab, "raceButton").isEnabled()
+
+
+def test_each_racer_runs_at_its_own_rate(qtbot, lab) -> None:
+    race_list = find(lab, "raceList", QtWidgets.QListWidget)
+    spin = find(lab, "raceRateSpin", QtWidgets.QDoubleSpinBox)
+    lr_spin = find(lab, "lrSpin", QtWidgets.QDoubleSpinBox)
+    for i in range(race_list.count()):
+        wanted = race_list.item(i).text() in ("SGD", "Adam")
+        race_list.item(i).setCheckState(QtCore.Qt.CheckState.Checked if wanted
+                                        else QtCore.Qt.CheckState.Unchecked)
+    (adam,) = race_list.findItems("Adam", QtCore.Qt.MatchFlag.MatchExactly)
+    race_list.setCurrentItem(adam)
+    assert spin.isEnabled() and spin.value() == pytest.approx(lr_spin.value())
+    spin.setValue(0.05)
+    assert race_list.item(race_list.row(adam)).text() == "Adam"  # the contract's text stays
+    assert run_and_wait(qtbot, lab, "raceButton") == "completed"
+    by_name = {run.config.optimizer: run for run in lab.session.race.runs}
+    assert by_name["Adam"].config.lr == pytest.approx(0.05)
+    assert by_name["SGD"].config.lr == pytest.approx(lr_spin.value())
+    for run in by_name.values():  # each racer equals its solo run at its own rate
+        assert [tuple(r) for r in run.history.rows()] == [record_row(r) for r in train(
+            run.config)]
+    find(lab, "raceRateResetButton", QtWidgets.QPushButton).click()
+    assert lab.race_panel.rate_of("Adam") == pytest.approx(lr_spin.value())
