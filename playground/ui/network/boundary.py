@@ -3,15 +3,16 @@
 The boundary is one pyqtgraph ImageItem over the [-6, 6] plane, repainted from the worker's
 100x100 grid of outputs (no model runs here), with the train points (white-edged) and the test
 points (black-edged, toggled) on top. Clicking the plot places custom points: left button
-class 1, right button or Shift class 0; Ctrl+click removes the nearest point; a point can be
-dragged to a new place.
+class 1, right button or Shift class 0; a right click on a placed point opens a menu
+(`netPointMenu`) whose "Remove point" (`netRemovePointAction`) removes it, and Ctrl+click removes
+it at once; a point can be dragged to a new place.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtCore, QtGui
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from playground.core.network.loop import EXTENT
 from playground.ui.network.colours import BLUE, ORANGE, lookup_table, to_rgb
@@ -49,10 +50,17 @@ class BoundaryPlot(pg.PlotWidget):
         self.addItem(self.test_points)
         self.classification = True
         self.discretize = False
-        self.editable = False  # custom points: clicks add, Ctrl+click removes, drag moves
+        self.editable = False  # custom points: clicks add, right-click menu removes, drag moves
         self.custom: np.ndarray = np.zeros((0, 3))
         self._drag: int | None = None
         self._output: np.ndarray | None = None
+        # Non-modal (popup, not exec) so a test or a script can reach its action while it shows.
+        self.point_menu = QtWidgets.QMenu(self)
+        self.point_menu.setObjectName("netPointMenu")
+        self.remove_action = self.point_menu.addAction("Remove point")
+        self.remove_action.setObjectName("netRemovePointAction")
+        self.remove_action.triggered.connect(self._remove_picked)
+        self._picked: int | None = None
         self.set_dark(False)
         self.scene().sigMouseClicked.connect(self._on_click)
 
@@ -112,16 +120,26 @@ class BoundaryPlot(pg.PlotWidget):
         if abs(p.x()) > EXTENT or abs(p.y()) > EXTENT:
             return
         mods = event.modifiers()
+        right = event.button() == QtCore.Qt.MouseButton.RightButton
         if mods & QtCore.Qt.KeyboardModifier.ControlModifier:
             i = self._nearest(p)
             if i is not None:
                 self.pointRemoved.emit(i)
             event.accept()
             return
-        right = event.button() == QtCore.Qt.MouseButton.RightButton
+        if right and (i := self._nearest(p)) is not None:  # on a point: its menu, not a new point
+            self._picked = i
+            self.point_menu.popup(event.screenPos().toPoint())
+            event.accept()
+            return
         shift = bool(mods & QtCore.Qt.KeyboardModifier.ShiftModifier)
         self.pointAdded.emit(float(p.x()), float(p.y()), 0.0 if right or shift else 1.0)
         event.accept()
+
+    def _remove_picked(self) -> None:
+        picked, self._picked = self._picked, None
+        if picked is not None and picked < len(self.custom):
+            self.pointRemoved.emit(picked)
 
     def mousePressEvent(self, event: QtGui.QMouseEvent) -> None:  # noqa: N802 (Qt API)
         if self.editable and event.button() == QtCore.Qt.MouseButton.LeftButton:

@@ -206,9 +206,21 @@ def test_clicks_on_the_boundary_place_custom_points(qtbot, make_lab):
     assert custom[-2][2] == 1.0 and custom[-1][2] == 0.0
     assert custom[-2][0] == pytest.approx(2.0, abs=0.15)
     assert custom[-1][1] == pytest.approx(-1.0, abs=0.15)
+    # A right click on a placed point opens its menu instead of adding a point.
+    placed = [tuple(p) for p in custom]
+    qtbot.mouseClick(plot.viewport(), QtCore.Qt.MouseButton.RightButton, pos=at(2.0, 3.0))
+    menu = find(lab, "netPointMenu", QtWidgets.QMenu)
+    qtbot.waitUntil(menu.isVisible)
+    assert len(lab.session.data_settings.custom) == start + 2
+    remove = next(a for a in menu.actions() if a.objectName() == "netRemovePointAction")
+    assert remove.text() == "Remove point"
+    remove.trigger()
+    menu.close()
+    assert [tuple(p) for p in lab.session.data_settings.custom] == placed[:-2] + placed[-1:]
+    # Ctrl+click is the shortcut.
     qtbot.mouseClick(plot.viewport(), QtCore.Qt.MouseButton.LeftButton,
-                     QtCore.Qt.KeyboardModifier.ControlModifier, pos=at(2.0, 3.0))
-    assert len(lab.session.data_settings.custom) == start + 1
+                     QtCore.Qt.KeyboardModifier.ControlModifier, pos=at(-2.0, -1.0))
+    assert [tuple(p) for p in lab.session.data_settings.custom] == placed[:-2]
 
 
 def test_step_graph_shows_the_real_node_names(qtbot, make_lab):
