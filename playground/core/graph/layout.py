@@ -11,6 +11,11 @@ AccumulateGrad, a saved tensor) may be attached beside its anchor instead of tak
 own; every edge gets a route that crosses no box (between ranks it runs in the gap, a long edge
 takes a lane clear of every rank it passes, a link to a non-adjacent neighbour goes round by the
 gap before its rank). Routing costs O(edges x ranks passed), still bounded.
+
+Optional groups (a network's layers) get ranks of their own: each group's ranks are moved past
+the previous group's, so a box drawn round a group's nodes overlaps no other group's, and an
+extra gap between groups leaves room for its caption. When moving would turn an edge against
+the ranks the groups are ignored (`Layout.grouped` says which happened).
 """
 
 from __future__ import annotations
@@ -36,6 +41,38 @@ class Layout:
     height: float = 0.0
     orientation: str = LEFT_TO_RIGHT
     routes: dict[tuple[str, str], list[Point]] = field(default_factory=dict)
+    grouped: bool = False  # the groups asked for got ranks of their own
+
+
+def _grouped_ranks(rank: dict[str, int], edges: Sequence[tuple[str, str]],
+                   groups: Mapping[str, str]) -> dict[str, int] | None:
+    """Ranks with each group's nodes moved past the previous group's (groups ordered by their
+    first rank), others moved with the group before them; None if an edge would turn back."""
+    members: dict[str, list[str]] = defaultdict(list)
+    for k, g in groups.items():
+        if k in rank:
+            members[g].append(k)
+    if not members:
+        return None
+    spans = sorted(((min(rank[k] for k in ks), max(rank[k] for k in ks), g)
+                    for g, ks in members.items()))
+    shift_of: dict[str, int] = {}
+    starts: list[tuple[int, int]] = []  # (first original rank, shift) per group, in order
+    shift, end = 0, -1
+    for low, high, g in spans:
+        start = max(low + shift, end + 1)
+        shift = start - low
+        shift_of[g] = shift
+        starts.append((low, shift))
+        end = high + shift
+
+    def loose(r: int) -> int:  # an ungrouped node moves with the last group started by rank r
+        return max((sh for low, sh in starts if low <= r), default=0)
+
+    new = {k: r + (shift_of[groups[k]] if k in groups else loose(r)) for k, r in rank.items()}
+    if any(new[s] >= new[t] for s, t in edges if rank[s] < rank[t]):
+        return None
+    return new
 
 
 def _ranks(keys: Sequence[str], edges: Sequence[tuple[str, str]]) -> dict[str, int]:
@@ -156,6 +193,8 @@ def layered_layout(
     sweeps: int = 4,
     orientation: str = LEFT_TO_RIGHT,
     attached: Mapping[str, str] | None = None,
+    groups: Mapping[str, str] | None = None,
+    group_gap: float = 0.0,
 ) -> Layout:
     """Place `keys` (sizes are (width, height)) in ranks so that every edge's source sits in a
     rank nearer the output than its target's; edges point from the output towards the inputs.
@@ -166,6 +205,8 @@ def layered_layout(
     beside its function): fewer ranks, and no edge has to pass it. An anchor's first two
     attachments sit next to it (after it, then before it), later ones further out. `column_gap` separates
     ranks, `row_gap` nodes within a rank. Every edge gets a route that crosses no box.
+    `groups` maps nodes to a group name (attached nodes follow their anchor): each group gets
+    ranks of its own, `group_gap` extra apart from the next group's.
     """
     keys = list(dict.fromkeys(keys))
     known = set(keys)
@@ -175,6 +216,11 @@ def layered_layout(
     core = [k for k in keys if k not in anchor_of]
     core_edges = [(s, t) for s, t in edges if s not in anchor_of and t not in anchor_of]
     rank = _ranks(core, core_edges)
+    grouped = False
+    if groups:
+        regrouped = _grouped_ranks(rank, core_edges, groups)
+        if regrouped is not None:
+            rank, grouped = regrouped, True
     beside: dict[str, list[str]] = defaultdict(list)
     for k, anchor in anchor_of.items():  # in `attached`'s order: the first sits nearest
         beside[anchor].append(k)
@@ -202,9 +248,16 @@ def layered_layout(
              for r in range(n_ranks)]
     main = [0.0] * n_ranks
     cursor = 0.0
+    rank_group: list[str | None] = [None] * n_ranks
+    if grouped:
+        for k in core:
+            if groups and k in groups:
+                rank_group[rank[k]] = groups[k]
     for r in range(n_ranks - 1, -1, -1):
         main[r] = cursor + bands[r] / 2
         cursor += bands[r] + column_gap
+        if r and rank_group[r] != rank_group[r - 1]:
+            cursor += group_gap
     total_main = max(cursor - column_gap, 0.0)
     # Cross axis: stack each rank's blocks, pulled towards their anchors' placed neighbours.
     cross: dict[str, float] = {}
@@ -263,7 +316,7 @@ def layered_layout(
     def point(along: float, across: float) -> Point:
         return (across - low, along) if tall else (along, across - low)
 
-    layout = Layout(columns=dict(rank), orientation=orientation)
+    layout = Layout(columns=dict(rank), orientation=orientation, grouped=grouped)
     for r, col in enumerate(order):
         for k in col:
             layout.positions[k] = point(main[r], cross[k])

@@ -4,14 +4,18 @@ The network is rebuilt with the weights the views show (the newest snapshot, or 
 model), its first mini-batch of the next epoch is pushed through the rule's forward and loss,
 and the graph builder the Tensor Lab uses draws the result: `AddmmBackward0` per layer, the
 activation's node, the loss's node and one `AccumulateGrad` per weight and bias. Leaves are
-named by layer (`L1.weight`, `L1.bias`, ...) so a deep network's graph reads layer by layer.
+named by layer (`L1.weight`, `L1.bias`, ...), and `groups` gathers each `nn.Linear` layer's
+nodes (its `AddmmBackward0`, the activation after it, the `AccumulateGrad` of its weight and
+bias, the weight's transpose and the leaves) under a caption ("Layer 1"), which the graph view
+boxes, so a deep network's graph reads layer by layer.
 `record()` runs the real backward with every node hooked (core/graph/recording.py), for Step
 backward and Play.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import defaultdict
+from dataclasses import dataclass, field
 from typing import Any
 
 import torch
@@ -29,6 +33,7 @@ class StepGraph:
     tensors: dict[str, torch.Tensor]
     graph: AutogradGraph
     caption: str
+    groups: dict[str, str] = field(default_factory=dict)  # node key -> "Layer 1", ...
     _recorded: BackwardPlayer | None = None
 
     def record(self) -> BackwardPlayer:
@@ -78,4 +83,49 @@ def step_graph(session: Any) -> StepGraph:
         f"the weights after epoch {picture.epoch}")
     caption = (f"One step's loss = {loss.item():.4g} over {which}, with {when}. "
                "Step backward runs the real loss.backward() node by node.")
-    return StepGraph(tensors, graph, caption)
+    return StepGraph(tensors, graph, caption, layer_groups(graph, len(linear_layers(model))))
+
+
+def layer_groups(graph: AutogradGraph, n_layers: int) -> dict[str, str]:
+    """Each layer's nodes, found along the real graph's edges from its named leaves: the
+    weight's and bias's AccumulateGrad, the weight's TBackward0, the AddmmBackward0 using them
+    and the activation feeding the next layer's AddmmBackward0."""
+    labels = {n.key: n.label for n in graph.nodes}
+    parents: dict[str, list[str]] = defaultdict(list)
+    children: dict[str, list[str]] = defaultdict(list)
+    for e in graph.edges:
+        parents[e.target].append(e.source)
+        children[e.source].append(e.target)
+    groups: dict[str, str] = {}
+    addmm: dict[int, str] = {}
+    for i in range(1, n_layers + 1):
+        caption = f"Layer {i}" + (" (output)" if i == n_layers else "")
+        mine: list[str] = []
+        for name in ("weight", "bias"):
+            leaf = f"t:L{i}.{name}"
+            if leaf not in labels:
+                continue
+            mine.append(leaf)
+            for acc in parents[leaf]:
+                if labels[acc] == "AccumulateGrad":
+                    mine.append(acc)
+                    for up in parents[acc]:  # the weight's transpose, or the Addmm for the bias
+                        if labels[up] == "TBackward0":
+                            mine.append(up)
+                            mine += [a for a in parents[up] if labels[a] == "AddmmBackward0"]
+                        elif labels[up] == "AddmmBackward0":
+                            mine.append(up)
+        found = [k for k in mine if labels[k] == "AddmmBackward0"]
+        if found:
+            addmm[i] = found[0]
+        if i == n_layers and "t:out" in labels:
+            mine.append("t:out")
+        for k in mine:
+            groups.setdefault(k, caption)
+    # The activation after layer i sits between its Addmm and the next layer's.
+    for i in range(1, n_layers):
+        if i in addmm and i + 1 in addmm:
+            for act in children[addmm[i + 1]]:
+                if act not in groups and addmm[i] in children[act]:
+                    groups[act] = f"Layer {i}"
+    return groups

@@ -4,7 +4,8 @@ the layout chose, and the legend saying which way forward and backward go.
 Each node item carries the automation contract's data: data(0) is its kind ("tensor",
 "function", "saved" or "summary"), data(1) its label, data(2) its key in the core graph and
 data(3) its highlight ("step", "error", "current", "visited" or "") and data(4) True when a
-backward freed what it saved. The legend's data(0) is "legend".
+backward freed what it saved. The legend's data(0) is "legend"; a group's box (a layer of a
+network) has data(0) "group" and data(1) its caption.
 """
 
 from __future__ import annotations
@@ -277,3 +278,34 @@ class LegendItem(QtWidgets.QGraphicsRectItem):
             box = QtCore.QRectF(self.rect().left() + PAD, y, self.rect().width(), metrics.height())
             painter.drawText(box, QtCore.Qt.AlignmentFlag.AlignLeft, line)
             y += metrics.height()
+
+
+class GroupItem(QtWidgets.QGraphicsRectItem):
+    """A captioned box drawn behind a group of nodes (one layer of a network), so a deep
+    graph reads layer by layer."""
+
+    def __init__(self, caption: str, rect: QtCore.QRectF, colours: Palette,
+                 font: QtGui.QFont) -> None:
+        super().__init__()
+        self.setData(KIND, "group")
+        self.setData(LABEL, caption)
+        self.setZValue(-1)  # behind the nodes and edges it holds
+        self.caption = caption
+        self._font = font
+        self._colours = colours
+        height = QtGui.QFontMetricsF(font).height()
+        self.setRect(rect.adjusted(-PAD, -PAD - height, PAD, PAD))
+
+    def paint(self, painter: QtGui.QPainter, option: QtWidgets.QStyleOptionGraphicsItem,
+              widget: QtWidgets.QWidget | None = None) -> None:
+        pen = QtGui.QPen(self._colours.border, 1.0, QtCore.Qt.PenStyle.DashLine)
+        painter.setPen(pen)
+        fill = QtGui.QColor(self._colours.border)
+        fill.setAlpha(28)
+        painter.setBrush(fill)
+        painter.drawRoundedRect(self.rect(), 6.0, 6.0)
+        painter.setFont(self._font)
+        painter.setPen(self._colours.text)
+        box = self.rect().adjusted(PAD, 2.0, -PAD, 0.0)
+        painter.drawText(box, QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignTop,
+                         self.caption)

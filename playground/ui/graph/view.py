@@ -7,7 +7,8 @@ when it is resized); a one-link node (a named result, a leaf, a saved tensor) si
 node it hangs on; a legend says which way forward and backward go; the text follows the
 application font (View > Zoom). A graph too big to read whole is shown at a readable scale,
 centred on the output or on the step being played. Ctrl+wheel zooms, dragging pans, clicking a
-named tensor emits its name.
+named tensor emits its name. Groups handed in with the graph (a network's layers) are laid
+out in ranks of their own and drawn in captioned boxes.
 """
 
 from __future__ import annotations
@@ -22,7 +23,15 @@ from playground.core.graph.layout import (
     attachments,
     layered_layout,
 )
-from playground.ui.graph.items import KIND, LABEL, EdgeItem, LegendItem, NodeItem, Palette
+from playground.ui.graph.items import (
+    KIND,
+    LABEL,
+    EdgeItem,
+    GroupItem,
+    LegendItem,
+    NodeItem,
+    Palette,
+)
 
 MIN_SCALE, MAX_SCALE = 0.05, 4.0
 READABLE_SCALE = 0.75  # below this node text is too small to read on a laptop screen
@@ -31,6 +40,7 @@ MARGIN = 6.0  # scene margin around the drawing, in scene units
 RANK_GAP = {LEFT_TO_RIGHT: 44.0, TOP_TO_BOTTOM: 20.0}  # room for the arrows between ranks
 ROW_GAP = {LEFT_TO_RIGHT: 14.0, TOP_TO_BOTTOM: 18.0}
 LEGEND_GAP = 16.0
+GROUP_GAP = {LEFT_TO_RIGHT: 16.0, TOP_TO_BOTTOM: 34.0}  # extra room between groups, captions
 
 
 class GraphView(QtWidgets.QGraphicsView):
@@ -53,6 +63,8 @@ class GraphView(QtWidgets.QGraphicsView):
         self.orientation = LEFT_TO_RIGHT
         self.legend: LegendItem | None = None
         self.edge_items: list[EdgeItem] = []
+        self.group_items: list[GroupItem] = []
+        self._groups: dict[str, str] = {}
         self._layouts: dict[str, Layout] = {}
         self._states: dict[str, str] = {}
         self._lines: dict[str, list[str]] = {}
@@ -64,10 +76,12 @@ class GraphView(QtWidgets.QGraphicsView):
 
     # ----- drawing -------------------------------------------------------------------------------
 
-    def show_graph(self, graph: AutogradGraph) -> None:
-        """Replace the drawing with `graph` (highlights and stepped text start afresh)."""
+    def show_graph(self, graph: AutogradGraph, groups: dict[str, str] | None = None) -> None:
+        """Replace the drawing with `graph` (highlights and stepped text start afresh);
+        `groups` maps node keys to a caption ("Layer 1") to box them together."""
         same = [n.key for n in graph.nodes] == [n.key for n in self.graph.nodes]
         self.graph = graph
+        self._groups = dict(groups or {})
         self._states, self._lines = {}, {}
         self._layouts = {}
         if not same:
@@ -84,6 +98,7 @@ class GraphView(QtWidgets.QGraphicsView):
         self.items_by_key = {}
         self.legend = None
         self.edge_items = []
+        self.group_items = []
         colours = Palette(self.palette())
         font = QtGui.QFont(self.font())
         small = QtGui.QFont(font)
@@ -101,7 +116,8 @@ class GraphView(QtWidgets.QGraphicsView):
             beside = attachments([(e.source, e.target, e.kind) for e in graph.edges])
             self._layouts = {
                 o: layered_layout(list(self.items_by_key), sizes, edges, orientation=o,
-                                  attached=beside, column_gap=RANK_GAP[o], row_gap=ROW_GAP[o])
+                                  attached=beside, column_gap=RANK_GAP[o], row_gap=ROW_GAP[o],
+                                  groups=self._groups, group_gap=GROUP_GAP[o])
                 for o in (LEFT_TO_RIGHT, TOP_TO_BOTTOM)}
         legend_size = LegendItem(False, colours, font).rect().size()
         self.orientation = orientation or self._best_orientation(legend_size)
@@ -111,6 +127,10 @@ class GraphView(QtWidgets.QGraphicsView):
             item.setPos(x, y)
             item.reserve(*sizes[key])
         vertical = self.orientation == TOP_TO_BOTTOM
+        if layout.grouped:
+            caption = QtGui.QFont(font)
+            caption.setBold(True)
+            self._draw_groups(colours, caption)
         # Python-side subclasses: keep a reference, or a later scene.items() may free them.
         self.edge_items = [EdgeItem(route, vertical, e.kind, colours, small)
                            for e in graph.edges
@@ -127,6 +147,21 @@ class GraphView(QtWidgets.QGraphicsView):
         self.set_states(self._states)
         rect = scene.itemsBoundingRect().adjusted(-MARGIN, -MARGIN, MARGIN, MARGIN)
         scene.setSceneRect(rect)
+
+    def _draw_groups(self, colours: Palette, font: QtGui.QFont) -> None:
+        """A captioned box round each group's nodes (their ranks are their own, so the boxes
+        do not overlap), in the order the groups were given."""
+        members: dict[str, list[NodeItem]] = {}
+        for key, caption in self._groups.items():
+            if key in self.items_by_key:
+                members.setdefault(caption, []).append(self.items_by_key[key])
+        for caption, items in members.items():
+            rect = QtCore.QRectF(items[0].sceneBoundingRect())
+            for item in items[1:]:
+                rect = rect.united(item.sceneBoundingRect())
+            group = GroupItem(caption, rect, colours, font)
+            self.group_items.append(group)
+            self.scene().addItem(group)
 
     def _legend_spot(self, box: QtCore.QRectF, layout: Layout, vertical: bool) -> QtCore.QPointF:
         """Where the legend goes: beside the first or the last rank, whichever leaves the

@@ -65,7 +65,7 @@ class StepGraphDialog(QtWidgets.QDialog):
             self.caption.setText(str(exc))
             return
         self._player = None
-        self.view.show_graph(self.step.graph)
+        self.view.show_graph(self.step.graph, self.step.groups)
         self.caption.setText(self.step.caption)
         self._show_position()
         QtCore.QTimer.singleShot(0, self.view.fit)

@@ -232,6 +232,26 @@ def test_step_graph_shows_the_real_node_names(qtbot, make_lab):
     assert {"AddmmBackward0", "TanhBackward0", "BinaryCrossEntropyWithLogitsBackward0",
             "AccumulateGrad", "L1.weight", "L3.bias"} <= labels
     assert sum(n.label == "AccumulateGrad" for n in dialog.view.graph.nodes) == 6
+    # Grouped by layer: a captioned box per nn.Linear round its Addmm, activation and leaves.
+    view = find(dialog, "netStepGraphView", QtWidgets.QGraphicsView)
+    boxes = {i.data(1): i.sceneBoundingRect() for i in view.scene().items()
+             if i.data(0) == "group"}
+    assert sorted(boxes) == ["Layer 1", "Layer 2", "Layer 3 (output)"]
+    named = {str(i.data(1)): i.sceneBoundingRect() for i in view.scene().items()
+             if i.data(0) == "tensor"}
+    for layer, caption in ((1, "Layer 1"), (2, "Layer 2"), (3, "Layer 3 (output)")):
+        assert boxes[caption].contains(named[f"L{layer}.weight"])
+        assert boxes[caption].contains(named[f"L{layer}.bias"])
+    rects = list(boxes.values())
+    assert not any(a.intersects(b) for i, a in enumerate(rects) for b in rects[i + 1:])
+    nodes = {n.key: n.label for n in dialog.view.graph.nodes}
+    by_layer = {}
+    for key, caption in dialog.step.groups.items():
+        by_layer.setdefault(caption, []).append(nodes[key])
+    assert sorted(by_layer["Layer 1"]) == sorted(["AddmmBackward0", "TanhBackward0", "TBackward0",
+                                                  "AccumulateGrad", "AccumulateGrad",
+                                                  "L1.weight", "L1.bias"])
+    assert "TanhBackward0" not in by_layer["Layer 3 (output)"]
     click(qtbot, dialog, "netGraphStepButton")
     assert "BinaryCrossEntropyWithLogitsBackward0" in find(dialog, "netGraphStepLabel").text()
     dialog.close()
