@@ -109,7 +109,6 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(sys.argv[:1])
     app.setStyle("Fusion")
-    torch.set_num_threads(1)  # what the worker uses: a fair plain loop
     warm_up_in_background().join()
     cfg = config(args.epochs)
     plain_loop(config(20))

@@ -118,7 +118,6 @@ def main() -> int:
     args = parser.parse_args()
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(sys.argv)
     warm_up_in_background().join()
-    torch.set_num_threads(1)  # as the worker does: the comparison is one thread against one
     config = TrainConfig(epochs=args.epochs, lr=0.001)
     idle = idle_lateness(app)
     beat = make_heartbeat()

@@ -117,7 +117,6 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
     QtWidgets.QApplication.instance() or QtWidgets.QApplication(sys.argv)
-    torch.set_num_threads(1)
     lab = make_lab()
     results: dict[str, float] = {}
     rows = []

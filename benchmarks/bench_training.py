@@ -241,7 +241,6 @@ def main(argv: list[str] | None = None) -> int:
         sys.setswitchinterval(args.switch_interval)
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(sys.argv[:1])
     app.setStyle("Fusion")
-    torch.set_num_threads(1)  # what the lab's worker uses (DESIGN.md section 3): a fair loop
     warm_up_in_background().join()
     plain_loop(TrainConfig(epochs=300))
     gc.freeze()  # the lab freezes at run start; the plain loop gets the same collector state

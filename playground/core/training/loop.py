@@ -229,12 +229,6 @@ def evaluate(config: TrainConfig, w: float, b: float) -> PointEval:
     return PointEval(loss.item(), wt.grad.item(), bt.grad.item())
 
 
-def configure_worker_thread() -> None:
-    """Call once from the training worker: one intra-op thread is faster for this tiny model and
-    leaves the second core to the GUI. Process-wide, so never at import."""
-    torch.set_num_threads(1)
-
-
 def warm_up() -> None:
     """Build and step one optimiser so torch._dynamo's ~1 s import happens at start-up, off the
     GUI thread, instead of stalling the first Start click."""

@@ -85,7 +85,9 @@ class TrainingWorker:
     def _run(self) -> None:
         end: RunEnd
         try:
-            loop.configure_worker_thread()
+            # torch's intra-op thread count is process-wide and decides how big reductions are
+            # summed, so the worker leaves it alone: the Tensor Lab's numbers must not depend on
+            # whether a run has happened (this model's ops are below torch's parallel grain).
             # Looked up on the module at run time, so a test can swap in a failing loop.
             generator = (self._source() if self._source is not None
                          else loop.train(self.config, self.control))

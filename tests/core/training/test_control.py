@@ -13,10 +13,10 @@ from playground.core.training import (
     RunEnd,
     TrainConfig,
     TrainControl,
-    configure_worker_thread,
     train,
     warm_up,
 )
+from playground.core.training.worker import TrainingWorker
 
 TIMEOUT = 10.0  # generous: only reached if something is broken
 
@@ -152,17 +152,16 @@ def test_lr_set_from_another_thread_is_used_from_the_next_epoch(start_worker) ->
     assert worker.end.status == "completed"
 
 
-def test_warm_up_and_worker_configuration_run() -> None:
+def test_a_run_leaves_torchs_thread_count_and_big_sums_as_they_were() -> None:
+    # The intra-op thread count is process-wide and decides how a large reduction is summed: a
+    # run that changed it would change the Tensor Lab's numbers for the rest of the session.
     warm_up()
     before = torch.get_num_threads()
-    result: list[int] = []
-
-    def worker() -> None:
-        configure_worker_thread()
-        result.append(torch.get_num_threads())
-
-    thread = threading.Thread(target=worker)
-    thread.start()
-    thread.join(TIMEOUT)
-    torch.set_num_threads(before)  # it is process-wide; leave the test session as it was
-    assert result == [1]
+    x = torch.randn(200_000, generator=torch.Generator().manual_seed(3))
+    sums_before = ((x @ x).item(), x.exp().mean().item())
+    worker = TrainingWorker(TrainConfig(epochs=5), TrainControl(0.001, None))
+    worker.start()
+    assert worker.join(TIMEOUT)
+    assert worker.drain()[1].status == "completed"
+    assert torch.get_num_threads() == before
+    assert ((x @ x).item(), x.exp().mean().item()) == sums_before
