@@ -242,6 +242,7 @@ class LessonsPanel(QtWidgets.QWidget):
 
     def _apply_fonts(self) -> None:
         self.code_view.setFont(monospace_font(self.font()))
+        self.load_errors.setFont(self.font())  # style-sheeted: it keeps its font unless told
         self._fit_text_heights()
         self._fit_code_height()
         step = self.step if hasattr(self, "progress") else None

@@ -328,7 +328,7 @@ class TensorLab(QtWidgets.QWidget):
 
     def _apply_column_sizes(self) -> None:
         width = self._columns.width()
-        if self._compact:  # the graph gets the bigger share: it is what the lessons point at
+        if self._compact:  # half for the tabs: the graph is what the lessons point at
             right = max(int(width * 0.5), self._right.minimumSizeHint().width())
             self._columns.setSizes([width - right, right])
             return

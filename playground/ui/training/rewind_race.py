@@ -92,7 +92,19 @@ class Timeline(QtWidgets.QWidget):
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(4, 0, 4, 0)
         layout.addLayout(row)
-        layout.addWidget(self.update_text)
+        # Three lines kept for the update (a narrow lab wraps it longer: that part scrolls), so
+        # neither the window's width nor the plots' height follows its text.
+        self.update_scroll = QtWidgets.QScrollArea()
+        self.update_scroll.setObjectName("updateTextScroll")
+        self.update_scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+        self.update_scroll.setWidgetResizable(True)
+        self.update_scroll.setHorizontalScrollBarPolicy(
+            QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.update_scroll.setWidget(self.update_text)
+        self.update_text.setAlignment(QtCore.Qt.AlignmentFlag.AlignLeft
+                                      | QtCore.Qt.AlignmentFlag.AlignTop)
+        self._fit_update_height()
+        layout.addWidget(self.update_scroll)
         self.marker = ShownEpochLine(
             angle=90, movable=False,
             pen=pg.mkPen((128, 128, 128), style=QtCore.Qt.PenStyle.DashLine))
@@ -111,6 +123,18 @@ class Timeline(QtWidgets.QWidget):
         e.replaced.connect(self._on_settled)
         e.runs_changed.connect(self._on_settled)
         self._on_settled()
+
+    def _fit_update_height(self) -> None:
+        self.update_scroll.setFixedHeight(3 * self.update_text.fontMetrics().lineSpacing() + 4)
+
+    def changeEvent(self, event: QtCore.QEvent) -> None:  # noqa: N802 (Qt API)
+        super().changeEvent(event)
+        if event.type() == QtCore.QEvent.Type.FontChange:  # View > Zoom reaches the formulas
+            mono = QtGui.QFontDatabase.systemFont(QtGui.QFontDatabase.SystemFont.FixedFont)
+            if self.font().pointSizeF() > 0:
+                mono.setPointSizeF(self.font().pointSizeF())
+            self.update_text.setFont(mono)
+            self._fit_update_height()
 
     # ----- what the user does -----------------------------------------------------------------
     def _movable(self) -> bool:
