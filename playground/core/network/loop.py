@@ -61,6 +61,13 @@ class Snapshot:
     biases: tuple[np.ndarray, ...]
     grads: tuple[np.ndarray | None, ...]  # each weight's gradient from the last step
     state: dict[str, np.ndarray]  # the model's state_dict as numpy (for the Step graph)
+    # Ready to paint, made here so the GUI thread does no per-pixel work: colour indices 0-255
+    # (orange -1 .. blue +1) for the view's lookup table. The heatmap's rows as `output`'s (the
+    # probability of class 1 for classification, the output clipped for regression); the
+    # thumbnails' rows top-down (x2 descending), as an image is drawn.
+    output_index: np.ndarray | None = None  # (GRID, GRID) uint8
+    neuron_index: tuple[np.ndarray, ...] = ()  # per hidden layer: (n, side, side) uint8
+    output_thumb_index: np.ndarray | None = None  # (side, side) uint8, tanh of the output
 
 
 def grid_points(n: int = GRID) -> torch.Tensor:
@@ -87,11 +94,18 @@ def penalty(model: torch.nn.Sequential, config: NetConfig) -> torch.Tensor | Non
     return config.reg_rate * sum((w ** 2).sum() for w in weights)
 
 
+def colour_index(values: torch.Tensor) -> np.ndarray:
+    """Values in [-1, 1] (clipped) as uint8 indices into a 256-colour lookup table."""
+    return ((values.clamp(-1.0, 1.0) + 1.0) * 127.5).round().to(torch.uint8).contiguous().numpy()
+
+
 def snapshot(model: torch.nn.Sequential, config: NetConfig, grid_features: torch.Tensor,
-             epoch: int) -> Snapshot:
-    """Evaluate the model over the grid and copy everything the views draw."""
+             epoch: int, classification: bool = True) -> Snapshot:
+    """Evaluate the model over the grid (one forward pass, every layer's output kept on the
+    way) and copy everything the views draw, coloured-index images included."""
     side = int(round(math.sqrt(grid_features.shape[0])))
     thumbs: list[np.ndarray] = []
+    thumb_index: list[np.ndarray] = []
     with torch.no_grad():
         h = grid_features
         hidden_seen = 0
@@ -104,7 +118,12 @@ def snapshot(model: torch.nn.Sequential, config: NetConfig, grid_features: torch
                     not is_linear or config.activation == "Linear"):
                 grid = h.T.reshape(-1, side, side)[:, ::THUMB_STEP, ::THUMB_STEP]
                 thumbs.append(grid.numpy().copy())
-        output = h.reshape(side, side).numpy().copy()
+                thumb_index.append(colour_index(grid.flip(1)))
+        out = h.reshape(side, side)
+        output = out.numpy().copy()
+        shown = torch.sigmoid(out) * 2 - 1 if classification else out
+        output_index = colour_index(shown)
+        output_thumb = colour_index(torch.tanh(out[::THUMB_STEP, ::THUMB_STEP]).flip(0))
     layers = linear_layers(model)
     return Snapshot(
         epoch, output, tuple(thumbs),
@@ -113,6 +132,7 @@ def snapshot(model: torch.nn.Sequential, config: NetConfig, grid_features: torch
         tuple(None if layer.weight.grad is None else layer.weight.grad.numpy().copy()
               for layer in layers),
         {k: v.detach().numpy().copy() for k, v in model.state_dict().items()},
+        output_index, tuple(thumb_index), output_thumb,
     )
 
 
@@ -155,7 +175,7 @@ def _run(config: NetConfig, split: Split, seed: int, control: TrainControl | Non
     last_snapshot = -math.inf
     limit = math.inf
     if grid is not None:
-        yield snapshot(model, config, grid, -1)
+        yield snapshot(model, config, grid, -1, classification)
         last_snapshot = time.monotonic()
 
     for epoch in range(config.epochs):
@@ -200,7 +220,7 @@ def _run(config: NetConfig, split: Split, seed: int, control: TrainControl | Non
             last = epoch == config.epochs - 1
             stepping = control is not None and control.paused
             if last or stepping or now - last_snapshot >= snapshot_interval:
-                yield snapshot(model, config, grid, epoch)
+                yield snapshot(model, config, grid, epoch, classification)
                 last_snapshot = now
     return RunEnd("completed", f"Trained {config.epochs} epochs.")
 

@@ -337,7 +337,7 @@ class NetworkSession:
             return self.latest
         model = build_model(self._config, self._data.seed)
         grid = feature_matrix(loop.grid_points(), self._config.ordered_features)
-        return loop.snapshot(model, self._config, grid, -1)
+        return loop.snapshot(model, self._config, grid, -1, self.split.classification)
 
     def export_script(self) -> str:
         """A plain .py that rebuilds the data and the network and prints each epoch's losses."""

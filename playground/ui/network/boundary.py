@@ -15,7 +15,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from playground.core.network.loop import EXTENT
-from playground.ui.network.colours import BLUE, ORANGE, lookup_table, to_rgb
+from playground.ui.network.colours import BLUE, ORANGE, lookup_table, to_index
 from playground.ui.widgets.plot_style import TidyAxis, plot_theme, style_plot_item
 
 PICK_RADIUS = 0.35  # in plane units: how near a click must be to pick a point
@@ -54,6 +54,7 @@ class BoundaryPlot(pg.PlotWidget):
         self.custom: np.ndarray = np.zeros((0, 3))
         self._drag: int | None = None
         self._output: np.ndarray | None = None
+        self._index: np.ndarray | None = None
         # Non-modal (popup, not exec) so a test or a script can reach its action while it shows.
         self.point_menu = QtWidgets.QMenu(self)
         self.point_menu.setObjectName("netPointMenu")
@@ -70,19 +71,30 @@ class BoundaryPlot(pg.PlotWidget):
         self.setBackground(theme.background)
         style_plot_item(self.getPlotItem(), theme, self.font())
         self._lut = lookup_table(dark)
+        # Value > 0 (index above the middle, 127.5) is blue, the rest orange.
+        self._discrete_lut = np.where(np.arange(256)[:, None] >= 128, self._lut[-1], self._lut[0])
+        self._discrete_lut = self._discrete_lut.astype(np.uint8)
         if self._output is not None:
-            self.show_output(self._output)
+            self.show_output(self._output, self._index)
 
-    def show_output(self, output: np.ndarray) -> None:
-        """Paint the model's raw output grid (rows: x2 ascending)."""
-        self._output = output
-        # classification: the probability of class 1, moved onto [-1, 1]
-        value = _sigmoid(output) * 2 - 1 if self.classification else np.clip(output, -1, 1)
-        if self.discretize:
-            value = np.where(value > 0, 1.0, -1.0)
+    def shown_rgb(self) -> np.ndarray:
+        """The heatmap's pixels as (rows, cols, 3) RGB, as painted (for tests and automation)."""
+        lut = self._discrete_lut if self.discretize else self._lut
+        return lut[self.image.image]
+
+    def show_output(self, output: np.ndarray, index: np.ndarray | None = None) -> None:
+        """Paint the model's raw output grid (rows: x2 ascending); `index` is the same grid
+        already turned into colour indices on the worker (then nothing per pixel runs here)."""
+        self._output, self._index = output, index
+        if index is None:
+            # classification: the probability of class 1, moved onto [-1, 1]
+            value = _sigmoid(output) * 2 - 1 if self.classification else np.clip(output, -1, 1)
+            index = to_index(value)
         first = self.image.image is None
-        # Coloured here as RGB: pyqtgraph then paints it as it is, with no lookup per paint.
-        self.image.setImage(to_rgb(value, self._lut), autoLevels=False, levels=None)
+        # uint8 indices with fixed levels and a 256-entry table: pyqtgraph paints them as an
+        # indexed image, with no per-pixel numpy on this thread. Discretize is a two-colour table.
+        lut = self._discrete_lut if self.discretize else self._lut
+        self.image.setImage(index, autoLevels=False, levels=(0, 255), lut=lut)
         if first:  # the rect scales the image's pixels, so it needs an image to scale
             self.image.setRect(QtCore.QRectF(-EXTENT, -EXTENT, 2 * EXTENT, 2 * EXTENT))
 
@@ -194,3 +206,26 @@ class NetLossPlot(pg.PlotWidget):
     def show_losses(self, epochs: np.ndarray, train: np.ndarray, test: np.ndarray) -> None:
         self.train.setData(epochs, train)
         self.test.setData(epochs, test)
+        # The range moves in 1-2-5 steps, not with every epoch: a changed range makes the axes
+        # lay out their ticks again, the costliest Python work of a live repaint.
+        values = np.concatenate([train, test])
+        values = values[np.isfinite(values)]
+        if not len(epochs) or not len(values):
+            self.enableAutoRange()
+            return
+        x_top = _ladder(float(epochs[-1]) + 1, 10.0)
+        y_top = _ladder(float(values.max()) * 1.05, 1e-3)
+        y_low = min(0.0, float(values.min()))
+        if (x_top, y_top, y_low) != getattr(self, "_range", None):
+            self._range = (x_top, y_top, y_low)
+            self.setRange(xRange=(0, x_top), yRange=(y_low, y_top), padding=0.02)
+
+
+def _ladder(value: float, least: float) -> float:
+    """The smallest of 1, 2, 5 x 10^k at least `value` (and `least`)."""
+    value = max(value, least)
+    power = 10.0 ** np.floor(np.log10(value))
+    for step in (1.0, 2.0, 5.0, 10.0):
+        if step * power >= value * (1 - 1e-9):
+            return float(step * power)
+    return float(10 * power)

@@ -28,3 +28,8 @@ def to_rgb(values: np.ndarray, lut: np.ndarray) -> np.ndarray:
     """Values in [-1, 1] (clipped) painted through `lut`, as a contiguous (h, w, 3) array."""
     idx = np.clip(((values + 1.0) * 0.5 * (len(lut) - 1)).round(), 0, len(lut) - 1)
     return np.ascontiguousarray(lut[idx.astype(np.intp)])
+
+
+def to_index(values: np.ndarray) -> np.ndarray:
+    """Values in [-1, 1] (clipped) as uint8 indices into a 256-entry table (as the worker's)."""
+    return np.clip(np.rint((np.asarray(values) + 1.0) * 127.5), 0, 255).astype(np.uint8)

@@ -106,6 +106,7 @@ class NetworkDiagram(QtWidgets.QGraphicsView):
         self.links: list[tuple[_Link, int, int, int]] = []  # (item, layer, out, in)
         self.snapshot: Snapshot | None = None
         self._lut = np.zeros((256, 3), np.uint8)
+        self._colour_table: list[int] = [0] * 256
         self._text = QtGui.QColor("black")
         self._editable = True
         self._feature_images: dict[str, np.ndarray] = {}
@@ -237,11 +238,18 @@ class NetworkDiagram(QtWidgets.QGraphicsView):
         shapes = [(sizes[i + 1], sizes[i]) for i in range(len(sizes) - 1)]
         if s is None or [w.shape for w in s.weights] != shapes:
             return  # a picture of another network (the setup has just changed)
-        for layer, grids in enumerate(s.neurons):
-            rgb = to_rgb(grids[:, ::-1], self._lut)  # every neuron of the layer in one go
-            for j in range(grids.shape[0]):
-                self._set_pixels(f"L{layer + 1}N{j + 1}", rgb[j])
-        self._paint("output", np.tanh(s.output[::4, ::4]))
+        if s.neuron_index and s.output_thumb_index is not None:
+            # The worker coloured them already (indices into the lookup table): no numpy here.
+            for layer, index in enumerate(s.neuron_index):
+                for j in range(index.shape[0]):
+                    self._set_indexed(f"L{layer + 1}N{j + 1}", index[j])
+            self._set_indexed("output", s.output_thumb_index)
+        else:
+            for layer, grids in enumerate(s.neurons):
+                rgb = to_rgb(grids[:, ::-1], self._lut)  # every neuron of the layer in one go
+                for j in range(grids.shape[0]):
+                    self._set_pixels(f"L{layer + 1}N{j + 1}", rgb[j])
+            self._paint("output", np.tanh(s.output[::4, ::4]))
         now = time.monotonic()
         if now - self._links_at < LINK_INTERVAL and s.epoch >= 0:
             return  # links are read, not watched: a few updates a second leave time to train
@@ -259,6 +267,18 @@ class NetworkDiagram(QtWidgets.QGraphicsView):
 
     def _paint(self, label: str, values: np.ndarray) -> None:
         self._set_pixels(label, to_rgb(values[::-1], self._lut))
+
+    def _set_indexed(self, label: str, index: np.ndarray) -> None:
+        """Show uint8 colour indices through the lookup table (an indexed QImage)."""
+        thumb = self.thumbs.get(label)
+        if thumb is None:
+            return
+        index = np.ascontiguousarray(index)
+        h, w = index.shape
+        image = QtGui.QImage(index.data, w, h, w, QtGui.QImage.Format.Format_Indexed8)
+        image.setColorTable(self._colour_table)
+        thumb.setPixmap(QtGui.QPixmap.fromImage(image))  # copies the pixels
+        thumb.setScale(NODE / max(w, 1))
 
     def _set_pixels(self, label: str, rgb: np.ndarray) -> None:
         thumb = self.thumbs.get(label)
@@ -296,6 +316,7 @@ class NetworkDiagram(QtWidgets.QGraphicsView):
     # ----- look ---------------------------------------------------------------------------------
     def set_colours(self, lut: np.ndarray, text: QtGui.QColor) -> None:
         self._lut = lut
+        self._colour_table = [QtGui.qRgb(int(r), int(g), int(b)) for r, g, b in lut]
         self._text = text
         self.set_structure(self.features, self.layers, self._feature_images)
 

@@ -399,7 +399,7 @@ class NetworkLab(QtWidgets.QWidget):
             self._show_records(run)
 
     def _show_snapshot(self, snapshot) -> None:
-        self.boundary.show_output(snapshot.output)
+        self.boundary.show_output(snapshot.output, snapshot.output_index)
         self.diagram.show_snapshot(snapshot)
 
     def _on_run_started(self, run: NetRun) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
@@ -181,3 +182,23 @@ def test_invalid_settings_end_with_an_error_not_an_exception():
     data = DataSettings(n_points=20)
     items, end = drain(train(NetConfig(features=()), data.split(), 0))
     assert items == [] and end.status == "error" and "feature" in end.reason
+
+
+def test_snapshots_carry_colour_indices_made_on_the_worker():
+    data = DataSettings(kind="XOR", n_points=60)
+    config = NetConfig(epochs=2, layers=(3,), activation="Tanh")
+    items, _ = drain(train(config, data.split(), 0, snapshot_interval=0.0))
+    last = [i for i in items if isinstance(i, Snapshot)][-1]
+    # Computed here with torch: the probability of class 1 on [-1, 1], as 0-255 indices.
+    out = torch.from_numpy(last.output)
+    prob = torch.sigmoid(out) * 2 - 1
+    expected = ((prob + 1) * 127.5).round().to(torch.uint8).numpy()
+    assert last.output_index.dtype == np.uint8
+    assert np.array_equal(last.output_index, expected)
+    # Thumbnails: each neuron's output (x2 descending, as an image) and the output's tanh.
+    neurons = torch.from_numpy(last.neurons[0]).clamp(-1, 1)
+    assert np.array_equal(last.neuron_index[0],
+                          ((neurons.flip(1) + 1) * 127.5).round().to(torch.uint8).numpy())
+    thumb = torch.tanh(out[::4, ::4]).flip(0)
+    assert np.array_equal(last.output_thumb_index,
+                          ((thumb + 1) * 127.5).round().to(torch.uint8).numpy())

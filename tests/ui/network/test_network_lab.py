@@ -262,7 +262,7 @@ def test_discretize_and_test_points_toggles(qtbot, make_lab):
     click(qtbot, lab, "showTestCheck")
     assert len(lab.boundary.test_points.data) == len(lab.session.data()[2])
     click(qtbot, lab, "discretizeCheck")
-    colours = {tuple(c) for c in lab.boundary.image.image.reshape(-1, 3).tolist()}
+    colours = {tuple(c) for c in lab.boundary.shown_rgb().reshape(-1, 3).tolist()}
     assert len(colours) <= 2
 
 
