@@ -119,8 +119,10 @@ def main(argv: list[str] | None = None) -> int:
         lab, redraws, status = lab_run(app, cfg, beat)
         ratios.append(lab / plain)
         rates.append(redraws)
+        load = os.getloadavg()[0]
         print(f"  6x8 net, 500 points: plain {plain:7.1f}  lab {lab:7.1f} epochs/s  ratio "
-              f"{lab / plain:.2f}  repaints {redraws:5.1f}/s  ({status})", flush=True)
+              f"{lab / plain:.2f}  repaints {redraws:5.1f}/s  ({status}; load {load:.1f} on "
+              f"{os.cpu_count()} cores)", flush=True)
     late = beat.late_ms
     print(f"heartbeat during lab runs: {len(late)} ticks, p99 {percentile(late, 99):.2f} ms, "
           f"max {max(late, default=0):.2f} ms")

@@ -2,8 +2,8 @@
 
 `train(config, split, seed, control)` yields an `EpochRecord` (plain floats) after every epoch
 and, at most every `snapshot_interval` seconds (and after a single step, and at the end), a
-`Snapshot`: the output over a GRID x GRID grid of the input plane, every hidden neuron's output
-over a coarser grid, and the weights, biases and last gradients as numpy arrays. The snapshot is
+`Snapshot` (between mini-batches too, when an epoch outlasts the interval): the output over a
+GRID x GRID grid of the input plane, every hidden neuron's output over a coarser grid, and the weights, biases and last gradients as numpy arrays. The snapshot is
 computed here, on the worker, at the view's pace, so the GUI thread only paints arrays; at full
 speed the epochs in between cost nothing extra. The generator returns a `RunEnd` (the Training
 Lab's), and reads the Training Lab's `TrainControl` for the live learning rate, pause, step and
@@ -32,7 +32,7 @@ from playground.core.training.tables import OPTIMIZER_SPECS
 GRID = 100  # the decision boundary's resolution
 THUMB_STEP = 4  # neuron thumbnails sample every 4th grid point: 25 x 25
 EXTENT = 6.0  # the input plane drawn: [-6, 6] x [-6, 6]
-SNAPSHOT_INTERVAL = 1 / 40  # seconds: a little faster than the 30 redraws a second promised
+SNAPSHOT_INTERVAL = 1 / 36  # seconds: a little faster than the 30 redraws a second promised
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,6 +195,12 @@ def _run(config: NetConfig, split: Split, seed: int, control: TrainControl | Non
                 for start in range(0, n_train, batch):
                     idx = perm[start:start + batch]
                     _step(model, optimizer, config, x_train[idx], y_train[idx], classification)
+                    # An epoch can outlast the interval: the picture then follows mid-epoch
+                    # (labelled with the last whole epoch), so the redraw rate holds.
+                    if grid is not None and epoch > 0 and start + batch < n_train \
+                            and time.monotonic() - last_snapshot >= snapshot_interval:
+                        yield snapshot(model, config, grid, epoch - 1, classification)
+                        last_snapshot = time.monotonic()
         with torch.no_grad():
             out_train = model(x_train)
             out_test = model(x_test)

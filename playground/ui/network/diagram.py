@@ -40,6 +40,43 @@ class _Hover(QtWidgets.QGraphicsRectItem):
         super().hoverEnterEvent(event)
 
 
+class _Thumb(QtWidgets.QGraphicsItem):
+    """A node's picture: one QImage painted into the node's square. A live update writes the
+    worker's colour indices into the image's own buffer (one copy, no new image or pixmap, the
+    colour table set once), then asks for a repaint."""
+
+    def __init__(self, parent: QtWidgets.QGraphicsItem) -> None:
+        super().__init__(parent)
+        self.image = QtGui.QImage()
+
+    def boundingRect(self) -> QtCore.QRectF:  # noqa: N802 (Qt API)
+        return QtCore.QRectF(0, 0, NODE, NODE)
+
+    def paint(self, painter: QtGui.QPainter, option: QtWidgets.QStyleOptionGraphicsItem,
+              widget: QtWidgets.QWidget | None = None) -> None:
+        if not self.image.isNull():
+            painter.setRenderHint(QtGui.QPainter.RenderHint.SmoothPixmapTransform)
+            painter.drawImage(self.boundingRect(), self.image)
+
+    def set_rgb(self, rgb: np.ndarray) -> None:
+        rgb = np.ascontiguousarray(rgb)
+        h, w = rgb.shape[:2]
+        self.image = QtGui.QImage(rgb.data, w, h, 3 * w, QtGui.QImage.Format.Format_RGB888).copy()
+        self.update()
+
+    def set_index(self, index: np.ndarray, table: list[int]) -> None:
+        h, w = index.shape
+        image = self.image
+        if (image.format() != QtGui.QImage.Format.Format_Indexed8 or image.width() != w
+                or image.height() != h):
+            image = self.image = QtGui.QImage(w, h, QtGui.QImage.Format.Format_Indexed8)
+            image.setColorTable(table)
+        # Rows are padded to 4 bytes: view the buffer as (h, bytesPerLine) and fill w columns.
+        buffer = np.frombuffer(image.bits(), np.uint8, h * image.bytesPerLine())
+        buffer.reshape(h, image.bytesPerLine())[:, :w] = index
+        self.update()
+
+
 class _Link(QtWidgets.QGraphicsLineItem):
     def __init__(self, line: QtCore.QLineF, tip: Callable[[], str]) -> None:
         super().__init__(line)
@@ -102,7 +139,7 @@ class NetworkDiagram(QtWidgets.QGraphicsView):
         self.features: tuple[str, ...] = ()
         self.layers: tuple[int, ...] = ()
         self.nodes: dict[str, _Hover] = {}
-        self.thumbs: dict[str, QtWidgets.QGraphicsPixmapItem] = {}
+        self.thumbs: dict[str, _Thumb] = {}
         self.links: list[tuple[_Link, int, int, int]] = []  # (item, layer, out, in)
         self.snapshot: Snapshot | None = None
         self._lut = np.zeros((256, 3), np.uint8)
@@ -159,9 +196,8 @@ class NetworkDiagram(QtWidgets.QGraphicsView):
                 node.setPen(QtGui.QPen(QtGui.QColor(120, 120, 120), 1.0))
                 node.setZValue(2)
                 scene.addItem(node)
-                thumb = QtWidgets.QGraphicsPixmapItem(node)
+                thumb = _Thumb(node)
                 thumb.setPos(rect.topLeft())
-                thumb.setTransformationMode(QtCore.Qt.TransformationMode.SmoothTransformation)
                 self.nodes[label] = node
                 self.thumbs[label] = thumb
                 if kind == "input":
@@ -269,26 +305,15 @@ class NetworkDiagram(QtWidgets.QGraphicsView):
         self._set_pixels(label, to_rgb(values[::-1], self._lut))
 
     def _set_indexed(self, label: str, index: np.ndarray) -> None:
-        """Show uint8 colour indices through the lookup table (an indexed QImage)."""
+        """Show uint8 colour indices through the lookup table."""
         thumb = self.thumbs.get(label)
-        if thumb is None:
-            return
-        index = np.ascontiguousarray(index)
-        h, w = index.shape
-        image = QtGui.QImage(index.data, w, h, w, QtGui.QImage.Format.Format_Indexed8)
-        image.setColorTable(self._colour_table)
-        thumb.setPixmap(QtGui.QPixmap.fromImage(image))  # copies the pixels
-        thumb.setScale(NODE / max(w, 1))
+        if thumb is not None:
+            thumb.set_index(index, self._colour_table)
 
     def _set_pixels(self, label: str, rgb: np.ndarray) -> None:
         thumb = self.thumbs.get(label)
-        if thumb is None:
-            return
-        rgb = np.ascontiguousarray(rgb)
-        h, w = rgb.shape[:2]
-        image = QtGui.QImage(rgb.data, w, h, 3 * w, QtGui.QImage.Format.Format_RGB888)
-        thumb.setPixmap(QtGui.QPixmap.fromImage(image))  # copies the pixels
-        thumb.setScale(NODE / max(w, 1))
+        if thumb is not None:
+            thumb.set_rgb(rgb)
 
     def _link_tip(self, layer: int, j: int, i: int, a: str, b: str) -> Callable[[], str]:
         def tip() -> str:
