@@ -155,8 +155,9 @@ class LessonsPanel(QtWidgets.QWidget):
         # Wrapped, and as tall as its wrapped lines: a long statement is read whole, not cut.
         self.code_view.setLineWrapMode(QtWidgets.QPlainTextEdit.LineWrapMode.WidgetWidth)
         self.code_view.setVerticalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.code_view.document().documentLayout().documentSizeChanged.connect(
-            lambda _size: self._fit_code_height())
+        self.code_view.installEventFilter(self)  # a new width re-wraps it: fit its height again
+        self.code_view.verticalScrollBar().rangeChanged.connect(
+            lambda _low, _high: self._fit_code_height())  # the editor's own count, once laid out
         self.code_view.setToolTip("What Run step sends through the Tensor Lab's statement pipe.")
 
         self.question_box = QtWidgets.QGroupBox("Predict first", objectName="lessonQuestion")
@@ -260,13 +261,28 @@ class LessonsPanel(QtWidgets.QWidget):
             if view.minimumHeight() != height or view.maximumHeight() != height:
                 view.setFixedHeight(height)
 
+    def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:  # noqa: N802
+        if watched is self.code_view and event.type() == QtCore.QEvent.Type.Resize:
+            self._fit_code_height()
+        return super().eventFilter(watched, event)
+
     def _fit_code_height(self) -> None:
-        # A plain-text layout measures its height in wrapped lines.
-        lines = max(1, round(self.code_view.document().documentLayout().documentSize().height()))
-        spacing = QtGui.QFontMetrics(self.code_view.font()).lineSpacing()
-        chrome = (2 * self.code_view.frameWidth()
-                  + 2 * int(self.code_view.document().documentMargin()))
-        height = lines * spacing + chrome + 4
+        # Measured from the text, not the editor's lazy layout: every wrapped line in view.
+        view = self.code_view
+        metrics = QtGui.QFontMetrics(view.font())
+        margin = int(view.document().documentMargin())
+        width = max(view.viewport().width() - 2 * margin, metrics.averageCharWidth() * 8)
+        flags = int(QtCore.Qt.TextFlag.TextWordWrap)
+        lines = 0
+        for text in view.toPlainText().split("\n"):
+            box = metrics.boundingRect(QtCore.QRect(0, 0, width, 100_000), flags, text or " ")
+            lines += max(1, round(box.height() / metrics.lineSpacing()))
+        # The editor may break a long token where the measure above did not: its scroll range
+        # (in lines) says how many more it holds.
+        if (more := view.verticalScrollBar().maximum()) > 0:
+            lines = max(lines, view.viewport().height() // metrics.lineSpacing() + more)
+        chrome = 2 * view.frameWidth() + 2 * margin
+        height = lines * metrics.lineSpacing() + chrome + 4
         if self.code_view.height() != height or self.code_view.minimumHeight() != height:
             self.code_view.setFixedHeight(height)
 

@@ -79,7 +79,7 @@ def _describe(widget) -> str:
 
 def clipped(root) -> list[str]:
     """Everything on screen under `root` that is cut off, squashed or scrolls sideways."""
-    from PySide6 import QtWidgets
+    from PySide6 import QtCore, QtWidgets
 
     problems: list[str] = []
     for area in root.findChildren(QtWidgets.QScrollArea):
@@ -111,6 +111,10 @@ def clipped(root) -> list[str]:
             line = widget.fontMetrics().lineSpacing()
             if widget.viewport().height() < line + 2:
                 problems.append(f"text box under one line high: {_describe(widget)}")
+            off = QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff
+            if (widget.verticalScrollBarPolicy() == off
+                    and widget.verticalScrollBar().maximum() > 0):  # cannot scroll to the rest
+                problems.append(f"text box cut, no scroll bar: {_describe(widget)}")
         else:
             continue
         cut_by = _outside_horizontally(widget, root)
