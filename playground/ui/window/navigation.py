@@ -34,6 +34,22 @@ class LabTabs:
         if network_lab is not None:
             self._labs[Lab.NETWORK] = network_lab
         self.tensor_lab = tensor_lab
+        tabs.currentChanged.connect(self._size_by_shown_lab)
+        self._size_by_shown_lab()
+
+    def _size_by_shown_lab(self, *_args: object) -> None:
+        """Only the lab on screen sets the window's minimum size: a hidden lab's page is
+        Ignored by the tab widget's stack, so a wide lab behind another tab never makes the
+        window wider (or keeps it from fitting a 1280x720 screen with Lessons open)."""
+        current = self.tabs.currentWidget()
+        ignored = QtWidgets.QSizePolicy.Policy.Ignored
+        for page in self._labs.values():
+            if page is current:
+                page.setSizePolicy(QtWidgets.QSizePolicy.Policy.Preferred,
+                                   QtWidgets.QSizePolicy.Policy.Preferred)
+            else:
+                page.setSizePolicy(ignored, ignored)
+        self.tabs.updateGeometry()
 
     def shown_lab(self) -> Lab:
         """The lab on screen."""
