@@ -20,8 +20,11 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 run: setup
 	$(PY) -m playground
 
+# One worker per core; worksteal rebalances when a worker is left with the long tests.
+# Every test also runs alone (`$(PY) -m pytest tests/...` without -n).
+TEST_WORKERS ?= auto
 test: setup
-	QT_QPA_PLATFORM=offscreen $(PY) -m pytest
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -n $(TEST_WORKERS) --dist worksteal
 	$(VENV)/bin/ruff check .
 
 # The fuzzed window at 50,000 actions (CI runs 2,000); FUZZ_ACTIONS and FUZZ_SEED override.
