@@ -15,9 +15,7 @@ import builtins
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-
-import nbformat
-from nbformat import v4
+from typing import TYPE_CHECKING
 
 from playground.core.export import tensorlab_script, training_script
 from playground.core.export.training_script import session_to_script
@@ -28,6 +26,9 @@ from playground.core.tensorlab.workspace import Workspace
 from playground.core.training.config import TrainConfig
 from playground.core.training.datasets import DataSetup
 from playground.core.training.session import TrainingSession
+
+if TYPE_CHECKING:
+    import nbformat
 
 # Calls after which the notebook starts a new cell: each is a step a learner would look at.
 _CELL_ENDERS = {"backward", "zero_", "zero_grad"}
@@ -91,6 +92,9 @@ def to_script(workspace: Workspace, training: TrainingSession | None,
 def to_notebook(workspace: Workspace, training: TrainingSession | None,
                 note: LessonNote | None = None) -> nbformat.NotebookNode:
     """The session as a notebook: Markdown notes, statement cells, a print cell, the loop."""
+    # Imported here: nbformat (with its JSON-schema validator) is 10 % of the start-up import.
+    from nbformat import v4
+
     cells = [v4.new_markdown_cell(
         "# Gradient Playground session\n\nRun the cells in order: they rebuild the Tensor Lab's "
         "tensors with the same statements, then print every tensor and every leaf's `.grad`.")]
@@ -144,6 +148,8 @@ def write_script(path: str | Path, text: str) -> None:
 
 def write_notebook(path: str | Path, notebook: nbformat.NotebookNode) -> None:
     """Validate against the nbformat schema, then write atomically."""
+    import nbformat
+
     nbformat.validate(notebook)
     atomic.write_text(path, nbformat.writes(notebook))
 
