@@ -236,24 +236,14 @@ class Escapes:
 
 def assert_alive(qtbot) -> None:
     """A zero-delay timer fires within a second: the event loop is turning (a liveness check
-    with a generous timeout, not a speed assertion). A local event loop returns the moment the
-    timer fires; polling processEvents with a time slice waited out the slice while a run kept
-    posting events, about 50 ms an action."""
+    with a generous timeout, not a speed assertion). Bounded by the clock, not by a nested event
+    loop: a window stuck re-laying itself out must fail here, not hang the run."""
     fired: list[bool] = []
-    loop = QtCore.QEventLoop()
-
-    def answer() -> None:
-        fired.append(True)
-        loop.quit()
-
-    QtCore.QTimer.singleShot(0, answer)
-    watchdog = QtCore.QTimer()
-    watchdog.setSingleShot(True)
-    watchdog.timeout.connect(loop.quit)
-    watchdog.start(1000)
-    if not fired:
-        loop.exec()
-    watchdog.stop()
+    QtCore.QTimer.singleShot(0, lambda: fired.append(True))
+    clock = QtCore.QElapsedTimer()
+    clock.start()
+    while not fired and clock.elapsed() < 1000:
+        QtCore.QCoreApplication.processEvents(QtCore.QEventLoop.ProcessEventsFlag.AllEvents, 50)
     assert fired, "the window did not answer a zero-delay timer within 1 s"
 
 
