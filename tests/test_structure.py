@@ -95,12 +95,10 @@ def test_no_module_outside_the_ui_is_over_the_line_limit(package: str) -> None:
         assert rest == []
 
 
-@pytest.mark.xfail(strict=False, reason="the ui modules are being brought under the limit")
 def test_no_ui_module_is_over_the_line_limit() -> None:
     assert _too_long(ROOT / "ui") == []
 
 
-@pytest.mark.xfail(strict=False, reason="the views are being handed what they use")
 def test_views_do_not_find_each_other_through_the_widget_tree() -> None:
     found = [str(p.relative_to(ROOT)) for p in _modules(ROOT / "ui")
              if "findChild(" in p.read_text(encoding="utf-8")]

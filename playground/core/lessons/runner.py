@@ -336,3 +336,16 @@ class Progress:
             if type(step) is int and 0 <= step < len(by_id[lesson].steps):
                 progress.step = step
         return progress
+
+
+def setup_code(step: Step) -> str:
+    """The lab setup a step writes (Training or Network Lab), as the lab's controls name it."""
+    if step.training is None:
+        return "" if step.network is None else step.network.code()
+    lines = [f"{name} = {value!r}" for name, value in step.training.settings.items()]
+    if step.training.speed_given:
+        speed = step.training.speed
+        lines.append(f"speed = {'full' if speed is None else f'{speed:g} epochs/s'}")
+    if step.training.start:
+        lines.append("Start")
+    return "\n".join(lines)

@@ -21,6 +21,7 @@ from playground.core.lessons.runner import (
     judge_answer,
     read_value,
     run_step,
+    setup_code,
 )
 from playground.core.network.session import NetworkSession
 from playground.core.tensorlab.workspace import Workspace
@@ -155,9 +156,10 @@ class LessonsPanel(QtWidgets.QWidget):
         # Wrapped, and as tall as its wrapped lines: a long statement is read whole, not cut.
         self.code_view.setLineWrapMode(QtWidgets.QPlainTextEdit.LineWrapMode.WidgetWidth)
         self.code_view.setVerticalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self._code_fit: tuple[str, int, int] = ("", 0, 0)  # (text, width, lines) fitted last
         self.code_view.installEventFilter(self)  # a new width re-wraps it: fit its height again
         self.code_view.verticalScrollBar().rangeChanged.connect(
-            lambda _low, _high: self._fit_code_height())  # the editor's own count, once laid out
+            lambda _low, high: high > 0 and self._fit_code_height())  # only ever to grow
         self.code_view.setToolTip("What Run step sends through the Tensor Lab's statement pipe.")
 
         self.question_box = QtWidgets.QGroupBox("Predict first", objectName="lessonQuestion")
@@ -278,9 +280,14 @@ class LessonsPanel(QtWidgets.QWidget):
             box = metrics.boundingRect(QtCore.QRect(0, 0, width, 100_000), flags, text or " ")
             lines += max(1, round(box.height() / metrics.lineSpacing()))
         # The editor may break a long token where the measure above did not: its scroll range
-        # (in lines) says how many more it holds.
+        # (in lines) says how many more it holds. For the same text and width the box only
+        # grows: shrinking back would bring the scroll range back, and with it this call.
+        text, fitted_width, fitted_lines = self._code_fit
+        if text == view.toPlainText() and fitted_width == width:
+            lines = max(lines, fitted_lines)
         if (more := view.verticalScrollBar().maximum()) > 0:
             lines = max(lines, view.viewport().height() // metrics.lineSpacing() + more)
+        self._code_fit = (view.toPlainText(), width, lines)
         chrome = 2 * view.frameWidth() + 2 * margin
         height = lines * metrics.lineSpacing() + chrome + 4
         if self.code_view.height() != height or self.code_view.minimumHeight() != height:
@@ -367,7 +374,7 @@ class LessonsPanel(QtWidgets.QWidget):
         self.step_title.setText(f"<b>{html.escape(lesson.title)}: step {index + 1} of "
                                 f"{len(lesson.steps)} · {html.escape(step.title)}</b>")
         self.step_text.setMarkdown(step.text)
-        self.code_view.setPlainText("\n".join(step.statements) or _training_code(step))
+        self.code_view.setPlainText("\n".join(step.statements) or setup_code(step))
         self.code_view.setVisible(bool(step.statements or step.training))
         self._fit_code_height()
         self._show_question(step)
@@ -489,16 +496,3 @@ class LessonsPanel(QtWidgets.QWidget):
     def _save(self) -> None:
         self._settings.setValue(SETTINGS_KEY, self.progress.to_json())
         self._settings.sync()
-
-
-def _training_code(step: Step) -> str:
-    """The Training Lab setup a step writes, shown the way the lab's controls name it."""
-    if step.training is None:
-        return "" if step.network is None else step.network.code()
-    lines = [f"{name} = {value!r}" for name, value in step.training.settings.items()]
-    if step.training.speed_given:
-        speed = step.training.speed
-        lines.append(f"speed = {'full' if speed is None else f'{speed:g} epochs/s'}")
-    if step.training.start:
-        lines.append("Start")
-    return "\n".join(lines)

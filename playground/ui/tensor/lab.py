@@ -26,9 +26,10 @@ from playground.ui.tensor.grad_history_plot import GradHistoryPlot
 from playground.ui.tensor.hint_bar import HintBar
 from playground.ui.tensor.inspector import TensorInspector
 from playground.ui.tensor.statement_box import StatementBox
-from playground.ui.tensor.table_model import TensorListModel
+from playground.ui.tensor.table_model import TensorListModel, tensor_list_view
 from playground.ui.widgets import file_dialogs
 from playground.ui.widgets.messages import inline_message_style, show_status
+from playground.ui.widgets.qt_parts import column
 
 
 class TensorLab(QtWidgets.QWidget):
@@ -155,10 +156,10 @@ class TensorLab(QtWidgets.QWidget):
     def _build(self) -> None:
         self.create_form = TensorCreateForm()
         self.list_model = TensorListModel(self)
-        self.tensor_list = self._build_list()
+        self.tensor_list = tensor_list_view(self.list_model)
         tensors_box = QtWidgets.QGroupBox("Tensors")
         QtWidgets.QVBoxLayout(tensors_box).addWidget(self.tensor_list)
-        left = self._column(self.create_form, tensors_box, stretch=(0, 1))
+        left = column(self.create_form, tensors_box, stretch=(0, 1))
 
         self.inspector = TensorInspector()
         self.backward_box = BackwardBox()
@@ -174,7 +175,7 @@ class TensorLab(QtWidgets.QWidget):
         self.message_label, self.output_label = sb.message_label, sb.output_label
         sb.quickOpClicked.connect(self._run_quick_op)
         self._style_message()
-        middle = self._column(
+        middle = column(
             self.statement_box,
             self.inspector,
             self.backward_box,
@@ -352,30 +353,6 @@ class TensorLab(QtWidgets.QWidget):
             if sizes and sizes[0] < wanted:
                 grow = min(wanted - sizes[0], max(sizes[1] - 300, 0))  # the middle keeps 300
                 self._columns.setSizes([sizes[0] + grow, sizes[1] - grow, *sizes[2:]])
-
-    @staticmethod
-    def _column(*widgets: QtWidgets.QWidget, stretch: tuple[int, ...]) -> QtWidgets.QWidget:
-        column = QtWidgets.QWidget()
-        layout = QtWidgets.QVBoxLayout(column)
-        layout.setContentsMargins(0, 0, 0, 0)
-        for widget, factor in zip(widgets, stretch, strict=True):
-            layout.addWidget(widget, factor)
-        return column
-
-    def _build_list(self) -> QtWidgets.QTableView:
-        view = QtWidgets.QTableView(objectName="tensorList")
-        view.setModel(self.list_model)
-        view.setToolTip("Every named tensor; click one to make it the current tensor.")
-        view.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectionBehavior.SelectRows)
-        view.setSelectionMode(QtWidgets.QAbstractItemView.SelectionMode.SingleSelection)
-        view.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
-        view.setAlternatingRowColors(True)
-        view.setShowGrid(False)
-        view.verticalHeader().setVisible(False)
-        header = view.horizontalHeader()
-        header.setSectionResizeMode(QtWidgets.QHeaderView.ResizeMode.ResizeToContents)
-        header.setStretchLastSection(True)
-        return view
 
     def _connect(self) -> None:
         self.create_form.create_button.clicked.connect(self._create_tensor)

@@ -194,3 +194,20 @@ class TensorListModel(QtCore.QAbstractTableModel):
         kind = "a leaf tensor" if facts.is_leaf else f"made by {facts.grad_fn}"
         grad = "has a .grad" if facts.has_grad else ".grad is None"
         return f"{facts.name}: {facts.dtype} {list(facts.shape)}, {kind}; {grad}."
+
+
+def tensor_list_view(model: QtCore.QAbstractTableModel) -> QtWidgets.QTableView:
+    """The Tensor Lab's list of named tensors (`tensorList`), read-only, one row selectable."""
+    view = QtWidgets.QTableView(objectName="tensorList")
+    view.setModel(model)
+    view.setToolTip("Every named tensor; click one to make it the current tensor.")
+    view.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QtWidgets.QAbstractItemView.SelectionMode.SingleSelection)
+    view.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.setAlternatingRowColors(True)
+    view.setShowGrid(False)
+    view.verticalHeader().setVisible(False)
+    header = view.horizontalHeader()
+    header.setSectionResizeMode(QtWidgets.QHeaderView.ResizeMode.ResizeToContents)
+    header.setStretchLastSection(True)
+    return view

@@ -91,3 +91,12 @@ class LandscapePlot(TrainingPlot):
         self.path.setData(ws, bs)
         self.head_dot.setPos(float(ws[-1]), float(bs[-1]))
         self.head_dot.show()
+
+
+def thin_path(ws: np.ndarray, bs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A path of (w, b) points thinned to at most MAX_PATH_POINTS (the last one kept)."""
+    n = len(ws)
+    if n <= MAX_PATH_POINTS:
+        return ws, bs
+    idx = np.r_[0 : n : math.ceil(n / MAX_PATH_POINTS), n - 1]
+    return ws[idx], bs[idx]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TypeVar
 
-from PySide6 import QtCore
+from PySide6 import QtCore, QtWidgets
 
 T = TypeVar("T", bound=QtCore.QObject)
 
@@ -21,3 +21,13 @@ def qt_part(owner: QtCore.QObject, kind: type[T], qt_name: str) -> T | None:
         if isinstance(child, kind) and child.objectName() == qt_name:
             return child
     return None
+
+
+def column(*widgets: QtWidgets.QWidget, stretch: tuple[int, ...]) -> QtWidgets.QWidget:
+    """The widgets stacked in a margin-less column, each with its stretch factor."""
+    holder = QtWidgets.QWidget()
+    layout = QtWidgets.QVBoxLayout(holder)
+    layout.setContentsMargins(0, 0, 0, 0)
+    for widget, factor in zip(widgets, stretch, strict=True):
+        layout.addWidget(widget, factor)
+    return holder
