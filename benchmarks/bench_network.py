@@ -6,7 +6,8 @@ All in one process, side by side:
                heatmap AND every neuron thumbnail were repainted from a new worker snapshot.
   throughput   that lab run's epochs per second against a plain torch loop of the training
                rule (same data, model, batches and per-epoch measures) run just before it,
-               paired; the median ratio is kept.
+               paired; the median ratio is kept. The machine's load is printed with each pair,
+               and the CPU time per epoch (all threads), which the load does not change.
   lateness     a 10 ms PreciseTimer on the GUI thread during the lab runs: p99 and max.
 Prints its detail and a FIGURES line (see common.py). Run alone or through run_all.py.
 """
@@ -17,6 +18,7 @@ import argparse
 import os
 import statistics
 import sys
+import threading
 import time
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -39,8 +41,22 @@ def config(epochs: int) -> NetConfig:
     return NetConfig(layers=(8,) * 6, activation="Tanh", batch_size=10, epochs=epochs)
 
 
+CPU_MS: dict[str, list[float]] = {"plain": [], "lab": []}  # CPU ms per epoch, all threads
+
+
 def plain_loop(cfg: NetConfig) -> float:
-    """Epochs per second of the rule written out with torch alone."""
+    """Epochs per second of the rule written out with torch alone, on a plain thread as the
+    lab's worker is (torch's main thread runs its small reductions through the intra-op pool,
+    which on a loaded 2-core machine made the same loop several times slower)."""
+    result: list[float] = []
+    thread = threading.Thread(target=lambda: result.append(_plain_loop(cfg)))
+    thread.start()
+    thread.join()
+    return result[0]
+
+
+def _plain_loop(cfg: NetConfig) -> float:
+    cpu = time.process_time()
     split = DATA.split()
     x = feature_matrix(torch.from_numpy(split.x_train), cfg.ordered_features)
     y = torch.from_numpy(split.y_train)
@@ -63,6 +79,7 @@ def plain_loop(cfg: NetConfig) -> float:
             F.binary_cross_entropy_with_logits(ot, yt).item()
             ((o > 0) == (y > 0.5)).float().mean().item()
             ((ot > 0) == (yt > 0.5)).float().mean().item()
+    CPU_MS["plain"].append((time.process_time() - cpu) * 1000 / cfg.epochs)
     return cfg.epochs / (time.perf_counter() - began)
 
 
@@ -87,12 +104,14 @@ def lab_run(app: QtWidgets.QApplication, cfg: NetConfig, beat) -> tuple[float, f
     lab.runFinished.connect(lambda status: (ended.append((time.perf_counter(), status)),
                                             loop.quit()))
     beat.start()
+    cpu = time.process_time()
     began = time.perf_counter()
     lab.start_button.click()
     QtCore.QTimer.singleShot(300_000, loop.quit)
     loop.exec()
     beat.stop()
     trained = lab.session.current.epochs_done if lab.session.current else 0
+    CPU_MS["lab"].append((time.process_time() - cpu) * 1000 / max(trained, 1))
     lab.shutdown()
     lab.close()
     lab.deleteLater()
@@ -106,7 +125,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=300)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=0,
+                        help="torch.set_num_threads for both loops (0: torch's default)")
     args = parser.parse_args(argv)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    print(f"torch threads: {torch.get_num_threads()}; load {os.getloadavg()[0]:.1f} on "
+          f"{os.cpu_count()} cores")
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(sys.argv[:1])
     app.setStyle("Fusion")
     warm_up_in_background().join()
@@ -123,6 +148,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  6x8 net, 500 points: plain {plain:7.1f}  lab {lab:7.1f} epochs/s  ratio "
               f"{lab / plain:.2f}  repaints {redraws:5.1f}/s  ({status}; load {load:.1f} on "
               f"{os.cpu_count()} cores)", flush=True)
+    # CPU per epoch (both threads for the lab) does not depend on how busy the machine is.
+    print(f"CPU per epoch: plain {statistics.median(CPU_MS['plain'][1:]):.1f} ms, lab (worker "
+          f"+ GUI) {statistics.median(CPU_MS['lab']):.1f} ms")
     late = beat.late_ms
     print(f"heartbeat during lab runs: {len(late)} ticks, p99 {percentile(late, 99):.2f} ms, "
           f"max {max(late, default=0):.2f} ms")

@@ -32,7 +32,7 @@ from playground.core.training.tables import OPTIMIZER_SPECS
 GRID = 100  # the decision boundary's resolution
 THUMB_STEP = 4  # neuron thumbnails sample every 4th grid point: 25 x 25
 EXTENT = 6.0  # the input plane drawn: [-6, 6] x [-6, 6]
-SNAPSHOT_INTERVAL = 1 / 36  # seconds: a little faster than the 30 redraws a second promised
+SNAPSHOT_INTERVAL = 1 / 42  # seconds: faster than the 30 redraws a second promised, as polls run late
 
 
 @dataclass(frozen=True, slots=True)
