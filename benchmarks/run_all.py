@@ -24,7 +24,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 BENCHES = ("bench_training.py", "bench_startup.py", "bench_tensor_lab.py", "bench_graph.py",
-           "bench_memory.py", "bench_network.py", "bench_limits.py")
+           "bench_memory.py", "bench_network.py", "bench_limits.py", "bench_rewind.py",
+           "bench_race.py")
 START, END = "<!-- bench:table:start -->", "<!-- bench:table:end -->"
 
 

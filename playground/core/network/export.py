@@ -130,7 +130,7 @@ def in_use(session: Any) -> bool:
 def session_part(session: Any, hidden_builtins: list[str]) -> str:
     """The Network Lab's script for a whole-session export, after the other labs' code:
     Python's own names the Tensor Lab's tensors hid are given back first."""
-    body = session.export_script()
+    body = session.to_script()
     first, _, rest = body.partition("\n")  # the module docstring becomes a comment here
     lines = [f"# ----- Network Lab: {first.strip(chr(34))} -----"]
     if hidden_builtins:

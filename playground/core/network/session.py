@@ -339,7 +339,7 @@ class NetworkSession:
         grid = feature_matrix(loop.grid_points(), self._config.ordered_features)
         return loop.snapshot(model, self._config, grid, -1, self.split.classification)
 
-    def export_script(self) -> str:
+    def to_script(self) -> str:
         """A plain .py that rebuilds the data and the network and prints each epoch's losses."""
         from playground.core.network.export import network_script
 

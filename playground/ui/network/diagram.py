@@ -10,14 +10,15 @@ a − add or remove one of its neurons; the header's buttons add or remove a lay
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 
 import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from playground.core.network.config import MAX_LAYERS, MAX_NEURONS
-from playground.core.network.loop import Snapshot
+from playground.core.network.config import MAX_LAYERS, MAX_NEURONS, feature_matrix
+from playground.core.network.loop import THUMB_STEP, Snapshot, grid_points
 from playground.ui.network.colours import NEGATIVE, POSITIVE, to_rgb
 
 NODE = 46.0  # a node's side, in scene units
@@ -357,3 +358,19 @@ class NetworkDiagram(QtWidgets.QGraphicsView):
     def items_of(self, kind: str) -> list[QtWidgets.QGraphicsItem]:
         """The scene's items whose data(0) is `kind` (for tests and automation)."""
         return [i for i in self.scene().items() if i.data(0) == kind]
+
+
+_FEATURE_CACHE: dict[str, np.ndarray] = {}
+
+
+def feature_images(features: tuple[str, ...]) -> dict[str, np.ndarray]:
+    """Each input feature over the plane, scaled to [-1, 1] (its thumbnail)."""
+    missing = [f for f in features if f not in _FEATURE_CACHE]
+    if missing:
+        grid = grid_points()
+        side = int(math.isqrt(grid.shape[0]))
+        for name in missing:
+            values = feature_matrix(grid, (name,))[:, 0].reshape(side, side).numpy()
+            values = values[::THUMB_STEP, ::THUMB_STEP]
+            _FEATURE_CACHE[name] = values / max(float(np.abs(values).max()), 1e-9)
+    return {f: _FEATURE_CACHE[f] for f in features}

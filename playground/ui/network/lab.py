@@ -17,16 +17,16 @@ import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from playground.core.files import atomic
-from playground.core.network.config import feature_matrix, parse_layers
+from playground.core.network.config import parse_layers
 from playground.core.network.datasets import CUSTOM, IMPORTED, MAX_CUSTOM_POINTS, ImportRefused
-from playground.core.network.loop import THUMB_STEP, grid_points
 from playground.core.network.session import NetRun, NetworkSession
 from playground.core.training.worker import warm_up_in_background
 from playground.ui.network.boundary import BoundaryPlot, NetLossPlot
 from playground.ui.network.colours import lookup_table
 from playground.ui.network.controls import NetworkControls
-from playground.ui.network.diagram import NetworkDiagram
+from playground.ui.network.diagram import NetworkDiagram, feature_images
 from playground.ui.training.lr_slider import learning_rate_row
+from playground.ui.widgets import file_dialogs
 from playground.ui.widgets.messages import inline_message_style, show_status
 
 REDRAW_INTERVAL_MS = 20  # up to 50 polls a second: each of the worker's ~40 pictures shown
@@ -247,8 +247,8 @@ class NetworkLab(QtWidgets.QWidget):
         self.session.set_speed(value if value > 0 else None)
 
     def _on_import(self) -> None:
-        path, _ = QtWidgets.QFileDialog.getOpenFileName(
-            self, "Import points", "", "Tables (*.csv *.tsv *.txt);;All files (*)")
+        path = file_dialogs.open_path(self, "Import points",
+                                      "Tables (*.csv *.tsv *.txt);;All files (*)")
         if path:
             self.import_data(path)
 
@@ -333,7 +333,7 @@ class NetworkLab(QtWidgets.QWidget):
 
     def script_text(self) -> str:
         """The run on screen (or the setup) as a plain-torch script printing its losses."""
-        return self.session.export_script()
+        return self.session.to_script()
 
     def export_script(self, path: str | Path) -> None:
         """Write script_text() to a .py file atomically (a failed save keeps the old file)."""
@@ -361,7 +361,7 @@ class NetworkLab(QtWidgets.QWidget):
                                 if classification else
                                 "Loss: mean squared error (train solid, test dashed)")
         features = s.config.ordered_features
-        self.diagram.set_structure(features, s.config.layers, _feature_images(features))
+        self.diagram.set_structure(features, s.config.layers, feature_images(features))
         self._show_points()
         run = s.current
         self._show_records(run)
@@ -490,19 +490,3 @@ def _acc(value: float) -> str:
 
 def _starter_points() -> tuple[tuple[float, float, float], ...]:
     return ((-3.0, -3.0, 0.0), (3.0, 3.0, 1.0))
-
-
-_FEATURE_CACHE: dict[str, np.ndarray] = {}
-
-
-def _feature_images(features: tuple[str, ...]) -> dict[str, np.ndarray]:
-    """Each input feature over the plane, scaled to [-1, 1] (its thumbnail)."""
-    missing = [f for f in features if f not in _FEATURE_CACHE]
-    if missing:
-        grid = grid_points()
-        side = int(math.isqrt(grid.shape[0]))
-        for name in missing:
-            values = feature_matrix(grid, (name,))[:, 0].reshape(side, side).numpy()
-            values = values[::THUMB_STEP, ::THUMB_STEP]
-            _FEATURE_CACHE[name] = values / max(float(np.abs(values).max()), 1e-9)
-    return {f: _FEATURE_CACHE[f] for f in features}

@@ -104,7 +104,7 @@ def test_the_exported_script_prints_the_same_losses(tmp_path, changes):
     s.resume()
     s.wait(30)
     path = tmp_path / "net.py"
-    path.write_text(s.export_script())
+    path.write_text(s.to_script())
     out = subprocess.run([sys.executable, str(path)], capture_output=True, text=True,
                          timeout=120, check=True).stdout
     printed = [tuple(float(v) for v in m) for m in
