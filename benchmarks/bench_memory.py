@@ -8,7 +8,7 @@ Three loops, each on real widgets shown offscreen, RSS (VmRSS) and threads (OS t
                through creating, deriving and overwriting small tensors;
   backward     50 clicks on Backward (retain_graph checked) for s = (big * 2).sum() with big a
                1,000,000-element leaf: the grads accumulate in one 4 MB tensor.
-Targets (issue 12): RSS growth <= 10 MiB for training and backward, thread count back to its
+Targets: RSS growth <= 10 MiB for training and backward, thread count back to its
 baseline; statements must stay bounded: the statement log and its undo history grow with
 every statement, so the figure is the growth per statement.
 """

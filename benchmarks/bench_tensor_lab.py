@@ -6,8 +6,8 @@ Measures, on a TensorLab shown offscreen (painting included, via processEvents):
   2. a statement making a 1000x1000 tensor (and 3000x3000, and 9M 1-D) with the inspector
      refreshed, against torch alone making the same tensor: the lab's overhead beyond torch.
 Prints a table, one JSON line and the FIGURES line run_all.py collects. Run:
-`QT_QPA_PLATFORM=offscreen python benchmarks/bench_tensor_lab.py`. Targets: selection < 20 ms
-(issue 9), a 1000x1000 statement with the inspector refreshed <= 50 ms beyond torch (issue 12).
+`QT_QPA_PLATFORM=offscreen python benchmarks/bench_tensor_lab.py`. Targets: selection < 20 ms,
+a 1000x1000 statement with the inspector refreshed <= 50 ms beyond torch.
 """
 
 from __future__ import annotations

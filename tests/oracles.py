@@ -1,6 +1,6 @@
 """Plain-torch reference code for the tests: what the notebook's cells compute, written out.
 
-Tests compare the playground's numbers with these (DESIGN.md section 6). Each function starts
+Tests compare the playground's numbers with these. Each function starts
 from the same seed as a fresh Workspace, whose log begins with torch.manual_seed(0).
 """
 
