@@ -8,7 +8,12 @@ still running (a leaked thread aborts the process when Qt tears down).
 from __future__ import annotations
 
 import contextlib
+import json
+import os
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -150,3 +155,32 @@ def dead_pid() -> int:
     proc = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
                           capture_output=True, text=True, timeout=60, check=True)
     return int(proc.stdout)
+
+
+def run_on_screen(script: str, folder: Path, *args: str, size: tuple[int, int] = (1280, 720),
+                  timeout: float = 300, cwd: str | Path | None = None) -> dict:
+    """Run `script` (Python source) in a child process whose Qt sees one offscreen screen of
+    `size`, with its own settings in `folder`; return the JSON its last output line printed.
+
+    The child gets `folder` and then `args` as its argv; the platform's screen size comes
+    from a configfile, which is how Qt's offscreen platform is given a 1280x720 desktop.
+    """
+    config = folder / "screen.json"
+    config.write_text(json.dumps({"screens": [{
+        "name": "Projector", "x": 0, "y": 0, "width": size[0], "height": size[1],
+        "logicalDpi": 96, "logicalBaseDpi": 96, "dpr": 1}]}))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("QT_")}
+    env.update(QT_QPA_PLATFORM=f"offscreen:configfile={config}",
+               XDG_CONFIG_HOME=str(folder / "config"), HOME=str(folder))
+    result = subprocess.run([sys.executable, "-c", script, str(folder), *args], env=env,
+                            capture_output=True, text=True, timeout=timeout, check=False,
+                            cwd=None if cwd is None else str(cwd))
+    assert result.returncode == 0, result.stderr[-3000:]
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def inside(inner: list[int], outer: list[int]) -> bool:
+    """Whether rectangle `inner` (x, y, w, h) lies wholly within `outer`."""
+    x, y, w, h = inner
+    ox, oy, ow, oh = outer
+    return x >= ox and y >= oy and x + w <= ox + ow and y + h <= oy + oh

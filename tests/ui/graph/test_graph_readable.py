@@ -5,10 +5,6 @@ graph window closes with Esc and Ctrl+W. Driven through graphView and the button
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 import textwrap
 
 import pytest
@@ -16,7 +12,7 @@ import shiboken6
 from PySide6 import QtCore, QtWidgets
 
 from playground.core.tensorlab.workspace import Workspace
-from playground.testing import find
+from playground.testing import find, run_on_screen
 from playground.ui.graph import GraphPanel
 from playground.ui.graph.items import EdgeItem
 
@@ -78,17 +74,7 @@ FIRST_SIGHT = textwrap.dedent("""
 @pytest.fixture(scope="module")
 def at_1280x720(tmp_path_factory) -> dict:
     folder = tmp_path_factory.mktemp("graph-1280x720")
-    config = folder / "screen.json"
-    config.write_text(json.dumps({"screens": [{
-        "name": "Projector", "x": 0, "y": 0, "width": 1280, "height": 720,
-        "logicalDpi": 96, "logicalBaseDpi": 96, "dpr": 1}]}))
-    env = {k: v for k, v in os.environ.items() if not k.startswith("QT_")}
-    env.update(QT_QPA_PLATFORM=f"offscreen:configfile={config}",
-               XDG_CONFIG_HOME=str(folder / "config"))
-    result = subprocess.run([sys.executable, "-c", FIRST_SIGHT, str(folder)], env=env,
-                            capture_output=True, text=True, timeout=180, check=False)
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    return run_on_screen(FIRST_SIGHT, folder, timeout=180)
 
 
 def test_first_example_is_whole_and_readable_at_1280x720(at_1280x720):

@@ -5,12 +5,9 @@ process's screens are fixed when its QApplication starts)."""
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
+from playground.testing import run_on_screen
 from playground.ui.training.lr_slider import DECADE_PX, DECADES
 
 CHILD = r"""
@@ -47,18 +44,7 @@ print(json.dumps(out))
 
 
 def test_each_decade_gets_60_px_at_1280x720(tmp_path: Path) -> None:
-    config = tmp_path / "screen.json"
-    config.write_text(json.dumps({"screens": [{
-        "name": "s", "x": 0, "y": 0, "width": 1280, "height": 720,
-        "logicalDpi": 96, "logicalBaseDpi": 96, "dpr": 1}]}))
-    env = {k: v for k, v in os.environ.items() if not k.startswith("QT_")}
-    env.update(QT_QPA_PLATFORM=f"offscreen:configfile={config}",
-               XDG_CONFIG_HOME=str(tmp_path / "config"), HOME=str(tmp_path))
-    result = subprocess.run([sys.executable, "-c", CHILD, str(tmp_path)], env=env,
-                            capture_output=True, text=True, timeout=300, check=False,
-                            cwd=str(Path(__file__).resolve().parents[3]))
-    assert result.returncode == 0, result.stderr[-3000:]
-    report = json.loads(result.stdout.strip().splitlines()[-1])
+    report = run_on_screen(CHILD, tmp_path, cwd=Path(__file__).resolve().parents[3])
     for label, seen in report.items():
         assert seen["visible"], label
         assert seen["slider"] / DECADES >= DECADE_PX, (label, seen)

@@ -9,10 +9,10 @@ dock closed, open, after each step of every lesson, and closed again.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import sys
 from pathlib import Path
+
+from playground.testing import inside, run_on_screen
 
 if __name__ != "__main__":
     import pytest
@@ -195,19 +195,8 @@ print(json.dumps(out))
 
 
 def run_child(tmp_path: Path, size: tuple[int, int] = (1280, 720)) -> dict:
-    config = tmp_path / "screen.json"
-    config.write_text(json.dumps({"screens": [{
-        "name": "Projector", "x": 0, "y": 0, "width": size[0], "height": size[1],
-        "logicalDpi": 96, "logicalBaseDpi": 96, "dpr": 1}]}))
-    env = {k: v for k, v in os.environ.items() if not k.startswith("QT_")}
-    env.update(QT_QPA_PLATFORM=f"offscreen:configfile={config}",
-               XDG_CONFIG_HOME=str(tmp_path / "config"), HOME=str(tmp_path))
-    result = subprocess.run([sys.executable, "-c", CHILD, str(tmp_path),
-                             str(Path(__file__).resolve().parent)], env=env,
-                            capture_output=True, text=True, timeout=600, check=False,
-                            cwd=str(Path(__file__).resolve().parents[3]))
-    assert result.returncode == 0, result.stderr[-3000:]
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    return run_on_screen(CHILD, tmp_path, str(Path(__file__).resolve().parent), size=size,
+                         timeout=600, cwd=Path(__file__).resolve().parents[3])
 
 
 if __name__ == "__main__":  # a look by hand: python tests/ui/window/test_fits_1280x720.py DIR
@@ -216,12 +205,6 @@ if __name__ == "__main__":  # a look by hand: python tests/ui/window/test_fits_1
         print(label, check["frame"], check["lab_width"])
         for problem in check["problems"]:
             print("   ", problem)
-
-
-def inside(inner: list[int], outer: list[int]) -> bool:
-    x, y, w, h = inner
-    ox, oy, ow, oh = outer
-    return x >= ox and y >= oy and x + w <= ox + ow and y + h <= oy + oh
 
 
 def test_both_labs_fit_1280x720_with_lessons_open_closed_and_every_step(tmp_path):

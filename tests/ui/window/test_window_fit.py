@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 import textwrap
 
 from PySide6 import QtCore, QtGui, QtWidgets
+
+from playground.testing import inside, run_on_screen
 
 # Runs in a child process whose offscreen screen is 1280x720 (this process's screen is fixed
 # when its QApplication starts).
@@ -44,28 +42,8 @@ FIT_SCRIPT = textwrap.dedent("""
 """)
 
 
-def run_at_1280x720(tmp_path) -> dict:
-    config = tmp_path / "screen.json"
-    config.write_text(json.dumps({"screens": [{
-        "name": "Projector", "x": 0, "y": 0, "width": 1280, "height": 720,
-        "logicalDpi": 96, "logicalBaseDpi": 96, "dpr": 1}]}))
-    env = {k: v for k, v in os.environ.items() if not k.startswith("QT_")}
-    env.update(QT_QPA_PLATFORM=f"offscreen:configfile={config}",
-               XDG_CONFIG_HOME=str(tmp_path / "config"))
-    result = subprocess.run([sys.executable, "-c", FIT_SCRIPT, str(tmp_path)], env=env,
-                            capture_output=True, text=True, timeout=120, check=False)
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout.strip().splitlines()[-1])
-
-
-def inside(inner: list[int], outer: list[int]) -> bool:
-    x, y, w, h = inner
-    ox, oy, ow, oh = outer
-    return x >= ox and y >= oy and x + w <= ox + ow and y + h <= oy + oh
-
-
 def test_first_launch_fits_a_1280x720_screen_and_restores_only_what_fits(tmp_path):
-    out = run_at_1280x720(tmp_path)
+    out = run_on_screen(FIT_SCRIPT, tmp_path, timeout=120)
     screen = out["screen"]
     assert inside(out["first"], screen), out
     # Most of the screen, not a postage stamp.
