@@ -9,25 +9,10 @@ from PySide6 import QtCore, QtWidgets
 
 from playground.core.training import train
 from playground.core.training.history import record_row
-from playground.testing import find, full_speed
-from playground.ui.training.lab import TrainingLab
+from playground.testing import find
 
 LEFT = QtCore.Qt.MouseButton.LeftButton
 TIMEOUT = 30_000
-
-
-@pytest.fixture
-def lab(qtbot):
-    widget = TrainingLab()
-    qtbot.addWidget(widget)
-    full_speed(widget)
-    widget.resize(1280, 800)
-    widget.show()
-    qtbot.waitExposed(widget)
-    yield widget
-    left_running = widget.is_running()
-    assert widget.shutdown(1000)
-    assert not left_running, "the test left a training run going"
 
 
 def click(qtbot, lab, name):

@@ -88,20 +88,6 @@ def torch_loop(lrs, optimizer="SGD", loss="MSE", x=NOTEBOOK_X, y=NOTEBOOK_X, w0=
     return np.array(losses), w.item(), b.item()
 
 
-@pytest.fixture
-def lab(qtbot):
-    widget = TrainingLab()
-    qtbot.addWidget(widget)
-    full_speed(widget)
-    widget.resize(1280, 800)
-    widget.show()
-    qtbot.waitExposed(widget)
-    yield widget
-    left_running = widget.is_running()
-    assert widget.shutdown(1000)
-    assert not left_running, "the test left a training run going"
-
-
 # ----- the notebook, exactly ---------------------------------------------------------------------
 def test_defaults_are_the_notebooks(lab):
     assert find(lab, "epochsSpin").value() == 100
