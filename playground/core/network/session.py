@@ -35,7 +35,7 @@ from playground.core.network.loop import EpochRecord, Snapshot
 from playground.core.training.config import check_lr
 from playground.core.training.loop import RunEnd, TrainControl
 from playground.core.training.session import DEFAULT_SPEED, SPEEDS
-from playground.core.training.worker import TrainingWorker
+from playground.core.training.worker import TrainingWorker, WorkerControls
 
 FORMAT_VERSION = 1
 MAX_EARLIER_RUNS = 5
@@ -107,7 +107,7 @@ class NetworkEvents:
         self.replaced = Event()  # (): replace_with() put another session's state in place
 
 
-class NetworkSession:
+class NetworkSession(WorkerControls):
     """The Network Lab's model (see the module doc)."""
 
     def __init__(self, data: DataSettings | None = None, config: NetConfig | None = None,
@@ -252,28 +252,6 @@ class NetworkSession:
         if paused:
             self.events.paused.emit(True)
         return run
-
-    def pause(self) -> None:
-        if self._worker is not None:
-            self._worker.control.pause()
-            self.events.paused.emit(True)
-
-    def resume(self) -> None:
-        if self._worker is not None:
-            self._worker.control.resume()
-            self.events.paused.emit(False)
-
-    def step(self) -> None:
-        """Train exactly one epoch, then hold (starts a paused run when none is going)."""
-        if self._worker is None:
-            self.start(paused=True)
-        assert self._worker is not None
-        self._worker.control.step()
-        self.events.paused.emit(True)
-
-    def stop(self) -> None:
-        if self._worker is not None:
-            self._worker.control.stop()
 
     def reset(self) -> None:
         """Stop any run and forget every run: back to the setup's untrained network."""

@@ -27,7 +27,7 @@ from playground.core.training.loop import PointEval, RunEnd, TrainControl, evalu
 from playground.core.training.notebook_log import log_lines, predictions_text
 from playground.core.training.race import Race, race
 from playground.core.training.run import Run, runs_from_data, runs_to_data
-from playground.core.training.worker import TrainingWorker
+from playground.core.training.worker import TrainingWorker, WorkerControls
 
 # Epochs per second by default: the notebook's 100 epochs take about 17 s, so a learner who
 # starts dragging the learning rate a second or two in still changes the curve's steep part
@@ -80,7 +80,7 @@ class TrainingEvents:
         self.race_ended = Event()  # (race): race.end says why
 
 
-class TrainingSession:
+class TrainingSession(WorkerControls):
     """The Training Lab's model: setup, runs and the worker that trains (see the module doc)."""
 
     def __init__(
@@ -229,31 +229,6 @@ class TrainingSession:
         self._worker.start()
         self.events.race_started.emit(self.race)
         return self.race
-
-    def pause(self) -> None:
-        """Hold the run before its next epoch."""
-        if self._worker is not None:
-            self._worker.control.pause()
-            self.events.paused.emit(True)
-
-    def resume(self) -> None:
-        """Let a paused run carry on."""
-        if self._worker is not None:
-            self._worker.control.resume()
-            self.events.paused.emit(False)
-
-    def step(self) -> None:
-        """Train exactly one epoch, then hold (starts a paused run when none is going)."""
-        if self._worker is None:
-            self.start(paused=True)
-        assert self._worker is not None
-        self._worker.control.step()
-        self.events.paused.emit(True)
-
-    def stop(self) -> None:
-        """End the run after its current epoch; run_ended("stopped") follows on a poll."""
-        if self._worker is not None:
-            self._worker.control.stop()
 
     def reset(self) -> None:
         """Stop any run and forget every run: back to the setup's starting point."""

@@ -117,3 +117,39 @@ class TrainingWorker:
 
 def _same(item: Any) -> Any:
     return item
+
+
+class WorkerControls:
+    """Pause, resume, step and stop for a lab model's one worker, the same for every lab.
+
+    A model using it has `_worker` (a TrainingWorker while a run goes, else None), an
+    `events.paused` event and `start(paused=...)`.
+    """
+
+    _worker: TrainingWorker | None
+    events: Any
+
+    def pause(self) -> None:
+        """Hold the run before its next epoch."""
+        if self._worker is not None:
+            self._worker.control.pause()
+            self.events.paused.emit(True)
+
+    def resume(self) -> None:
+        """Let a paused run carry on."""
+        if self._worker is not None:
+            self._worker.control.resume()
+            self.events.paused.emit(False)
+
+    def step(self) -> None:
+        """Train exactly one epoch, then hold (starts a paused run when none is going)."""
+        if self._worker is None:
+            self.start(paused=True)
+        assert self._worker is not None
+        self._worker.control.step()
+        self.events.paused.emit(True)
+
+    def stop(self) -> None:
+        """End the run after its current epoch; run_ended("stopped") follows on a poll."""
+        if self._worker is not None:
+            self._worker.control.stop()
