@@ -35,7 +35,7 @@ from playground.core.network.loop import EpochRecord, Snapshot
 from playground.core.training.config import check_lr
 from playground.core.training.loop import RunEnd, TrainControl
 from playground.core.training.session import DEFAULT_SPEED, SPEEDS
-from playground.core.training.worker import TrainingWorker, WorkerControls
+from playground.core.training.worker import TrainingWorker, WorkerControls, check_speed
 
 FORMAT_VERSION = 1
 MAX_EARLIER_RUNS = 5
@@ -118,7 +118,7 @@ class NetworkSession(WorkerControls):
         self._config = config or NetConfig()
         self._config.validate()
         self._split = self._data.split()
-        self._speed = _check_speed(speed)
+        self._speed = check_speed(speed)
         self.current: NetRun | None = None
         self.earlier: list[NetRun] = []
         self.latest: Snapshot | None = None  # the newest picture of the current run's model
@@ -208,26 +208,7 @@ class NetworkSession(WorkerControls):
         if had_run:
             self.events.notice.emit(f"{why}: the run was reset.")
 
-    @property
-    def speed(self) -> float | None:
-        return self._speed
-
-    def set_speed(self, epochs_per_second: float | None) -> None:
-        speed = _check_speed(epochs_per_second)
-        if speed != self._speed:
-            self._speed = speed
-            if self._worker is not None:
-                self._worker.control.epochs_per_second = speed
-            self.events.speed_changed.emit(speed)
-
     # ----- lifecycle --------------------------------------------------------------------------
-    def is_running(self) -> bool:
-        return self._worker is not None
-
-    @property
-    def paused(self) -> bool:
-        return self._worker is not None and self._worker.control.paused
-
     def start(self, paused: bool = False) -> NetRun:
         """Start a run of the setup on the worker thread; ValueError if it cannot be trained."""
         if self._worker is not None:
@@ -372,11 +353,3 @@ def _what_changed(names: list[str]) -> str:
         return "The layers changed"
     return "The " + ", ".join(_NAMES.get(n, n) for n in names) + " changed"
 
-
-def _check_speed(speed: float | None) -> float | None:
-    if speed is None:
-        return None
-    speed = float(speed)
-    if not (speed > 0 and speed != float("inf")):
-        raise ValueError("the speed must be epochs per second > 0, or None for full speed")
-    return speed

@@ -27,7 +27,7 @@ from playground.core.training.loop import PointEval, RunEnd, TrainControl, evalu
 from playground.core.training.notebook_log import log_lines, predictions_text
 from playground.core.training.race import Race, race
 from playground.core.training.run import Run, runs_from_data, runs_to_data
-from playground.core.training.worker import TrainingWorker, WorkerControls
+from playground.core.training.worker import TrainingWorker, WorkerControls, check_speed
 
 # Epochs per second by default: the notebook's 100 epochs take about 17 s, so a learner who
 # starts dragging the learning rate a second or two in still changes the curve's steep part
@@ -102,7 +102,7 @@ class TrainingSession(WorkerControls):
             data.validate()
             self._data = data
             self._config = config.replace(dataset=data.dataset(config.seed))
-        self._speed = _check_speed(speed)
+        self._speed = check_speed(speed)
         self.current: Run | None = None
         self.earlier: list[Run] = []  # oldest first, at most MAX_EARLIER_RUNS
         self._worker: TrainingWorker | None = None
@@ -155,28 +155,7 @@ class TrainingSession(WorkerControls):
             self._config = config
             self.events.setup_changed.emit(config)
 
-    @property
-    def speed(self) -> float | None:
-        """Epochs per second the worker is paced to; None is full speed (no pacing)."""
-        return self._speed
-
-    def set_speed(self, epochs_per_second: float | None) -> None:
-        speed = _check_speed(epochs_per_second)
-        if speed != self._speed:
-            self._speed = speed
-            if self._worker is not None:
-                self._worker.control.epochs_per_second = speed
-            self.events.speed_changed.emit(speed)
-
     # ----- lifecycle ------------------------------------------------------------------------
-    def is_running(self) -> bool:
-        """True from start() until the run's end has been polled (paused runs count)."""
-        return self._worker is not None
-
-    @property
-    def paused(self) -> bool:
-        return self._worker is not None and self._worker.control.paused
-
     @property
     def control(self) -> TrainControl | None:
         """The running loop's live controls (None when idle)."""
@@ -463,11 +442,3 @@ class TrainingSession(WorkerControls):
             raise ValueError(f"a training session is malformed: {exc}") from exc
         return session
 
-
-def _check_speed(speed: float | None) -> float | None:
-    if speed is None:
-        return None
-    speed = float(speed)
-    if not (speed > 0 and speed != float("inf")):
-        raise ValueError("the speed must be epochs per second > 0, or None for full speed")
-    return speed

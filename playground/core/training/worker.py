@@ -119,15 +119,48 @@ def _same(item: Any) -> Any:
     return item
 
 
-class WorkerControls:
-    """Pause, resume, step and stop for a lab model's one worker, the same for every lab.
+def check_speed(speed: float | None) -> float | None:
+    """A pace in epochs per second (> 0 and finite), or None for full speed; else ValueError."""
+    if speed is None:
+        return None
+    speed = float(speed)
+    if not (speed > 0 and speed != float("inf")):
+        raise ValueError("the speed must be epochs per second > 0, or None for full speed")
+    return speed
 
-    A model using it has `_worker` (a TrainingWorker while a run goes, else None), an
-    `events.paused` event and `start(paused=...)`.
+
+class WorkerControls:
+    """Pace, pause, resume, step and stop for a lab model's one worker, the same for every lab.
+
+    A model using it has `_worker` (a TrainingWorker while a run goes, else None), `_speed`,
+    `events.paused` and `events.speed_changed`, and `start(paused=...)`.
     """
 
     _worker: TrainingWorker | None
+    _speed: float | None
     events: Any
+
+    @property
+    def speed(self) -> float | None:
+        """Epochs per second the worker is paced to; None is full speed (no pacing)."""
+        return self._speed
+
+    def set_speed(self, epochs_per_second: float | None) -> None:
+        """Pace the run, live while it trains."""
+        speed = check_speed(epochs_per_second)
+        if speed != self._speed:
+            self._speed = speed
+            if self._worker is not None:
+                self._worker.control.epochs_per_second = speed
+            self.events.speed_changed.emit(speed)
+
+    def is_running(self) -> bool:
+        """True from start() until the run's end has been polled (paused runs count)."""
+        return self._worker is not None
+
+    @property
+    def paused(self) -> bool:
+        return self._worker is not None and self._worker.control.paused
 
     def pause(self) -> None:
         """Hold the run before its next epoch."""
