@@ -2,9 +2,10 @@
 
 Each bench_*.py runs in its own child process (so one cannot leave threads, memory or Qt state
 to the next) and ends its output with a FIGURES line (see common.py). This script collects them
-into one table with the target of each figure and whether it was met, writes
-benchmarks/results/latest.json (a list of {"name", "value", "unit", "target", "met"}), and
-replaces the table between the markers in docs/performance.md, with the machine it ran on.
+into one table with the target of each figure, whether it was met and the machine's load while
+it was measured, writes benchmarks/results/latest.json (a list of {"name", "value", "unit",
+"target", "met", "load"}), and replaces the table between the markers in docs/performance.md,
+with the machine it ran on.
 Exit status 1 only when a benchmark could not run; missed targets are in the table.
 """
 
@@ -25,13 +26,23 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 BENCHES = ("bench_training.py", "bench_startup.py", "bench_tensor_lab.py", "bench_graph.py",
            "bench_memory.py", "bench_network.py", "bench_limits.py", "bench_rewind.py",
-           "bench_race.py")
+           "bench_race.py", "bench_long_run.py")
 START, END = "<!-- bench:table:start -->", "<!-- bench:table:end -->"
 
 
+def load_average() -> float:
+    """The machine's 1-minute load average (other processes compete for the 2 cores)."""
+    return os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+
+
 def run_bench(script: str) -> tuple[list[dict], float]:
-    """The figures one benchmark printed (its other output is passed through), and seconds."""
+    """The figures one benchmark printed (its other output is passed through), and seconds.
+
+    Each figure carries `load`: the load average before and after its script, as "a-b", since
+    a paired ratio survives a busy machine but an absolute time or a stall does not.
+    """
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    load_before = load_average()
     began = time.perf_counter()
     child = subprocess.Popen([sys.executable, str(HERE / script)], env=env, cwd=ROOT,
                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -46,6 +57,9 @@ def run_bench(script: str) -> tuple[list[dict], float]:
     if code != 0 or not figures:
         figures.append({"name": f"{script} did not finish (exit {code})", "value": None,
                         "unit": "", "target": "runs", "met": False})
+    load = f"{load_before:.1f}-{load_average():.1f}"
+    for f in figures:
+        f["load"] = load
     return figures, time.perf_counter() - began
 
 
@@ -68,7 +82,7 @@ def machine() -> dict[str, str]:
 
     import PySide6  # the package only (no Qt module): its wheel names vary, its version not
 
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    load = load_average()
     return {
         "cpu": cpu, "cores": str(os.cpu_count()), "os": f"{platform.system()} {platform.release()}",
         "python": platform.python_version(), "torch": version("torch"),
@@ -85,11 +99,13 @@ def show(value: float | None) -> str:
 
 
 def table(figures: list[dict]) -> list[str]:
-    """Markdown rows: figure, value, unit, target, met."""
-    rows = ["| figure | value | unit | target | met |", "| --- | ---: | --- | --- | --- |"]
+    """Markdown rows: figure, value, unit, target, met, load average while measured."""
+    rows = ["| figure | value | unit | target | met | load |",
+            "| --- | ---: | --- | --- | --- | --- |"]
     for f in figures:
         met = {True: "yes", False: "**NO**", None: ""}[f["met"]]
-        rows.append(f"| {f['name']} | {show(f['value'])} | {f['unit']} | {f['target']} | {met} |")
+        rows.append(f"| {f['name']} | {show(f['value'])} | {f['unit']} | {f['target']} | {met} "
+                    f"| {f.get('load', '')} |")
     return rows
 
 
