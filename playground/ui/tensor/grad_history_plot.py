@@ -71,7 +71,8 @@ class GradHistoryPlot(pg.PlotWidget):
     """Plot of one leaf's grad history; call `show_history` whenever the workspace changes."""
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
-        super().__init__(parent, axisItems={"bottom": StatementAxis("bottom")})
+        # No context menu: built without one (pyqtgraph would build it, then drop it).
+        super().__init__(parent, axisItems={"bottom": StatementAxis("bottom")}, enableMenu=False)
         self.setObjectName("gradHistoryPlot")
         self.setToolTip(
             "Each line is one element of the leaf's .grad after every logged step: "
@@ -86,7 +87,6 @@ class GradHistoryPlot(pg.PlotWidget):
         self._shown: tuple[str | None, int, list[GradRecord]] | None = None
         item = self.getPlotItem()
         item.showGrid(x=True, y=True, alpha=0.25)
-        item.setMenuEnabled(False)
         item.hideButtons()
         self._legend = item.addLegend(offset=(6, 6), colCount=4, labelTextSize=self._pt(0.85))
         self._legend.setBrush(pg.mkBrush(255, 255, 255, 200))

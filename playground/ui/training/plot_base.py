@@ -92,12 +92,14 @@ class TrainingPlot(pg.PlotWidget):
         # `epochs`: x counts epochs, so its ticks are whole numbers.
         # Tick labels that would overlap are left out (a small lr plot printed them on top of
         # each other).
+        # No menu (it exposes settings that fight ours): built without one, since pyqtgraph
+        # builds the ViewBox's menu with the plot even when it is disabled right after.
         super().__init__(parent, axisItems={"left": TidyAxis("left"),
-                                            "bottom": TidyAxis("bottom", whole_numbers=epochs)})
+                                            "bottom": TidyAxis("bottom", whole_numbers=epochs)},
+                         enableMenu=False)
         self.setObjectName(object_name)
         self.colours = LIGHT_COLOURS
         self.title = title
-        self.getPlotItem().setMenuEnabled(False)  # its menu exposes settings that fight ours
         self.getPlotItem().hideButtons()
         self.getPlotItem().getViewBox().sigResized.connect(self._fit_title)
         for name in ("left", "bottom"):
