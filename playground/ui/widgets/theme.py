@@ -112,7 +112,6 @@ def apply_theme(mode: ThemeMode) -> None:
     if not isinstance(app.style(), PlaygroundStyle):
         _style = PlaygroundStyle(QtWidgets.QStyleFactory.create("Fusion"))
         app.setStyle(_style)
-    if is_dark(mode):
-        app.setPalette(dark_palette())
-    else:
-        app.setPalette(app.style().standardPalette())
+    palette = dark_palette() if is_dark(mode) else app.style().standardPalette()
+    if palette != app.palette():  # the same palette again would still repolish every widget
+        app.setPalette(palette)
