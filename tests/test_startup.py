@@ -3,7 +3,9 @@
 Each case runs the real launcher (`playground.__main__.main`) in a child process, headless, with
 its settings and data folders in tmp_path. The child watches the window's first paint, records
 what was loaded and what could be clicked at that moment, waits for `labsReady`, then drives the
-labs through their objectNames and prints one JSON line. No wall-clock assertion anywhere.
+labs through their objectNames inside `labsReady` (a statement runs, Start starts a run), waits
+for the Network Lab (built one step later) and prints one JSON line. No wall-clock assertion
+anywhere.
 """
 
 from __future__ import annotations
@@ -47,18 +49,11 @@ def window():
     return found[0] if found else None
 
 
-def after_ready(win):
-    try:
-        check_labs(win)
-    finally:
-        win.close()
-
-
-def check_labs(win):
+def at_ready(win):
+    # Runs inside labsReady: what a person does first must work right then.
     import torch
 
-    app.processEvents()  # let the loading pages' deleteLater run
-    tabs = win.findChild(QtWidgets.QTabWidget, "labTabs")
+    seen["network_lab_at_ready"] = win.network_lab is not None
     edit = win.findChild(QtWidgets.QLineEdit, "statementEdit")
     edit.setText("w.backward()")
     QtTest.QTest.keyClick(edit, QtCore.Qt.Key.Key_Return)
@@ -66,22 +61,48 @@ def check_labs(win):
     x = torch.randn(3, 2, requires_grad=True)
     ((x + 10) * (x + 10) * (x + 10)).mean().backward()
     lab_x = win.workspace.tensor("x")
+    lab = win.findChild(QtWidgets.QWidget, "trainingLab")
+    start = lab.findChild(QtWidgets.QPushButton, "startButton")
+    QtTest.QTest.mouseClick(start, QtCore.Qt.MouseButton.LeftButton)
+    seen["at_ready"] = {
+        "x_matches": bool(torch.equal(lab_x.detach(), x.detach())),
+        "grad_matches": lab_x.grad is not None and bool(torch.allclose(lab_x.grad, x.grad)),
+        "run_started": lab.is_running() and win.training_session.current is not None,
+    }
+    finished = []
+    lab.runFinished.connect(finished.append)
+    lab.stop()
+    QtCore.QTimer.singleShot(0, lambda: after_ready(win, finished))
+
+
+def after_ready(win, finished):
+    if win.network_lab is None or not finished:  # the Network Lab comes one step later
+        QtCore.QTimer.singleShot(5, lambda: after_ready(win, finished))
+        return
+    try:
+        check_labs(win, finished)
+    finally:
+        win.close()
+
+
+def check_labs(win, finished):
+    app.processEvents()  # let the loading pages' deleteLater run
+    tabs = win.findChild(QtWidgets.QTabWidget, "labTabs")
     seen["ready"] = {
+        "run_finished": finished,
         "tabs": [tabs.widget(i).objectName() for i in range(tabs.count())],
         "current_tab": tabs.currentIndex(),
         "loading_pages": len(win.findChildren(QtWidgets.QLabel, "labsLoading")),
         "undo_action": win.findChild(QtGui.QAction, "actionUndo") is not None,
         "menus": {a.text(): a.isEnabled() for a in win.menuBar().actions()},
-        "x_matches": bool(torch.equal(lab_x.detach(), x.detach())),
-        "grad_matches": lab_x.grad is not None and bool(torch.allclose(lab_x.grad, x.grad)),
     }
 
 
 def poll():
     win = window()
-    if win is not None and win.labs_ready:
-        QtCore.QTimer.singleShot(0, lambda: after_ready(win))
-    else:
+    if win is not None and not win.labs_ready:
+        win.labsReady.connect(lambda: at_ready(win))
+    elif win is None:
         QtCore.QTimer.singleShot(5, poll)
 
 
@@ -114,12 +135,15 @@ def test_window_is_painted_before_torch_loads_and_the_labs_fill_in(tmp_path: Pat
     assert paint["loading_pages"] == 3  # one per lab
     assert paint["undo_action"] is False
     assert paint["menus"] == {"&File": True, "&Edit": False, "&View": False, "&Help": False}
+    # At labsReady itself: a typed statement runs (torch's numbers) and Start starts a run.
+    assert result["at_ready"] == {"x_matches": True, "grad_matches": True, "run_started": True}
+    assert result["network_lab_at_ready"] is False  # built one step later, off the hot path
     ready = result["ready"]
+    assert ready["run_finished"] == ["stopped"]
     assert ready["tabs"] == ["tensorLab", "trainingLab", "networkLab"]
     assert ready["loading_pages"] == 0
     assert ready["undo_action"] is True
     assert all(ready["menus"].values()) and "&Edit" in ready["menus"]
-    assert ready["x_matches"] and ready["grad_matches"]
     assert result["code"] == 0
 
 

@@ -46,7 +46,9 @@ class LessonsDock(QtWidgets.QDockWidget):
     def __init__(self, workspace: Workspace, training_session: TrainingSession,
                  navigator: LabNavigator, settings: QtCore.QSettings,
                  parent: QtWidgets.QWidget | None = None,
-                 network_session: NetworkSession | None = None) -> None:
+                 network_session: NetworkSession | None = None,
+                 lessons: tuple[list, list[str]] | None = None) -> None:
+        """`lessons`: the shipped lessons already read, (lessons, errors), or None to read them."""
         super().__init__("Lessons", parent)
         self.setObjectName("lessonsDock")
         self.setAllowedAreas(QtCore.Qt.DockWidgetArea.LeftDockWidgetArea
@@ -54,7 +56,7 @@ class LessonsDock(QtWidgets.QDockWidget):
         self._navigator = navigator
         self._settings = settings
         self.panel = LessonsPanel(workspace, training_session, settings,
-                                  network=network_session)
+                                  network=network_session, lessons=lessons)
         self.panel.setMinimumWidth(260)
         self.setWidget(self.panel)
         for name, tip in (("qt_dockwidget_floatbutton", "Float the lessons in their own window."),

@@ -9,6 +9,7 @@ have run, is kept in the QSettings handed in (`lessons/progress`).
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6 import QtCore, QtGui, QtWidgets
@@ -47,15 +48,20 @@ class LessonsPanel(QtWidgets.QWidget):
         folder: Path | None = None,
         parent: QtWidgets.QWidget | None = None,
         network: NetworkSession | None = None,
+        lessons: tuple[list[Lesson], list[str]] | None = None,
     ) -> None:
+        """`lessons`: (lessons, errors) as `load_lessons(folder)` returns them, when already
+        read (the window's start-up reads them on its loader thread); read here otherwise."""
         super().__init__(parent)
         self.setObjectName("lessonsPanel")
         self._ws = workspace
         self._session = session
         self._network = network
         self._settings = settings
+        # Called before a step runs: the window builds a lab the step may drive if not yet built.
+        self.before_step: Callable[[], None] | None = None
         # The shipped lessons unless told otherwise; a bad file is listed, never fatal.
-        self.lessons, errors = load_lessons(folder)
+        self.lessons, errors = lessons if lessons is not None else load_lessons(folder)
         self.progress = Progress.from_json(settings.value(SETTINGS_KEY), self.lessons)
         self._outcome: StepOutcome | None = None  # of the step on screen, once it ran
         self._pending: str | None = None  # the answer given, waiting for the value to exist
@@ -101,6 +107,8 @@ class LessonsPanel(QtWidgets.QWidget):
         lesson, step = self.lesson, self.step
         if lesson is None or step is None:
             return None
+        if self.before_step is not None:
+            self.before_step()
         QtWidgets.QApplication.setOverrideCursor(QtCore.Qt.CursorShape.WaitCursor)
         try:
             outcome = run_step(lesson, self.progress.step, self._ws, self._session,

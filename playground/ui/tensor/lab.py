@@ -8,6 +8,7 @@ current tensor's values; `current_changed` re-renders only what depends on the c
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 from PySide6 import QtCore, QtGui, QtWidgets
@@ -35,14 +36,23 @@ from playground.ui.widgets.qt_parts import column
 class TensorLab(QtWidgets.QWidget):
     """The autograd half of the playground, rendered from (and acting only through) a Workspace."""
 
-    def __init__(self, workspace: Workspace, parent: QtWidgets.QWidget | None = None) -> None:
+    def __init__(self, workspace: Workspace, parent: QtWidgets.QWidget | None = None, *,
+                 in_steps: bool = False) -> None:
+        """`in_steps`: the caller runs `build_steps()` (the window's start-up, one step per
+        event-loop turn, so none holds the GUI thread long); else the lab is whole at once."""
         super().__init__(parent)
         self.setObjectName("tensorLab")
         self._ws = workspace
         self._dark = False
         self._message_level: str | None = None
         self._list_signature: tuple | None = None
-        self._build()
+        self.build_steps: Iterator[str] = self._build_steps()
+        if not in_steps:
+            for _step in self.build_steps:
+                pass
+
+    def _build_steps(self) -> Iterator[str]:
+        yield from self._build()
         self._connect()
         self._apply_fonts()
         self._ws.log_changed.connect(self._on_log_changed)
@@ -153,7 +163,7 @@ class TensorLab(QtWidgets.QWidget):
 
     # ----- construction -----------------------------------------------------------------------
 
-    def _build(self) -> None:
+    def _build(self) -> Iterator[str]:
         self.create_form = TensorCreateForm()
         self.list_model = TensorListModel(self)
         self.tensor_list = tensor_list_view(self.list_model)
@@ -175,27 +185,23 @@ class TensorLab(QtWidgets.QWidget):
         self.message_label, self.output_label = sb.message_label, sb.output_label
         sb.quickOpClicked.connect(self._run_quick_op)
         self._style_message()
-        middle = column(
-            self.statement_box,
-            self.inspector,
-            self.backward_box,
-            stretch=(0, 1, 0),
-        )
-
+        middle = column(self.statement_box, self.inspector, self.backward_box,
+                        stretch=(0, 1, 0))
+        yield "left and middle columns"
         self.grad_plot = GradHistoryPlot()
         # Views of the autograd state side by side; another view is one addTab away.
         self.plot_tabs = QtWidgets.QTabWidget(objectName="tensorPlotTabs")
         self.plot_tabs.setDocumentMode(True)
         self.plot_tabs.addTab(self.grad_plot, "Grad history")
         self.plot_tabs.setTabToolTip(0, "The current leaf's .grad after every statement.")
+        yield "grad history plot"
         # The real autograd graph, its backward stepped with this lab's Backward options.
         self.graph_panel = GraphPanel(self._ws, backward_options=self.backward_options)
         self.plot_tabs.addTab(self.graph_panel, "Graph")
         self.graph_panel.ran.connect(self._show_result)  # a stepped backward's messages
         self.code_panel = CodePanel()
-        right = QtWidgets.QSplitter(
-            QtCore.Qt.Orientation.Vertical, objectName="tensorRightSplitter"
-        )
+        right = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical,
+                                    objectName="tensorRightSplitter")
         right.addWidget(self.plot_tabs)
         right.addWidget(self.code_panel)
         right.setSizes([360, 360])
@@ -203,7 +209,7 @@ class TensorLab(QtWidgets.QWidget):
         self._right = right
         # The graph needs height more than the code does: it gets two thirds while it is shown.
         self.plot_tabs.currentChanged.connect(self._share_right_column)
-
+        yield "right column"
         self._left = left
         self._compact = False
         self._wide_need = (0, 1.0)  # (px, average character width then): see _choose_layout

@@ -33,6 +33,10 @@ class EditCommands:
         self._training_lab = training_lab
         self._say = say
 
+    def add_network_lab(self, network_lab: NetworkLab) -> None:
+        """The Network Lab, built after the others (Copy Code covers it from now on)."""
+        self._network_lab = network_lab
+
     def new_session(self) -> None:
         """Both labs from the start: an empty workspace holding only the seed statement, and
         the Training Lab reset (no runs, empty plots; its setup stays)."""

@@ -22,8 +22,11 @@ from playground.ui.widgets.wheel_guard import install_wheel_guard
 from playground.ui.window.errors import SessionError
 from playground.ui.window.startup import (
     DeferredStart,
+    LabModels,
+    LabModules,
     load_lab_modules,
     loading_menus,
+    prepare_models,
     put_lab,
 )
 from playground.ui.window.view_settings import ViewSettings
@@ -44,6 +47,7 @@ if TYPE_CHECKING:
 
 ICON_PATH = resources_dir() / "icon.svg"
 LOADING_TITLES = ["Tensor Lab", "Training Lab", "Network Lab"]  # the tabs while torch loads
+NETWORK_TAB = 2
 
 
 class MainWindow(QtWidgets.QMainWindow):
@@ -86,6 +90,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.navigator: LabTabs | None = None
         self.commands: EditCommands | None = None
         self._deferred: DeferredStart | None = None
+        self._labs: LabModules | None = None
         self._loading_menus: list[QtWidgets.QMenu] = []
         build = (workspace, load_default, restore_autosave, autosave_dir)
         if defer:
@@ -97,8 +102,11 @@ class MainWindow(QtWidgets.QMainWindow):
     # ----- start-up --------------------------------------------------------------------------
     def _load_in_background(self, build: tuple) -> None:
         """The frame now (tabs saying so, Quit, saved geometry and theme); the labs later."""
-        self._deferred = DeferredStart(self.tabs, LOADING_TITLES,
-                                       lambda: self._build_stages(*build), self.show_problem)
+        workspace, load_default = build[0], build[1]
+        self._deferred = DeferredStart(
+            self.tabs, LOADING_TITLES, lambda models: self._build_stages(*build, models=models),
+            self.show_problem,
+            prepare=lambda labs: prepare_models(labs, workspace, load_default))
         self._loading_menus = loading_menus(self)
         self.statusBar().showMessage("Loading PyTorch…")
         self.view.place(self)
@@ -115,49 +123,59 @@ class MainWindow(QtWidgets.QMainWindow):
             QtCore.QTimer.singleShot(500, self._deferred.request)
 
     def _build_stages(self, workspace: Workspace | None, load_default: bool,
-                      restore_autosave: bool | None, autosave_dir: str | Path | None
-                      ) -> Iterator[str]:
-        """Both labs, the menus, settings and autosave: everything that needs torch, in steps."""
+                      restore_autosave: bool | None, autosave_dir: str | Path | None, *,
+                      models: LabModels | None = None) -> Iterator[str]:
+        """The labs, the menus, settings and autosave: everything that needs torch, in steps.
+
+        `models` were built on the loader thread (a deferred start), else they are built here.
+        A deferred window is ready (`labsReady`) once the Tensor and Training Labs, the menus
+        and the lessons are in; its Network Lab is built one step later, or at once when it is
+        the lab to show or a session or lesson step needs it (`ensure_network_lab`)."""
         labs = load_lab_modules()
-        self.workspace = workspace or labs.Workspace()
-        if load_default and workspace is None:
-            for statement in labs.default_statements:
-                self.workspace.run(statement)
-        self.tensor_lab = labs.TensorLab(self.workspace)
+        self._labs = labs
+        models = models or prepare_models(labs, workspace, load_default)
+        self.workspace = models.workspace
+        self.training_session = models.training_session
+        self.network_session = models.network_session
+        self.tensor_lab = labs.TensorLab(self.workspace, in_steps=True)
+        for step in self.tensor_lab.build_steps:  # one event-loop turn each
+            yield f"tensor lab: {step}"
+        yield "tensor lab"
         put_lab(self.tabs, 0, self.tensor_lab, LOADING_TITLES[0], labs.lab_tips[labs.Lab.TENSOR])
         yield "tensor lab"
-        self.training_session = labs.TrainingSession()
         self.training_lab = labs.TrainingLab(self.training_session)
         put_lab(self.tabs, 1, self.training_lab, LOADING_TITLES[1],
                 labs.lab_tips[labs.Lab.TRAINING])
         yield "training lab"
-        self.network_session = labs.NetworkSession()
-        self.network_lab = labs.NetworkLab(self.network_session)
-        put_lab(self.tabs, 2, self.network_lab, LOADING_TITLES[2],
-                labs.lab_tips[labs.Lab.NETWORK])
-        yield "network lab"
         self.navigator = labs.LabTabs(self.tabs, self.tensor_lab, self.training_lab,
-                                      self.network_lab)
+                                      build_lab=lambda _lab: self.ensure_network_lab())
         self.commands = labs.EditCommands(self.workspace, labs.seed_statement, self.navigator,
-                                          self.training_lab, self.statusBar().showMessage,
-                                          self.network_lab)
+                                          self.training_lab, self.statusBar().showMessage)
         for menu in self._loading_menus:
             menu.deleteLater()
         self.menuBar().clear()
         self.lessons_dock = labs.LessonsDock(self.workspace, self.training_session, self.navigator,
                                              self.settings, self,
-                                             network_session=self.network_session)
+                                             network_session=self.network_session,
+                                             lessons=models.lessons)
+        self.lessons_dock.panel.before_step = self.ensure_network_lab
         self.menus = labs.Menus(self, self.settings, self.lessons_dock.toggleViewAction())
         self.sessions = labs.SessionActions(
             self.workspace, self.training_session, self.tensor_lab, self.training_lab,
             self.lessons_dock.panel, self.navigator.shown_lab, self.navigator.show_lab,
-            self.menus.recent.add, self.network_lab)
+            self.menus.recent.add, network_session=self.network_session,
+            before_apply=self.ensure_network_lab)
         self.statusBar().showMessage(f"Gradient Playground {__version__}: ready", 5000)
         self.workspace.changed.connect(self._sync_actions)
-        self.tabs.currentChanged.connect(self._sync_actions)
+        self.tabs.currentChanged.connect(self._tab_changed)
         self._sync_actions()
         self.lessons_dock.install(self, self.tabs)
         self.view.follow(self.tensor_lab, self.training_lab, self.menus.check_theme)
+        network_later = self._deferred is not None and self.view.saved_tab() != NETWORK_TAB
+        if network_later:
+            self.tabs.widget(NETWORK_TAB).setText("Loading the Network Lab…")
+        else:
+            self.ensure_network_lab()
         self._restore_settings()
         self.recovery = labs.Recovery(autosave_dir, self.sessions, self,
                                       self.show_problem)
@@ -170,6 +188,28 @@ class MainWindow(QtWidgets.QMainWindow):
         install_wheel_guard()  # the wheel scrolls the page; it edits only a focused value widget
         self.labs_ready = True
         self.labsReady.emit()
+        if network_later:
+            yield "ready"
+            self.ensure_network_lab()
+
+    def ensure_network_lab(self) -> NetworkLab:
+        """The Network Lab, built now if it was not yet (a deferred start builds it just after
+        `labsReady`; showing its tab, opening a session or running a lesson step first builds
+        it then)."""
+        if self.network_lab is None:
+            labs = self._labs
+            self.network_lab = labs.NetworkLab(self.network_session)
+            put_lab(self.tabs, NETWORK_TAB, self.network_lab, LOADING_TITLES[NETWORK_TAB],
+                    labs.lab_tips[labs.Lab.NETWORK])
+            self.navigator.add_lab(labs.Lab.NETWORK, self.network_lab)
+            self.commands.add_network_lab(self.network_lab)
+            self.sessions.add_network_lab(self.network_lab)
+        return self.network_lab
+
+    def _tab_changed(self, index: int) -> None:
+        if index == NETWORK_TAB and self.network_lab is None:  # its tab before its turn
+            self.ensure_network_lab()
+        self._sync_actions()
 
     def _sync_actions(self, *_args: object) -> None:
         self.menus.sync(can_undo=self.workspace.can_undo, can_redo=self.workspace.can_redo,
@@ -283,7 +323,8 @@ class MainWindow(QtWidgets.QMainWindow):
     # ----- closing -------------------------------------------------------------------------------
     def shutdown(self, timeout_ms: int = 1000) -> bool:
         """Stop every worker and wait for it; True when none is left running."""
-        network_stopped = self.network_lab.shutdown(timeout_ms)
+        network_stopped = (self.network_lab.shutdown(timeout_ms) if self.network_lab is not None
+                           else self.network_session.shutdown(timeout_ms / 1000))
         return self.training_lab.shutdown(timeout_ms) and network_stopped
 
     def closeEvent(self, event: QtGui.QCloseEvent) -> None:  # noqa: N802 (Qt override)

@@ -3,6 +3,7 @@ lesson step (the lessons dock's `LabNavigator`) ask of the window's tabs."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6 import QtWidgets
@@ -27,12 +28,16 @@ class LabTabs:
     """The window's lab tabs with the labs in them."""
 
     def __init__(self, tabs: QtWidgets.QTabWidget, tensor_lab: TensorLab,
-                 training_lab: TrainingLab, network_lab: NetworkLab | None = None) -> None:
+                 training_lab: TrainingLab, network_lab: NetworkLab | None = None,
+                 build_lab: Callable[[Lab], None] | None = None) -> None:
+        """`build_lab(lab)`: builds a lab not yet handed in (it then calls `add_lab`), for a
+        window that builds its Network Lab after the others."""
         self.tabs = tabs
         self._labs: dict[Lab, QtWidgets.QWidget] = {Lab.TENSOR: tensor_lab,
                                                      Lab.TRAINING: training_lab}
         if network_lab is not None:
             self._labs[Lab.NETWORK] = network_lab
+        self._build_lab = build_lab
         self.tensor_lab = tensor_lab
         tabs.currentChanged.connect(self._size_by_shown_lab)
         self._size_by_shown_lab()
@@ -51,6 +56,11 @@ class LabTabs:
                 page.setSizePolicy(ignored, ignored)
         self.tabs.updateGeometry()
 
+    def add_lab(self, lab: Lab, page: QtWidgets.QWidget) -> None:
+        """A lab built later, already in its tab."""
+        self._labs[lab] = page
+        self._size_by_shown_lab()
+
     def shown_lab(self) -> Lab:
         """The lab on screen."""
         current = self.tabs.currentWidget()
@@ -63,7 +73,9 @@ class LabTabs:
         self.show_lab(Lab.TENSOR)
 
     def show_lab(self, lab: Lab) -> None:
-        """Bring `lab` on screen."""
+        """Bring `lab` on screen (built first if it was not yet)."""
+        if lab not in self._labs and self._build_lab is not None:
+            self._build_lab(lab)
         self.tabs.setCurrentWidget(self._labs[lab])
 
     def show_graph(self) -> None:

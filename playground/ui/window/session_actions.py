@@ -53,10 +53,14 @@ class SessionActions:
         show_lab: Callable[[Lab], None],
         remember: Callable[[str | Path], None],
         network_lab: NetworkLab | None = None,
+        network_session: NetworkSession | None = None,
+        before_apply: Callable[[], None] | None = None,
     ) -> None:
         """`shown_lab()` names the lab on screen; `show_lab` brings one forward; `remember`
         lists a file opened or saved in Open Recent; `network_lab` (with its session) is saved
-        and opened too when given."""
+        and opened too when given, or `network_session` alone while the lab is still to be
+        built (`add_network_lab`); `before_apply()` runs before a session is put in place (the
+        window builds its Network Lab then, so the lab shows the opened session)."""
         self.workspace = workspace
         self.training_session = training_session
         self.tensor_lab = tensor_lab
@@ -68,10 +72,16 @@ class SessionActions:
         self.source: Path | None = None  # the session file last opened or saved: never exported over
         self.network_lab = network_lab
         self.network_session: NetworkSession | None = (
-            None if network_lab is None else network_lab.session)
+            network_session if network_lab is None else network_lab.session)
+        self._before_apply = before_apply
         # Undo, Open and every other replay of the log run off the GUI thread, with Cancel.
         self.replay_progress = ReplayProgress(tensor_lab)
         self.replay_progress.install(workspace)
+
+    def add_network_lab(self, network_lab: NetworkLab) -> None:
+        """The Network Lab, built after the others, with the session handed in before."""
+        self.network_lab = network_lab
+        self.network_session = network_lab.session
 
     # ----- reading ---------------------------------------------------------------------------
     def read(self, path: str | Path) -> SessionFile:
@@ -91,6 +101,8 @@ class SessionActions:
     def apply(self, state: SessionFile, path: str | Path, *, capped: bool = True) -> str:
         """Replace the session with `state`; `capped=False` skips the load's work budget (the
         learner's own autosave), a file from elsewhere is held to it."""
+        if self._before_apply is not None:
+            self._before_apply()
         # The statements are the only part that can still fail: replay them first, so a failure
         # leaves both labs untouched; the Training Lab's part was fully checked when read.
         replaced = len(self.workspace.log) > 1
@@ -113,7 +125,7 @@ class SessionActions:
             except RuntimeError as exc:
                 notes.append(f"the Network Lab was kept: {exc}")
         shown = Lab(state.lab) if state.lab in (Lab.TRAINING, Lab.NETWORK) else Lab.TENSOR
-        if shown is Lab.NETWORK and self.network_lab is None:
+        if shown is Lab.NETWORK and self.network_session is None:
             shown = Lab.TENSOR
         self._show_lab(shown)
         if state.lesson is not None and not self._set_lesson_position(state.lesson, state.step):

@@ -43,6 +43,38 @@ class LabModules:
     lab_tips: dict
     default_statements: tuple[str, ...]
     seed_statement: str
+    load_lessons: Callable[..., tuple[list, list]]
+
+
+@dataclass(frozen=True)
+class LabModels:
+    """The labs' Qt-free models and the lessons: built on the loader thread in a deferred
+    start, so the GUI thread is left only the widgets."""
+
+    workspace: Any
+    training_session: Any
+    network_session: Any
+    lessons: tuple[list, list]  # (lessons, errors), as load_lessons returns them
+
+
+def prepare_models(labs: LabModules, workspace: Any = None, load_default: bool = True
+                   ) -> LabModels:
+    """The models the window's labs show (no widget, no Qt: any thread may call this)."""
+    if workspace is None:
+        workspace = labs.Workspace()
+        if load_default:
+            for statement in labs.default_statements:
+                workspace.run(statement)
+    warm_caches()
+    return LabModels(workspace, labs.TrainingSession(), labs.NetworkSession(),
+                     labs.load_lessons())
+
+
+def warm_caches() -> None:
+    """Read what the labs' widgets would otherwise read from disk on the GUI thread."""
+    import pyqtgraph as pg
+
+    pg.colormap.get("viridis")  # the loss landscape's colours, cached by pyqtgraph
 
 
 def load_lab_modules() -> LabModules:
@@ -51,6 +83,7 @@ def load_lab_modules() -> LabModules:
     with _lock:
         if _loaded is not None:
             return _loaded
+        from playground.core.lessons.format import load_lessons
         from playground.core.network.session import NetworkSession
         from playground.core.tensorlab.statements import DEFAULT_SESSION
         from playground.core.tensorlab.workspace import SEED_STATEMENT, Workspace
@@ -83,6 +116,7 @@ def load_lab_modules() -> LabModules:
             # The notebook's first cell, so the window opens on a grad_fn chain worth clicking.
             default_statements=tuple(DEFAULT_SESSION),
             seed_statement=SEED_STATEMENT,
+            load_lessons=load_lessons,
         )
         return _loaded
 
@@ -114,13 +148,17 @@ def put_lab(tabs: QtWidgets.QTabWidget, index: int, lab: QtWidgets.QWidget, titl
 
 
 class LabsLoader(QtCore.QObject):
-    """Runs `load_lab_modules` on a plain thread and reports on the GUI thread when done."""
+    """Runs `load_lab_modules`, then `prepare(modules)` (Qt-free work: the labs' models), on a
+    plain thread and reports on the GUI thread when done; `prepared` holds what it returned."""
 
     finished = QtCore.Signal(str)  # "" once loaded, else what went wrong
 
-    def __init__(self, parent: QtCore.QObject | None = None) -> None:
+    def __init__(self, parent: QtCore.QObject | None = None,
+                 prepare: Callable[[LabModules], Any] | None = None) -> None:
         super().__init__(parent)
         self.started = False
+        self._prepare = prepare
+        self.prepared: Any = None
 
     def start(self) -> None:
         """Start loading, once; later calls do nothing."""
@@ -132,7 +170,9 @@ class LabsLoader(QtCore.QObject):
     def _run(self) -> None:
         try:
             preload_torch_libraries()
-            load_lab_modules()
+            modules = load_lab_modules()
+            if self._prepare is not None:
+                self.prepared = self._prepare(modules)
             error = ""
         except Exception as exc:  # noqa: BLE001 (shown in the window, never a silent hang)
             error = f"{type(exc).__name__}: {exc}"
@@ -167,12 +207,14 @@ def preload_torch_libraries() -> None:
 class DeferredStart(QtCore.QObject):
     """The launcher's window: "Loading PyTorch…" pages now, the labs once torch has loaded.
 
-    `request()` (after the first paint) starts the loader once; when it is done, `build()`'s
-    stages run one per event-loop turn so the window repaints and answers between them.
+    `request()` (after the first paint) starts the loader once, which also runs `prepare` on
+    its thread; when it is done, `build(prepared)`'s stages run one per event-loop turn so the
+    window repaints and answers between them.
     """
 
     def __init__(self, tabs: QtWidgets.QTabWidget, titles: list[str],
-                 build: Callable[[], Iterator[str]], show_problem: Callable[[str], None]) -> None:
+                 build: Callable[[Any], Iterator[str]], show_problem: Callable[[str], None],
+                 prepare: Callable[[LabModules], Any] | None = None) -> None:
         super().__init__(tabs)
         for title in titles:
             page = QtWidgets.QLabel("Loading PyTorch…", objectName="labsLoading")
@@ -184,7 +226,7 @@ class DeferredStart(QtCore.QObject):
         self._stages: Iterator[str] = iter(())
         self._requested = False
         self.cancelled = False
-        self._loader = LabsLoader(self)
+        self._loader = LabsLoader(self, prepare)
         self._loader.finished.connect(self._loaded, QtCore.Qt.ConnectionType.QueuedConnection)
 
     def request(self) -> None:
@@ -202,7 +244,7 @@ class DeferredStart(QtCore.QObject):
                 self._tabs.widget(index).setText(f"Could not load PyTorch:\n{error}")
             self._show_problem(f"Could not load PyTorch: {error}")
             return
-        self._stages = self._build()
+        self._stages = self._build(self._loader.prepared)
         self._next_stage()
 
     def _next_stage(self) -> None:
