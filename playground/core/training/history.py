@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import mmap
 from collections.abc import Sequence
 from operator import attrgetter
 
@@ -13,6 +14,10 @@ FIELDS = RECORD_COLUMNS  # a row's column order: EpochRecord's fields
 _COLUMN = {name: i for i, name in enumerate(FIELDS)}
 _NAN = float("nan")
 _as_tuple = attrgetter(*FIELDS)
+# Buffers from this size on are anonymous memory maps: numpy asks the OS for transparent huge
+# pages on its big arrays, and one 2 MB page per column touched would make a 20-epoch run of a
+# million-epoch setup hold 12 MB. A plain map is backed 4 KB at a time, as rows are written.
+_MAPPED_BYTES = 1 << 20
 
 
 def record_row(record: EpochRecord) -> tuple[float, ...]:
@@ -23,15 +28,29 @@ def record_row(record: EpochRecord) -> tuple[float, ...]:
     return row
 
 
-class RunHistory:
-    """Columns named by EpochRecord's fields (epoch, loss, w, b, lr, w_grad, b_grad); capacity
-    doubles so appends are O(1) amortised.
+def _buffer(capacity: int) -> np.ndarray:
+    """An uninitialised (len(FIELDS), capacity) float64 buffer, backed only where written."""
+    shape = (len(FIELDS), capacity)
+    size = len(FIELDS) * capacity * 8
+    if size < _MAPPED_BYTES:
+        return np.empty(shape, dtype=np.float64)
+    return np.frombuffer(mmap.mmap(-1, size), dtype=np.float64).reshape(shape)
 
-    Rows are stored column-major so each column is a contiguous view (no copy per redraw).
+
+class RunHistory:
+    """Columns named by EpochRecord's fields (epoch, loss, w, b, lr, w_grad, b_grad).
+
+    Rows are stored column-major so each column is a contiguous view (no copy per redraw). A
+    run going reserves its full length once (`reserve`, from its epochs), so a long run never
+    copies its buffer while it trains: a doubling copy of a 10,000,000-epoch run moves 300+ MB
+    on the GUI thread, and the plots' views of the old buffer would keep it alive beside the
+    new one. The reserved tail costs address space only until rows are written into it (the
+    OS backs pages when first touched), so `nbytes` counts the rows filled. Beyond a
+    reservation, capacity doubles (appends stay O(1) amortised).
     """
 
     def __init__(self, capacity: int = 1024) -> None:
-        self._data = np.empty((len(FIELDS), max(capacity, 16)), dtype=np.float64)
+        self._data = _buffer(max(capacity, 16))
         self._n = 0
 
     def __len__(self) -> int:
@@ -40,9 +59,24 @@ class RunHistory:
     def clear(self) -> None:
         self._n = 0
 
-    def extend(self, rows: Sequence[tuple[float, ...]]) -> None:
-        """Append a batch of record tuples (in FIELDS order)."""
-        if not rows:
+    @property
+    def capacity(self) -> int:
+        """Rows it can hold before its buffer is copied into a bigger one."""
+        return int(self._data.shape[1])
+
+    def reserve(self, capacity: int) -> None:
+        """Make room for `capacity` rows at once (a run about to train that many epochs)."""
+        if capacity > self._data.shape[1]:
+            self._grow(capacity)
+
+    def _grow(self, capacity: int) -> None:
+        grown = _buffer(capacity)
+        grown[:, : self._n] = self._data[:, : self._n]
+        self._data = grown
+
+    def extend(self, rows: Sequence[tuple[float, ...]] | np.ndarray) -> None:
+        """Append a batch of record tuples (in FIELDS order), or an array of such rows."""
+        if len(rows) == 0:
             return
         block = np.asarray(rows, dtype=np.float64).T
         k = block.shape[1]
@@ -51,9 +85,7 @@ class RunHistory:
             capacity = self._data.shape[1]
             while capacity < need:
                 capacity *= 2
-            grown = np.empty((len(FIELDS), capacity), dtype=np.float64)
-            grown[:, : self._n] = self._data[:, : self._n]
-            self._data = grown
+            self._grow(capacity)
         self._data[:, self._n : need] = block
         self._n = need
 
@@ -80,8 +112,9 @@ class RunHistory:
 
     @property
     def nbytes(self) -> int:
-        """The memory its buffer holds (capacity, not just the rows filled)."""
-        return self._data.nbytes
+        """The memory its rows occupy: the filled part of the buffer (a reserved tail never
+        written is not backed by memory; see the class doc)."""
+        return self._n * len(FIELDS) * self._data.itemsize
 
     def prefix(self, n: int) -> RunHistory:
         """An independent copy of the first n rows (a branch starts with its parent's)."""

@@ -41,6 +41,8 @@ class Run:
             first = self.earlier_segments[0][1] if self.earlier_segments else self.config
             self.checkpoints = CheckpointStore(
                 start_checkpoint(first.w0, first.b0, first.optimizer))
+        if self.end is None:  # still to train: room for every epoch, so no copy while it runs
+            self.history.reserve(self.config.epochs)
 
     @property
     def epochs_done(self) -> int:
