@@ -11,9 +11,11 @@ The loop writes one every `CheckpointSink.every` epochs; a run's `CheckpointStor
 under a memory budget by doubling its interval and thinning (keeping every other one) when the
 budget would be passed. Replaying from the nearest checkpoint (rewind.py) then costs at most
 `interval - 1` epochs: with the budget below a 1,000,000-epoch run keeps an interval of 32
-(full batch) or 128 (mini-batches, whose generator state is ~3 KB) epochs. Replay time is that
-many epochs of the run's own cost, so it grows with the data: a rewind into a run over thousands
-of points in small batches replays epochs that each take milliseconds.
+(full batch) or 64 (mini-batches, whose generator state is ~3 KB) epochs, a 10,000,000-epoch
+full-batch run 64. Replay time is that many epochs of the run's own cost, so it grows with the
+data: a rewind into a run over thousands of points in small batches replays epochs that each
+take milliseconds. The last few states a replay reached are kept too (`remember`), so showing
+an epoch and then continuing from it replays once.
 """
 
 from __future__ import annotations
@@ -29,8 +31,13 @@ import numpy as np
 import torch
 
 BASE_EVERY = 32  # the loop's first checkpoint interval (epochs): ~1 us per epoch to take them
-BUDGET_BYTES = 32 * 1024 * 1024  # per run: records of 1,000,000 epochs take ~60 MB more
-_OVERHEAD_BYTES = 200  # a Checkpoint object and its array's header, roughly
+# Per run: a 10,000,000-epoch full-batch run keeps one every 64 epochs in it (a rewind replays
+# at most 63 epochs, ~20 ms), beside 534 MiB of records; a 1,000,000-epoch one every 32.
+BUDGET_BYTES = 64 * 1024 * 1024
+# A Checkpoint object, its floats, its array's header and its place in the store's lists, as
+# tracemalloc measures them (about 310 bytes without optimiser state).
+_OVERHEAD_BYTES = 350
+RECENT = 8  # replayed states kept beside the interval's (see CheckpointStore.remember)
 
 # One optimiser-state layout entry: (param index, state key, kind, shape, dtype name), where
 # kind is "tensor" (values in the flat array), "float" (a Python number) or "none".
@@ -182,6 +189,7 @@ class CheckpointStore:
         self._epochs: list[int] = []
         self._items: list[Checkpoint] = []
         self._pinned: set[int] = set()
+        self._recent: list[Checkpoint] = []  # states replays reached, newest last
         self.nbytes = 0
         self.add(start, pin=True)
 
@@ -221,11 +229,22 @@ class CheckpointStore:
         self._epochs = [c.epoch for c in keep]
         self.nbytes = sum(c.nbytes for c in keep)
 
+    def remember(self, ckpt: Checkpoint) -> None:
+        """Keep a state a replay reached, off the interval, among the last RECENT: showing an
+        epoch and then continuing from it (or stepping on from it) replays only once."""
+        recent = [c for c in self._recent if c.epoch != ckpt.epoch]
+        recent.append(ckpt)
+        self._recent = recent[-RECENT:]
+
     def nearest(self, epoch: int) -> Checkpoint:
         """The latest checkpoint at or before `epoch` (the start for any epoch before the
-        first)."""
+        first), a remembered one included."""
         i = bisect.bisect_right(self._epochs, epoch) - 1
-        return self._items[max(i, 0)]
+        best = self._items[max(i, 0)]
+        for c in self._recent:
+            if best.epoch < c.epoch <= epoch:
+                best = c
+        return best
 
     def upto(self, epoch: int, budget: int | None = None) -> CheckpointStore:
         """A copy holding the checkpoints at or before `epoch` (a branch inherits them)."""

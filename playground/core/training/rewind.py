@@ -65,7 +65,9 @@ def _replay(
         if (e + 1) % store.interval == 0:
             store.add(model.checkpoint(e))  # the next rewind near here starts closer
     assert model is not None
-    return model.checkpoint(epoch), model.before_step
+    reached = model.checkpoint(epoch)
+    store.remember(reached)  # the next rewind to here (or just past it) starts from it
+    return reached, model.before_step
 
 
 def state_after(
