@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import math
+from functools import lru_cache
 
 import numpy as np
 import pyqtgraph as pg
@@ -11,7 +11,10 @@ from PySide6 import QtCore, QtWidgets
 from playground.ui.training.plot_base import TrainingPlot
 from playground.ui.widgets.plot_style import live_pen
 
-MAX_PATH_POINTS = 4000
+# A path is drawn from at most this many (w, b) points however long the run: half spread evenly
+# over the run, half geometrically (dense at the start, where the parameters move fastest). The
+# plot is a few hundred pixels wide, so this keeps every visible turn at a bounded cost per draw.
+MAX_PATH_POINTS = 2000
 
 
 class LandscapePlot(TrainingPlot):
@@ -84,19 +87,33 @@ class LandscapePlot(TrainingPlot):
             self.path.setData([], [])
             self.head_dot.hide()
             return
-        if n > MAX_PATH_POINTS:
-            stride = math.ceil(n / MAX_PATH_POINTS)
-            idx = np.r_[0:n:stride, n - 1]
-            ws, bs = ws[idx], bs[idx]
+        ws, bs = thin_path(ws, bs)
         self.path.setData(ws, bs)
         self.head_dot.setPos(float(ws[-1]), float(bs[-1]))
         self.head_dot.show()
 
 
+@lru_cache(maxsize=8)  # a race's racers share their length; a redraw asks again
+def path_indices(n: int, limit: int = MAX_PATH_POINTS) -> np.ndarray:
+    """Which of a path's n points to draw: all of them up to `limit`; beyond, the first and
+    last, limit/2 spread evenly and limit/2 geometrically (sorted, no repeats; read-only)."""
+    if n <= limit:
+        idx = np.arange(n)
+        idx.flags.writeable = False
+        return idx
+    half = limit // 2
+    even = np.linspace(0, n - 1, half).astype(np.int64)
+    early = np.geomspace(1, n, half).astype(np.int64) - 1
+    idx = np.unique(np.concatenate((even, early, [0, n - 1])))
+    idx.flags.writeable = False
+    return idx
+
+
 def thin_path(ws: np.ndarray, bs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """A path of (w, b) points thinned to at most MAX_PATH_POINTS (the last one kept)."""
+    """A path of (w, b) points thinned to at most MAX_PATH_POINTS (the first and last kept);
+    the points kept are the run's own values."""
     n = len(ws)
     if n <= MAX_PATH_POINTS:
         return ws, bs
-    idx = np.r_[0 : n : math.ceil(n / MAX_PATH_POINTS), n - 1]
+    idx = path_indices(n)
     return ws[idx], bs[idx]
