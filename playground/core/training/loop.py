@@ -68,6 +68,9 @@ class TrainControl:
         self._rate = _check_rate(epochs_per_second)
         self._next_at = 0.0  # time.monotonic() before which a paced epoch may not start
         self.held = threading.Event()  # set while the loop waits, paused, between epochs
+        # Written by the loop: (epoch, lr, state before its last step, state after the epoch)
+        # of the latest epoch whose step it kept (Model.capture_steps); None before any.
+        self.last_step: tuple[int, float, Checkpoint, Checkpoint] | None = None
 
     @property
     def lr(self) -> float:
@@ -277,11 +280,16 @@ def _run(
     if model.out_of_place:
         sink = None  # w and b become non-leaf tensors: nothing to continue from
 
+    last = config.epochs - 1
     for epoch in range(model.next_epoch, config.epochs):
         if control is not None:
             if not control.wait_for_epoch():
                 return RunEnd("stopped", f"Stopped by the user before epoch {epoch}.")
             lr = control._lr
+            # The update formula shows the last step of the epoch on screen: keep it for the
+            # run's last epoch, and for every epoch of a paced or single-stepped run, so the
+            # window never replays epochs to write it (one capture a run at full speed).
+            model.capture_steps = epoch == last or control._paused or bool(control._rate)
         loss_value, w_grad_value, b_grad_value = model.run_epoch(epoch, lr)
         w_value = model.w.item()
         b_value = model.b.item()
@@ -295,6 +303,8 @@ def _run(
             )
         if sink is not None and (epoch + 1) % sink.every == 0:
             sink.put(model.checkpoint(epoch))
+        if model.capture_steps and model.before_step is not None and control is not None:
+            control.last_step = (epoch, lr, model.before_step, model.checkpoint(epoch))
         yield EpochRecord(epoch, loss_value, w_value, b_value, lr, w_grad_value, b_grad_value)
     return RunEnd("completed", f"Trained {config.epochs} epochs.")
 
@@ -373,7 +383,7 @@ class Model:
                     idx = perm[start : start + batch_size]
                     loss = loss_fn(self.w * x[idx] + self.b, y[idx])
                     loss.backward()
-                    w_grad_value, b_grad_value = self._update(lr)
+                    w_grad_value, b_grad_value = self._update(lr, start + batch_size >= n_points)
                     total += loss.item() * idx.shape[0]
                 loss_value = total / n_points
             else:
@@ -388,10 +398,11 @@ class Model:
             self.limit = DIVERGENCE_FACTOR * max(loss_value, 1.0)
         return loss_value, w_grad_value, b_grad_value
 
-    def _update(self, lr: float) -> tuple[float | None, float | None]:
-        """One parameter update after backward; returns the grads it used as floats."""
+    def _update(self, lr: float, last: bool = True) -> tuple[float | None, float | None]:
+        """One parameter update after backward; returns the grads it used as floats when it is
+        the epoch's `last` step (the ones an epoch records), else None for both."""
         w, b = self.w, self.b
-        if self.capture_steps and not self.out_of_place:
+        if self.capture_steps and last and not self.out_of_place:
             self.before_step = capture(-1, w, b, self.config.optimizer, self.optimizer, None,
                                        self.limit)
         if self.out_of_place:
@@ -402,8 +413,9 @@ class Model:
             b_grad = b.grad if b.is_leaf else None
         else:
             w_grad, b_grad = w.grad, b.grad
-        w_grad_value = None if w_grad is None else w_grad.item()
-        b_grad_value = None if b_grad is None else b_grad.item()
+        # Only the epoch's last step's grads are recorded: an earlier mini-batch reads none.
+        w_grad_value = None if w_grad is None or not last else w_grad.item()
+        b_grad_value = None if b_grad is None or not last else b_grad.item()
         optimizer = self.optimizer
         if optimizer is not None:
             optimizer.step()

@@ -10,6 +10,7 @@ own from k + 1. Older saved runs, without these fields, load as runs of one segm
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +21,10 @@ from playground.core.training.history import RunHistory
 from playground.core.training.loop import RunEnd
 from playground.core.training.rewind import StepState, last_step, segment_index, state_after
 from playground.core.training.update import update_text
+
+# Replays up to this many epochs x points run where they are asked for (a few ms); longer
+# ones (thousands of points) are worth a thread: at 10,000 points an epoch takes ~20 ms.
+SYNC_REPLAY_POINTS = 20_000
 
 
 @dataclass(eq=False)
@@ -35,6 +40,9 @@ class Run:
     parent: Run | None = field(default=None, repr=False)  # None once the parent is gone
     earlier_segments: tuple[tuple[int, TrainConfig], ...] = ()  # (first epoch, config) before
     checkpoints: CheckpointStore | None = field(default=None, repr=False)
+    # An epoch's last step as the training loop kept it (see TrainControl.last_step): the
+    # update formula of that epoch needs no replay. Not saved: a loaded run replays.
+    known_step: StepState | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if self.checkpoints is None:
@@ -117,18 +125,43 @@ class Run:
 
     def last_step(self, epoch: int) -> StepState:
         """Epoch `epoch`'s last update, the state before and after it."""
+        known = self.known_step
+        if known is not None and known.epoch == epoch:
+            return known
         assert self.checkpoints is not None
         return last_step(self.segments, self.checkpoints, self.history.column("lr"), epoch)
 
     def update_text(self, epoch: int) -> str:
         """Epoch `epoch`'s update as formulas with torch's numbers ("" when there are none:
         the out-of-place pitfall, or an epoch not recorded)."""
+        return self._update_text(epoch, self.checkpoints)
+
+    def _update_text(self, epoch: int, store: CheckpointStore | None) -> str:
+        known = self.known_step
         try:
-            step = self.last_step(epoch)
+            if known is not None and known.epoch == epoch:
+                step = known
+            else:
+                assert store is not None
+                step = last_step(self.segments, store, self.history.column("lr"), epoch)
         except ValueError:
             return ""
         return update_text(self.config_at(epoch).optimizer, step.lr, step.before, step.after,
                            epoch)
+
+    def update_text_later(self, epoch: int) -> Callable[[], str] | None:
+        """None when update_text(epoch) is cheap now (its step is known, or the replay is
+        short); else a function writing the same text from what is kept now, safe to call on
+        another thread (it replays from the nearest checkpoint into a store of its own)."""
+        known = self.known_step
+        if (known is not None and known.epoch == epoch) or not 0 <= epoch < len(self.history):
+            return None
+        assert self.checkpoints is not None
+        nearest = self.checkpoints.nearest(epoch - 1)
+        if (epoch - nearest.epoch) * len(self.config.dataset.x) <= SYNC_REPLAY_POINTS:
+            return None
+        store = CheckpointStore(nearest)
+        return lambda: self._update_text(epoch, store)
 
     def branch(self, epoch: int, config: TrainConfig) -> tuple[Run, Checkpoint]:
         """A new run continuing this one after `epoch` with `config`, and the state it starts

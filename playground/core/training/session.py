@@ -9,7 +9,7 @@ the worker, so a Qt view can touch its widgets in the callbacks.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +26,7 @@ from playground.core.training.landscape import landscape_window, least_squares_f
 from playground.core.training.loop import PointEval, RunEnd, TrainControl, evaluate
 from playground.core.training.notebook_log import log_lines, predictions_text
 from playground.core.training.race import Race, race
+from playground.core.training.rewind import StepState
 from playground.core.training.run import Run, runs_from_data, runs_to_data
 from playground.core.training.worker import TrainingWorker, WorkerControls, check_speed
 
@@ -237,6 +238,9 @@ class TrainingSession(WorkerControls):
             for ckpt in self._sink.drain():
                 run.checkpoints.add(ckpt)
             self._sink.every = run.checkpoints.interval  # the store may have thinned
+        step = worker.control.last_step  # the loop's latest kept step (one tuple, or None)
+        if step is not None and (run.known_step is None or run.known_step.epoch != step[0]):
+            run.known_step = StepState(*step)
         if rows:
             first = len(run.history)
             run.history.extend(rows)
@@ -318,6 +322,12 @@ class TrainingSession(WorkerControls):
         """The update of the epoch on screen as formulas with torch's numbers ("" if none)."""
         n = self._epoch_on_screen()
         return "" if n is None or self.current is None else self.current.update_text(n)
+
+    def update_text_later(self) -> Callable[[], str] | None:
+        """None when update_text() is cheap now; else a function writing it from what is
+        kept now, safe on another thread (see Run.update_text_later)."""
+        n = self._epoch_on_screen()
+        return None if n is None or self.current is None else self.current.update_text_later(n)
 
     def shows_run(self) -> bool:
         """True when the current run's records belong to the setup on screen (same data, loss

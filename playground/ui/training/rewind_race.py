@@ -14,6 +14,9 @@ The Race page beside the landscape and the log is `race_panel.RacePanel`.
 
 from __future__ import annotations
 
+import contextlib
+import threading
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import pyqtgraph as pg
@@ -32,12 +35,22 @@ class ShownEpochLine(pg.InfiniteLine):
 
 
 class Timeline(QtWidgets.QWidget):
-    """The epoch slider, Step back and the update formula of the epoch shown."""
+    """The epoch slider, Step back and the update formula of the epoch shown.
+
+    The formula needs the optimiser's state around the epoch's last step: the loop keeps it
+    for a run's last epoch (and every epoch of a paced or stepped one); otherwise it is
+    replayed from the nearest checkpoint, on a thread when that is long (thousands of
+    points), so a run's end or a pause never stalls the window.
+    """
+
+    _updateReady = QtCore.Signal(object, str)  # (request, text): from the replay thread
 
     def __init__(self, lab: TrainingLab) -> None:
         super().__init__()
         self.lab = lab
         self.session: TrainingSession = lab.session
+        self._pending: object | None = None  # the update text being replayed on a thread
+        self._updateReady.connect(self._on_update_ready)
         self.slider = QtWidgets.QSlider(QtCore.Qt.Orientation.Horizontal)
         self.slider.setObjectName("epochSlider")
         self.slider.setToolTip("Drag to show any recorded epoch (paused or finished): readouts, "
@@ -134,30 +147,30 @@ class Timeline(QtWidgets.QWidget):
     # ----- following the session --------------------------------------------------------------
     def _on_run_started(self, _run: object) -> None:
         self.marker.hide()
-        self.update_text.setText("")
+        self._set_update("")
         self._sync()
 
     def _on_records(self, _run: object, _first: int) -> None:
         self._sync()
         if self.session.paused:
-            self.update_text.setText(self.session.update_text())
+            self._write_update()
 
     def _on_paused(self, paused: bool) -> None:
         if not paused:
-            self.update_text.setText("")  # written again when the run pauses or ends
+            self._set_update("")  # written again when the run pauses or ends
             if self.session.shown_epoch is not None:
                 self.session.show_epoch(None)  # running on: the view follows the latest epoch
         self._sync()
         if paused:
-            self.update_text.setText(self.session.update_text())
+            self._write_update()
 
     def _on_settled(self, *_args: object) -> None:
         self._sync()
-        self.update_text.setText(self.session.update_text())
+        self._write_update()
 
     def _on_epoch_shown(self, epoch: int | None) -> None:
         self._sync()
-        self.update_text.setText(self.session.update_text())
+        self._set_update(self.session.update_text())  # a rewind: at once, as the readouts
         self.lab._update_enabled()  # Start continues a paused run from the epoch shown
         if epoch is None:
             self.marker.hide()
@@ -165,6 +178,34 @@ class Timeline(QtWidgets.QWidget):
                 self.lab._redraw(everything=True)
             return
         self._draw_shown(epoch)
+
+    def _set_update(self, text: str) -> None:
+        self._pending = None  # a replay still going on a thread no longer applies
+        self.update_text.setText(text)
+
+    def _write_update(self) -> None:
+        """The update of the epoch on screen: now when cheap, else replayed on a thread."""
+        job = self.session.update_text_later()
+        if job is None:
+            self._set_update(self.session.update_text())
+            return
+        self._set_update("")
+        request = self._pending = object()
+        threading.Thread(target=self._replay, args=(request, job), name="update-text-replay",
+                         daemon=True).start()
+
+    def _replay(self, request: object, job: Callable[[], str]) -> None:
+        try:
+            text = job()
+        except Exception:  # a failed replay shows no formula, never a crash
+            text = ""
+        with contextlib.suppress(RuntimeError):  # the window closed meanwhile
+            self._updateReady.emit(request, text)
+
+    @QtCore.Slot(object, str)
+    def _on_update_ready(self, request: object, text: str) -> None:
+        if request is self._pending:
+            self._set_update(text)
 
     def _after_lab_redraw(self, *_args: object) -> None:
         shown = self.session.shown_epoch
