@@ -99,6 +99,7 @@ class TrainingPlot(pg.PlotWidget):
                          enableMenu=False)
         self.setObjectName(object_name)
         self.colours = LIGHT_COLOURS
+        self._dark: bool | None = None  # not styled yet
         self.title = title
         self.getPlotItem().hideButtons()
         self.getPlotItem().getViewBox().sigResized.connect(self._fit_title)
@@ -110,6 +111,11 @@ class TrainingPlot(pg.PlotWidget):
                 QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache)
 
     def set_dark(self, dark: bool) -> None:
+        """Colours for a dark or light window; the same theme again restyles nothing (the
+        window applies the saved theme once more when its labs are built)."""
+        if dark == self._dark:
+            return
+        self._dark = dark
         self.colours = plot_colours(dark)
         self.apply_style()
         self.restyle()
