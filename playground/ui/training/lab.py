@@ -280,7 +280,7 @@ class TrainingLab(QtWidgets.QWidget):
                 self._redraw()
         finally:
             if self.session.is_running():  # re-armed even if a redraw raised: never stall
-                self._timer.start(self._pacer.next_interval_ms())
+                self._timer.start(self._pacer.next_interval_ms(self.session.speed is None))
 
     def _on_records(self, run: Run, first: int) -> None:
         self._dirty = True
@@ -292,7 +292,7 @@ class TrainingLab(QtWidgets.QWidget):
             self._status(f"Training {run.config.optimizer}, lr {new_changes[-1][1]:g} from "
                          f"epoch {new_changes[-1][0]}, {run.config.epochs} epochs…")
             self.loss_plot.set_current_name(run.label() + " (now)")
-        self.log.append_lines(self.session.log_lines(first))
+        self.log.follow(self.session.log_lines, first)
 
     def _on_run_ended(self, run: Run) -> None:
         self._timer.stop()
@@ -300,8 +300,8 @@ class TrainingLab(QtWidgets.QWidget):
         assert end is not None
         if run.epochs_done:
             self._redraw(everything=True)  # the final state, whatever tick this is
-        if run.end is not None and run.epochs_done:
-            self.log.append_lines(self.session.log_lines(run.epochs_done))  # the predictions
+        if run.epochs_done:  # what is left of the log, with the final predictions
+            self.log.follow(self.session.log_lines, run.epochs_done, now=True)
         self.loss_plot.set_current_name(run.label(), diverged=end.status == "diverged")
         self.controls.pause_button.setText("Pause")
         self.readouts.set_progress(run.epochs_done, run.config.epochs, exact=True)

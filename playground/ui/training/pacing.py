@@ -3,6 +3,8 @@
 Every GUI-thread millisecond (Python, and PySide's C++ calls too) holds the GIL the worker
 needs, so a live run gets a budget: the redraw interval stretches until redrawing takes at most
 REDRAW_BUDGET of the wall time, between 60 Hz and 10 Hz (the curve must still visibly grow).
+At Full speed the point is the training's own speed: the budget is FULL_SPEED_BUDGET and the
+floor 5 Hz (a curve still visibly growing, a fifth of a second at a time).
 docs/performance.md has the measurements.
 """
 
@@ -11,8 +13,10 @@ from __future__ import annotations
 import time
 
 REDRAW_BUDGET = 0.08
+FULL_SPEED_BUDGET = 0.02
 MIN_REDRAW_INTERVAL_MS = 16
 MAX_REDRAW_INTERVAL_MS = 100
+FULL_SPEED_MAX_INTERVAL_MS = 200
 REDRAW_INTERVAL_MS = 50  # the first tick of a run, before any frame has been measured
 
 
@@ -42,6 +46,10 @@ class FramePacer:
             self.frame_cost = spent if not self.frame_cost else (
                 0.7 * self.frame_cost + 0.3 * spent)
 
-    def next_interval_ms(self) -> int:
-        budgeted = 1000.0 * self.frame_cost / REDRAW_BUDGET
-        return int(min(max(budgeted, MIN_REDRAW_INTERVAL_MS), MAX_REDRAW_INTERVAL_MS))
+    def next_interval_ms(self, full_speed: bool = False) -> int:
+        """The wait before the next redraw: its measured cost over the budget, within the
+        rates allowed (Full speed: a smaller budget and a lower floor)."""
+        budget = FULL_SPEED_BUDGET if full_speed else REDRAW_BUDGET
+        longest = FULL_SPEED_MAX_INTERVAL_MS if full_speed else MAX_REDRAW_INTERVAL_MS
+        budgeted = 1000.0 * self.frame_cost / budget
+        return int(min(max(budgeted, MIN_REDRAW_INTERVAL_MS), longest))

@@ -9,6 +9,7 @@ A caption under them says which parameters they are (the start, or after which e
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
@@ -102,6 +103,11 @@ class Readouts(QtWidgets.QWidget):
         row.setColumnStretch(1, 1)
         row.addWidget(self.predictions_note, 1, 0, 1, 2)
         grid.addWidget(self.predictions_row, 3, 0, 1, 8)
+        # Its room is kept while hidden: showing it at a run's end (and hiding it at the next
+        # start) would otherwise resize every plot above, a relayout of ~10 ms of the GUI thread.
+        policy = self.predictions_row.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)
+        self.predictions_row.setSizePolicy(policy)
         self.predictions_row.hide()
         self.progress = QtWidgets.QProgressBar()
         self.progress.setObjectName("progressBar")
@@ -125,9 +131,12 @@ class Readouts(QtWidgets.QWidget):
         self.caption.setText(readout.caption)
 
     def show_predictions(self, text: str, note: str) -> None:
-        """`print(y_predicted)` as the notebook prints it, and which parameters made it."""
-        self.predictions.setText(text)
-        self.predictions_note.setText(f"({note})" if note else "")
+        """`print(y_predicted)` as the notebook prints it, and which parameters made it; no
+        text hides the row, which keeps its last text and room (torch prints many points on
+        two lines: the next run's predictions then take the same room, and nothing moves)."""
+        if text:
+            self.predictions.setText(text)
+            self.predictions_note.setText(f"({note})" if note else "")
         self.predictions_row.setVisible(bool(text))
 
     def set_progress(self, done: int, total: int, exact: bool = False) -> None:
@@ -150,6 +159,8 @@ class Readouts(QtWidgets.QWidget):
         for name, label in self.values.items():
             sample = "0000000" if name == "epochLabel" else "-1.2345678e-05"
             label.setFixedWidth(label.fontMetrics().horizontalAdvance(sample) + 4)
+        # torch prints more than a few points on two lines: room for both from the start.
+        self.predictions.setMinimumHeight(2 * self.predictions.fontMetrics().lineSpacing())
 
     def changeEvent(self, event: QtCore.QEvent) -> None:  # noqa: N802 (Qt override)
         super().changeEvent(event)
@@ -181,9 +192,32 @@ class TrainingLog(QtWidgets.QWidget):
         row.addStretch(1)
         row.addWidget(self.copy_button)
         layout.addLayout(row)
+        self._due: tuple[Callable[[int], list[str]], int] | None = None  # see follow()
 
     def clear(self) -> None:
+        self._due = None
         self.text.clear()
+
+    def follow(self, lines_from: Callable[[int], list[str]], first: int,
+               now: bool = False) -> None:
+        """Lines from record `first` on are due (`lines_from(first)` writes them): appended
+        at once while the log is on screen (or `now`); else on flush() or once its tab is
+        shown, so a run behind another tab formats no text each frame."""
+        if self._due is None or first < self._due[1]:
+            self._due = (lines_from, first)
+        if now or self.isVisible():
+            self.flush()
+
+    def flush(self) -> None:
+        """Append the lines follow() left due."""
+        if self._due is not None:
+            lines_from, first = self._due
+            self._due = None
+            self.append_lines(lines_from(first))
+
+    def showEvent(self, event: QtGui.QShowEvent) -> None:  # noqa: N802 (Qt override)
+        super().showEvent(event)
+        self.flush()
 
     def append_lines(self, lines: list[str]) -> None:
         """Append lines in one edit (one layout pass, however many lines)."""
