@@ -199,6 +199,7 @@ class TensorLab(QtWidgets.QWidget):
         self.graph_panel = GraphPanel(self._ws, backward_options=self.backward_options)
         self.plot_tabs.addTab(self.graph_panel, "Graph")
         self.graph_panel.ran.connect(self._show_result)  # a stepped backward's messages
+        yield "graph"
         self.code_panel = CodePanel()
         right = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical,
                                     objectName="tensorRightSplitter")
@@ -213,7 +214,6 @@ class TensorLab(QtWidgets.QWidget):
         self._left = left
         self._compact = False
         self._wide_need = (0, 1.0)  # (px, average character width then): see _choose_layout
-
         columns = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal, objectName="tensorSplitter")
         for widget in (left, middle, right):
             columns.addWidget(widget)

@@ -140,7 +140,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.tensor_lab = labs.TensorLab(self.workspace, in_steps=True)
         for step in self.tensor_lab.build_steps:  # one event-loop turn each
             yield f"tensor lab: {step}"
-        yield "tensor lab"
+        yield "tensor lab: whole"
         put_lab(self.tabs, 0, self.tensor_lab, LOADING_TITLES[0], labs.lab_tips[labs.Lab.TENSOR])
         yield "tensor lab"
         self.training_lab = labs.TrainingLab(self.training_session)
@@ -151,20 +151,21 @@ class MainWindow(QtWidgets.QMainWindow):
                                       build_lab=lambda _lab: self.ensure_network_lab())
         self.commands = labs.EditCommands(self.workspace, labs.seed_statement, self.navigator,
                                           self.training_lab, self.statusBar().showMessage)
-        for menu in self._loading_menus:
-            menu.deleteLater()
-        self.menuBar().clear()
         self.lessons_dock = labs.LessonsDock(self.workspace, self.training_session, self.navigator,
                                              self.settings, self,
                                              network_session=self.network_session,
-                                             lessons=models.lessons)
+                                             lessons=models.lessons)  # shown by install() below
         self.lessons_dock.panel.before_step = self.ensure_network_lab
-        self.menus = labs.Menus(self, self.settings, self.lessons_dock.toggleViewAction())
         self.sessions = labs.SessionActions(
             self.workspace, self.training_session, self.tensor_lab, self.training_lab,
             self.lessons_dock.panel, self.navigator.shown_lab, self.navigator.show_lab,
-            self.menus.recent.add, network_session=self.network_session,
+            lambda path: self.menus.recent.add(path), network_session=self.network_session,
             before_apply=self.ensure_network_lab)
+        yield "lessons and sessions"  # nothing on screen changed yet: the menus come next
+        for menu in self._loading_menus:
+            menu.deleteLater()
+        self.menuBar().clear()
+        self.menus = labs.Menus(self, self.settings, self.lessons_dock.toggleViewAction())
         self.statusBar().showMessage(f"Gradient Playground {__version__}: ready", 5000)
         self.workspace.changed.connect(self._sync_actions)
         self.tabs.currentChanged.connect(self._tab_changed)
