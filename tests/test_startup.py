@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 CHILD = r"""
-import json, sys
+import gc, json, sys
 from PySide6 import QtCore, QtGui, QtTest, QtWidgets
 
 app = QtWidgets.QApplication(sys.argv[:1])
@@ -33,6 +33,7 @@ class FirstPaint(QtCore.QObject):
                 "torch": "torch" in sys.modules,
                 "pyqtgraph": "pyqtgraph" in sys.modules,
                 "labs_ready": obj.labs_ready,
+                "gc_enabled": gc.isenabled(),
                 "loading_pages": len(obj.findChildren(QtWidgets.QLabel, "labsLoading")),
                 "undo_action": obj.findChild(QtGui.QAction, "actionUndo") is not None,
                 "menus": {a.text(): a.isEnabled() for a in bar.actions()},
@@ -54,6 +55,7 @@ def at_ready(win):
     import torch
 
     seen["network_lab_at_ready"] = win.network_lab is not None
+    seen["gc_at_ready"] = {"enabled": gc.isenabled(), "frozen": gc.get_freeze_count() > 0}
     edit = win.findChild(QtWidgets.QLineEdit, "statementEdit")
     edit.setText("w.backward()")
     QtTest.QTest.keyClick(edit, QtCore.Qt.Key.Key_Return)
@@ -132,12 +134,15 @@ def test_window_is_painted_before_torch_loads_and_the_labs_fill_in(tmp_path: Pat
     assert paint["torch"] is False
     assert paint["pyqtgraph"] is False
     assert paint["labs_ready"] is False
+    assert paint["gc_enabled"] is False  # no collection while torch loads
     assert paint["loading_pages"] == 3  # one per lab
     assert paint["undo_action"] is False
     assert paint["menus"] == {"&File": True, "&Edit": False, "&View": False, "&Help": False}
     # At labsReady itself: a typed statement runs (torch's numbers) and Start starts a run.
     assert result["at_ready"] == {"x_matches": True, "grad_matches": True, "run_started": True}
     assert result["network_lab_at_ready"] is False  # built one step later, off the hot path
+    # No collection paused torch's import; start-up's objects are frozen, collections are back.
+    assert result["gc_at_ready"] == {"enabled": True, "frozen": True}
     ready = result["ready"]
     assert ready["run_finished"] == ["stopped"]
     assert ready["tabs"] == ["tensorLab", "trainingLab", "networkLab"]
