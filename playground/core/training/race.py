@@ -19,10 +19,8 @@ from typing import Any
 import numpy as np
 
 from playground.core.training.config import TrainConfig, check_lr
-from playground.core.training.history import record_row
 from playground.core.training.loop import (
     DIVERGED_EXPLANATION,
-    EpochRecord,
     Model,
     RunEnd,
     TrainControl,
@@ -30,6 +28,7 @@ from playground.core.training.loop import (
 from playground.core.training.run import Run
 
 NEAR_BEST = 0.01  # "within 1 % of its best loss"
+_NAN = float("nan")  # a missing grad, as record_row writes it
 RaceItem = tuple[int, "tuple[float, ...] | RunEnd"]
 
 
@@ -76,7 +75,8 @@ def race(
 
 
 def _epoch(model: Model, epoch: int, lr: float) -> tuple[float, ...] | RunEnd:
-    """One racer's epoch as a record row, or its RunEnd (as train() would end it)."""
+    """One racer's epoch as a record row (record_row's, built directly: this runs per racer per
+    epoch on the worker), or its RunEnd (as train() would end it)."""
     try:
         loss, w_grad, b_grad = model.run_epoch(epoch, lr)
         w, b = model.w.item(), model.b.item()
@@ -86,7 +86,8 @@ def _epoch(model: Model, epoch: int, lr: float) -> tuple[float, ...] | RunEnd:
             and loss <= model.limit):
         return RunEnd("diverged", f"The loss blew up at epoch {epoch} (loss {loss:.3g}) with "
                       f"learning rate {lr:g}.", DIVERGED_EXPLANATION)
-    return record_row(EpochRecord(epoch, loss, w, b, lr, w_grad, b_grad))
+    return (epoch, loss, w, b, lr, _NAN if w_grad is None else w_grad,
+            _NAN if b_grad is None else b_grad)
 
 
 @dataclass(frozen=True)
@@ -161,15 +162,18 @@ class Race:
 
     def add(self, batches: Sequence[Sequence[RaceItem]]) -> None:
         """Take the worker's per-epoch lists of (racer, row or RunEnd)."""
-        rows: dict[int, list[tuple[float, ...]]] = {}
+        runs = self.runs
+        rows: list[list[tuple[float, ...]]] = [[] for _ in runs]
+        appends = [r.append for r in rows]
         for items in batches:
             for i, item in items:
                 if isinstance(item, RunEnd):
-                    self.runs[i].end = item
+                    runs[i].end = item
                 else:
-                    rows.setdefault(i, []).append(item)
-        for i, racer_rows in rows.items():
-            self.runs[i].history.extend(racer_rows)
+                    appends[i](item)
+        for run, racer_rows in zip(runs, rows, strict=True):
+            if racer_rows:
+                run.history.extend(racer_rows)
 
     def finish(self, end: RunEnd) -> None:
         """The race ended: a racer still going ends as the race did (stopped, or an error)."""

@@ -4,6 +4,12 @@
 unless `raceRateSpin` set another), `raceButton` starts them together and `raceTable` ranks
 them. The session runs the race on its one worker; this panel polls it on its own timer and
 draws each racer in its own colour on the loss plot and as its own path on the landscape.
+
+The worker needs the GIL the GUI thread's Python holds, so a race is drawn on a budget: the
+timer's interval stretches until drawing takes at most RACE_BUDGET of the GUI thread's time
+(`FramePacer` measures a draw's CPU time, its paint included), the loss curves and the paths
+take turns, each curve is drawn from a `PeakDecimator` kept up to date as the racer grows, and
+the ranking table is filled only while it is on screen (and at the race's end).
 """
 
 from __future__ import annotations
@@ -14,11 +20,13 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from playground.core.limits import LR_RANGE
+from playground.core.training.decimate import PeakDecimator, decimate
 from playground.core.training.race import Race
 from playground.core.training.session import TrainingSession
 from playground.core.training.tables import OPTIMIZER_SPECS, OPTIMIZERS
 from playground.ui.training.landscape import thin_path
-from playground.ui.training.pacing import REDRAW_INTERVAL_MS
+from playground.ui.training.pacing import REDRAW_INTERVAL_MS, FramePacer
+from playground.ui.training.plot_base import RunCurve
 from playground.ui.widgets.plot_style import live_pen
 
 if TYPE_CHECKING:
@@ -31,7 +39,12 @@ RACER_COLOURS: tuple[tuple[int, int, int], ...] = (
 RACE_COLUMNS = ("optimiser", "final loss", "epoch within 1 % of best", "outcome")
 DEFAULT_RACERS = ("SGD", "Momentum", "Adam", "RMSprop", "Adagrad")
 RATE_ROLE = QtCore.Qt.ItemDataRole.UserRole  # a racer's own rate; None means the current rate
-DRAW_EVERY_TICKS = 3  # racers' curves and paths at ~10 Hz, the ranking table at ~5 Hz
+# At most this share of the GUI thread's time goes to drawing a race (half a solo run's: five
+# curves and five paths are drawn, and every GUI millisecond is one the worker waits for the GIL).
+RACE_BUDGET = 0.04
+MIN_INTERVAL_MS = REDRAW_INTERVAL_MS  # the curves still visibly grow: at least ~5 draws a second
+MAX_INTERVAL_MS = 200
+TABLE_EVERY_DRAWS = 4  # the ranking table (when on screen) every fourth draw
 
 
 class _RacerDelegate(QtWidgets.QStyledItemDelegate):
@@ -111,11 +124,15 @@ class RacePanel(QtWidgets.QWidget):
         layout.addWidget(self.message)
         layout.addWidget(self.race_table, 1)
 
-        self.curves: list[pg.PlotDataItem] = []
-        self.paths: list[pg.PlotDataItem] = []
-        self._ticks = 0
+        self.curves: list[RunCurve] = []
+        self.paths: list[pg.PlotCurveItem] = []
+        self._reducers: list[PeakDecimator] = []
+        self._draws = 0
         self._dirty = False
+        self._table_stale = False  # the ranking changed while the table was off screen
+        self._pacer = FramePacer()
         self._timer = QtCore.QTimer(self)
+        self._timer.setSingleShot(True)  # re-armed by each tick with the budgeted interval
         self._timer.setInterval(REDRAW_INTERVAL_MS)
         self._timer.timeout.connect(self._on_tick)
         self.race_button.clicked.connect(self.start_race)
@@ -194,33 +211,47 @@ class RacePanel(QtWidgets.QWidget):
         self._clear()
         for i, run in enumerate(race.runs):
             colour = RACER_COLOURS[i % len(RACER_COLOURS)]
-            curve = pg.PlotDataItem(name=f"race: {run.label()}", pen=live_pen(colour))
+            curve = RunCurve(name=f"race: {run.label()}", pen=live_pen(colour))
             self.lab.loss_plot.addItem(curve)
-            curve.setDownsampling(auto=True, method="peak")  # once in the view, as the lab's
+            # Once in the view, as the lab's curves: only does work when the user zooms in.
+            curve.setDownsampling(auto=True, method="peak")
             curve.setClipToView(True)
-            path = pg.PlotDataItem(pen=live_pen(colour))
+            path = pg.PlotCurveItem(pen=live_pen(colour))  # a bare curve: no dataset to keep
             self.lab.landscape_plot.addItem(path)
+            reducer = PeakDecimator()
+            reducer.reset(run.config.epochs)
             self.curves.append(curve)
             self.paths.append(path)
-        self._ticks = 0
+            self._reducers.append(reducer)
+        self._draws = 0
         self._dirty = False
-        self._timer.start()
+        self._pacer.start()
+        self._timer.start(REDRAW_INTERVAL_MS)
         self.lab._update_enabled()
         self._sync_enabled()
 
     @QtCore.Slot()
     def _on_tick(self) -> None:
         if not self.session.poll():
-            self._timer.stop()
-            return
-        self._ticks += 1
+            return  # the race ended: race_ended drew it
         race = self.session.race
-        if self._dirty and race is not None and self._ticks % DRAW_EVERY_TICKS == 0:
-            self._dirty = False
-            self._draw(race, table=self._ticks % (2 * DRAW_EVERY_TICKS) == 0)
+        try:
+            if self._dirty and race is not None:
+                self._dirty = False
+                self._pacer.measure(first=not self._draws)
+                self._draws += 1
+                self._draw_live(race)
+        finally:
+            if self.session.is_running():  # re-armed even if a draw raised: never stall
+                self._timer.start(self._interval_ms())
+
+    def _interval_ms(self) -> int:
+        """The next tick: drawing stays within RACE_BUDGET of the GUI thread's time."""
+        budgeted = 1000.0 * self._pacer.frame_cost / RACE_BUDGET
+        return int(min(max(budgeted, MIN_INTERVAL_MS), MAX_INTERVAL_MS))
 
     def _on_race_arrived(self, _race: Race) -> None:
-        self._dirty = True  # drawn by the next drawing tick, not per poll
+        self._dirty = True  # drawn by the next tick, not per poll
 
     def _on_race_ended(self, race: Race) -> None:
         self._timer.stop()
@@ -229,17 +260,53 @@ class RacePanel(QtWidgets.QWidget):
         self._sync_enabled()
         self.lab.runFinished.emit(race.end.status if race.end is not None else "completed")
 
-    def _draw(self, race: Race, table: bool = True) -> None:
-        for run, curve, path in zip(race.runs, self.curves, self.paths, strict=False):
+    def _draw_live(self, race: Race) -> None:
+        """One draw during the race: the loss curves and the paths take turns (one plot
+        repaints per draw), the table only while it is on screen."""
+        if self._draws % 2:
+            self._draw_curves(race)
+        elif self.lab.landscape_plot.isVisible():
+            self._draw_paths(race)
+        else:
+            self._draw_curves(race)
+        if self._draws % TABLE_EVERY_DRAWS == 0:
+            if self.race_table.isVisible():
+                self._fill_table(race)
+            else:
+                self._table_stale = True
+
+    def _draw_curves(self, race: Race) -> None:
+        for run, curve, reducer in zip(race.runs, self.curves, self._reducers, strict=False):
             h = run.history
-            if not len(h):
-                continue
-            curve.setData(h.column("epoch"), h.column("loss"))
-            path.setData(*thin_path(h.column("w"), h.column("b")))
+            if len(h):
+                epochs, losses = h.column("epoch"), h.column("loss")
+                curve.set_run(epochs, losses, reducer.update(epochs, losses))
+
+    def _draw_paths(self, race: Race) -> None:
+        for run, path in zip(race.runs, self.paths, strict=False):
+            h = run.history
+            if len(h):
+                path.setData(*thin_path(h.column("w"), h.column("b")))
+
+    def _draw(self, race: Race, table: bool = True) -> None:
+        """Everything as the race stands (its end, or a loaded race): every epoch, reduced."""
+        for run, curve in zip(race.runs, self.curves, strict=False):
+            h = run.history
+            if len(h):
+                epochs, losses = h.column("epoch"), h.column("loss")
+                curve.set_run(epochs, losses, decimate(epochs, losses))
+        self._draw_paths(race)
         if table:
             self._fill_table(race)
 
+    def showEvent(self, event: QtGui.QShowEvent) -> None:  # noqa: N802 (Qt override)
+        super().showEvent(event)
+        race = self.session.race
+        if self._table_stale and race is not None:
+            self._fill_table(race)
+
     def _fill_table(self, race: Race) -> None:
+        self._table_stale = False
         table = self.race_table
         standings = race.standings()
         table.setRowCount(len(standings))
@@ -259,6 +326,7 @@ class RacePanel(QtWidgets.QWidget):
             self.lab.landscape_plot.removeItem(path)
         self.curves.clear()
         self.paths.clear()
+        self._reducers.clear()
 
     def _on_runs_changed(self) -> None:
         if self.session.race is None:  # reset
