@@ -1,13 +1,14 @@
 """The Network Lab's training loop: the training rule (docs/network_lab.md) as a generator.
 
 `train(config, split, seed, control)` yields an `EpochRecord` (plain floats) after every epoch
-and, at most every `snapshot_interval` seconds (and after a single step, and at the end), a
-`Snapshot` (between mini-batches too, when an epoch outlasts the interval): the output over a
-GRID x GRID grid of the input plane, every hidden neuron's output over a coarser grid, and the weights, biases and last gradients as numpy arrays. The snapshot is
-computed here, on the worker, at the view's pace, so the GUI thread only paints arrays; at full
-speed the epochs in between cost nothing extra. The generator returns a `RunEnd` (the Training
-Lab's), and reads the Training Lab's `TrainControl` for the live learning rate, pause, step and
-stop.
+and, when the view asks for one (a `PictureRequest`; or every `snapshot_interval` seconds
+without one), after a single step and at the end, a `Snapshot`: the output over a GRID x GRID
+grid of the input plane, every hidden neuron's output over a coarser grid, and the weights,
+biases and last gradients as numpy arrays. The snapshot is computed here, on the worker, only
+when a repaint will use it, so the GUI thread only paints arrays and a full-speed run pays one
+grid forward pass per repaint, none for the epochs in between. The generator returns a
+`RunEnd` (the Training Lab's), and reads the Training Lab's `TrainControl` for the live
+learning rate, pause, step and stop.
 
 Divergence, as in the Training Lab: an epoch whose train loss is not finite or exceeds 1e6 x
 max(first epoch's train loss, 1) ends the run with "diverged" and is not yielded.
@@ -29,10 +30,27 @@ from playground.core.network.datasets import Split
 from playground.core.training.loop import DIVERGENCE_FACTOR, RunEnd, TrainControl
 from playground.core.training.tables import OPTIMIZER_SPECS
 
-GRID = 100  # the decision boundary's resolution
-THUMB_STEP = 4  # neuron thumbnails sample every 4th grid point: 25 x 25
+GRID = 50  # the decision boundary's resolution (the view scales it up smoothly)
+THUMB_STEP = 2  # neuron thumbnails sample every 2nd grid point: 25 x 25
 EXTENT = 6.0  # the input plane drawn: [-6, 6] x [-6, 6]
-SNAPSHOT_INTERVAL = 1 / 42  # seconds: faster than the 30 redraws a second promised, as polls run late
+# Without a PictureRequest: the most pictures a second (more than the 30 repaints promised).
+SNAPSHOT_INTERVAL = 1 / 42
+# An asked-for picture waits for the epoch's end, unless the epoch is slower than this.
+MID_EPOCH_WAIT = 1 / 60
+
+
+class PictureRequest:
+    """The view's standing order for the next picture: `ask()` after painting one, and the
+    worker makes the next at its next epoch end (or mid-epoch once the ask is older than
+    MID_EPOCH_WAIT). A plain attribute read on the worker's hot path; no lock, as one flag
+    written by one thread and cleared by the other loses nothing (a late ask is kept)."""
+
+    def __init__(self) -> None:
+        self.asked_at: float | None = time.monotonic()  # None: no picture wanted
+
+    def ask(self) -> None:
+        if self.asked_at is None:
+            self.asked_at = time.monotonic()
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +86,9 @@ class Snapshot:
     output_index: np.ndarray | None = None  # (GRID, GRID) uint8
     neuron_index: tuple[np.ndarray, ...] = ()  # per hidden layer: (n, side, side) uint8
     output_thumb_index: np.ndarray | None = None  # (side, side) uint8, tanh of the output
+    # Every hidden neuron's thumbnail then the output's, one contiguous (n + 1, side, side)
+    # uint8 array (neuron_index and output_thumb_index are views of it): one copy paints all.
+    thumbs_index: np.ndarray | None = None
 
 
 def grid_points(n: int = GRID) -> torch.Tensor:
@@ -102,37 +123,42 @@ def colour_index(values: torch.Tensor) -> np.ndarray:
 def snapshot(model: torch.nn.Sequential, config: NetConfig, grid_features: torch.Tensor,
              epoch: int, classification: bool = True) -> Snapshot:
     """Evaluate the model over the grid (one forward pass, every layer's output kept on the
-    way) and copy everything the views draw, coloured-index images included."""
+    way) and copy everything the views draw, coloured-index images included (all thumbnails
+    coloured in one pass)."""
     side = int(round(math.sqrt(grid_features.shape[0])))
-    thumbs: list[np.ndarray] = []
-    thumb_index: list[np.ndarray] = []
+    grids: list[torch.Tensor] = []
     with torch.no_grad():
-        h = grid_features
+        # Neurons by rows, points by columns: each neuron's outputs are one contiguous row,
+        # its picture a plain reshape (and the matrix products run faster this way round).
+        h = grid_features.T.contiguous()
         hidden_seen = 0
         for module in model:
-            h = module(h)
             is_linear = isinstance(module, torch.nn.Linear)
+            h = torch.addmm(module.bias[:, None], module.weight, h) if is_linear else module(h)
             hidden_seen += is_linear
             # A hidden neuron's output is after its activation (or its Linear, when none).
             if hidden_seen <= len(config.layers) and (
                     not is_linear or config.activation == "Linear"):
-                grid = h.T.reshape(-1, side, side)[:, ::THUMB_STEP, ::THUMB_STEP]
-                thumbs.append(grid.numpy().copy())
-                thumb_index.append(colour_index(grid.flip(1)))
+                grids.append(h.reshape(-1, side, side)[:, ::THUMB_STEP, ::THUMB_STEP])
         out = h.reshape(side, side)
         output = out.numpy().copy()
         shown = torch.sigmoid(out) * 2 - 1 if classification else out
         output_index = colour_index(shown)
-        output_thumb = colour_index(torch.tanh(out[::THUMB_STEP, ::THUMB_STEP]).flip(0))
+        values = torch.cat([*grids, torch.tanh(out[::THUMB_STEP, ::THUMB_STEP])[None]])
+        thumbs_index = colour_index(values.flip(1))  # image rows: x2 descending
+    counts = [g.shape[0] for g in grids]
+    ends = np.cumsum(counts).tolist()
+    neurons = tuple(np.split(values[:-1].numpy(), ends[:-1])) if grids else ()
+    neuron_index = tuple(np.split(thumbs_index[:-1], ends[:-1])) if grids else ()
     layers = linear_layers(model)
     return Snapshot(
-        epoch, output, tuple(thumbs),
+        epoch, output, neurons,
         tuple(layer.weight.detach().numpy().copy() for layer in layers),
         tuple(layer.bias.detach().numpy().copy() for layer in layers),
         tuple(None if layer.weight.grad is None else layer.weight.grad.numpy().copy()
               for layer in layers),
         {k: v.detach().numpy().copy() for k, v in model.state_dict().items()},
-        output_index, tuple(thumb_index), output_thumb,
+        output_index, neuron_index, thumbs_index[-1], thumbs_index,
     )
 
 
@@ -142,21 +168,47 @@ def train(
     seed: int,
     control: TrainControl | None = None,
     snapshot_interval: float | None = None,
+    picture: PictureRequest | None = None,
 ) -> Generator[EpochRecord | Snapshot, None, RunEnd]:
-    """Train as the rule says, yielding records (and snapshots when an interval is given)."""
+    """Train as the rule says, yielding records, and snapshots when asked (`picture`) or
+    every `snapshot_interval` seconds."""
     try:
         config.validate()
     except ValueError as exc:
         return RunEnd("error", str(exc), "The network's settings are invalid; fix them and "
                                          "start again.")
     try:
-        return (yield from _run(config, split, seed, control, snapshot_interval))
+        pictures = None if snapshot_interval is None and picture is None else _Pictures(
+            snapshot_interval or 0.0, picture)
+        return (yield from _run(config, split, seed, control, pictures))
     except Exception as exc:  # any torch failure ends the run with torch's own text
         return RunEnd("error", str(exc) or type(exc).__name__, "")
 
 
+class _Pictures:
+    """When the next snapshot is due: asked for by the view, or by the clock without one."""
+
+    def __init__(self, interval: float, request: PictureRequest | None) -> None:
+        self.interval = interval
+        self.request = request
+        self.last = -math.inf
+
+    def due(self, mid_epoch: bool) -> bool:
+        request = self.request
+        if request is None:
+            return time.monotonic() - self.last >= self.interval
+        asked = request.asked_at
+        return asked is not None and (not mid_epoch or time.monotonic() - asked >= MID_EPOCH_WAIT)
+
+    def made(self) -> None:
+        """A snapshot was just made (call before yielding it: a new ask then waits for it)."""
+        self.last = time.monotonic()
+        if self.request is not None:
+            self.request.asked_at = None
+
+
 def _run(config: NetConfig, split: Split, seed: int, control: TrainControl | None,
-         snapshot_interval: float | None) -> Generator[EpochRecord | Snapshot, None, RunEnd]:
+         pictures: _Pictures | None) -> Generator[EpochRecord | Snapshot, None, RunEnd]:
     classification = split.classification
     features = config.ordered_features
     x_train = feature_matrix(torch.from_numpy(split.x_train), features)
@@ -171,12 +223,12 @@ def _run(config: NetConfig, split: Split, seed: int, control: TrainControl | Non
     batch = config.batch_size
     whole = batch == 0 or batch >= n_train
     gen = None if whole else torch.Generator().manual_seed(seed)
-    grid = feature_matrix(grid_points(), features) if snapshot_interval is not None else None
-    last_snapshot = -math.inf
+    grid = feature_matrix(grid_points(), features) if pictures is not None else None
     limit = math.inf
-    if grid is not None:
-        yield snapshot(model, config, grid, -1, classification)
-        last_snapshot = time.monotonic()
+    if pictures is not None:
+        first = snapshot(model, config, grid, -1, classification)
+        pictures.made()
+        yield first
 
     for epoch in range(config.epochs):
         if control is not None:
@@ -195,12 +247,13 @@ def _run(config: NetConfig, split: Split, seed: int, control: TrainControl | Non
                 for start in range(0, n_train, batch):
                     idx = perm[start:start + batch]
                     _step(model, optimizer, config, x_train[idx], y_train[idx], classification)
-                    # An epoch can outlast the interval: the picture then follows mid-epoch
+                    # A slow epoch does not hold a picture back: it follows mid-epoch
                     # (labelled with the last whole epoch), so the redraw rate holds.
-                    if grid is not None and epoch > 0 and start + batch < n_train \
-                            and time.monotonic() - last_snapshot >= snapshot_interval:
-                        yield snapshot(model, config, grid, epoch - 1, classification)
-                        last_snapshot = time.monotonic()
+                    if pictures is not None and epoch > 0 and start + batch < n_train \
+                            and pictures.due(mid_epoch=True):
+                        picture = snapshot(model, config, grid, epoch - 1, classification)
+                        pictures.made()
+                        yield picture
         with torch.no_grad():
             out_train = model(x_train)
             out_test = model(x_test)
@@ -221,13 +274,13 @@ def _run(config: NetConfig, split: Split, seed: int, control: TrainControl | Non
                 "Each step overshoots by more than it corrects; lower the learning rate "
                 "(try x0.1).")
         yield EpochRecord(epoch, train_loss, test_loss, train_acc, test_acc, lr)
-        if grid is not None:
-            now = time.monotonic()
+        if pictures is not None:
             last = epoch == config.epochs - 1
             stepping = control is not None and control.paused
-            if last or stepping or now - last_snapshot >= snapshot_interval:
-                yield snapshot(model, config, grid, epoch, classification)
-                last_snapshot = now
+            if last or stepping or pictures.due(mid_epoch=False):
+                picture = snapshot(model, config, grid, epoch, classification)
+                pictures.made()
+                yield picture
     return RunEnd("completed", f"Trained {config.epochs} epochs.")
 
 

@@ -123,6 +123,8 @@ class NetworkSession(WorkerControls):
         self.earlier: list[NetRun] = []
         self.latest: Snapshot | None = None  # the newest picture of the current run's model
         self._worker: TrainingWorker | None = None
+        self._picture_request: loop.PictureRequest | None = None
+        self._setup_picture: tuple[tuple, Snapshot] | None = None  # (what it shows, picture)
         self._last_lr = self._config.lr
 
     # ----- setup ------------------------------------------------------------------------------
@@ -225,9 +227,10 @@ class NetworkSession(WorkerControls):
         self.current = run
         self.latest = None
         self._last_lr = config.lr
+        request = self._picture_request = loop.PictureRequest()
         self._worker = TrainingWorker(
             config, control,
-            source=lambda: loop.train(config, split, data.seed, control, loop.SNAPSHOT_INTERVAL))
+            source=lambda: loop.train(config, split, data.seed, control, picture=request))
         self._worker.start()
         self.events.run_started.emit(run)
         if paused:
@@ -241,6 +244,12 @@ class NetworkSession(WorkerControls):
         self.latest = None
         self.earlier.clear()
         self.events.setup_changed.emit()
+
+    def want_picture(self) -> None:
+        """The view has painted the last picture: the worker makes the next one at its next
+        epoch end (so a full-speed run computes only the pictures that are painted)."""
+        if self._picture_request is not None:
+            self._picture_request.ask()
 
     def wait_paused(self, timeout: float) -> bool:
         return self._worker is not None and self._worker.control.wait_paused(timeout)
@@ -294,9 +303,12 @@ class NetworkSession(WorkerControls):
         """The newest snapshot of the run, or the untrained setup's (computed here, once)."""
         if self.latest is not None:
             return self.latest
-        model = build_model(self._config, self._data.seed)
-        grid = feature_matrix(loop.grid_points(), self._config.ordered_features)
-        return loop.snapshot(model, self._config, grid, -1, self.split.classification)
+        key = (self._config, self._data.seed, self.split.classification)
+        if self._setup_picture is None or self._setup_picture[0] != key:
+            model = build_model(self._config, self._data.seed)
+            grid = feature_matrix(loop.grid_points(), self._config.ordered_features)
+            self._setup_picture = key, loop.snapshot(model, self._config, grid, -1, key[2])
+        return self._setup_picture[1]
 
     def to_script(self) -> str:
         """A plain .py that rebuilds the data and the network and prints each epoch's losses."""

@@ -1,8 +1,9 @@
 """The decision boundary (`boundaryPlot`) and the loss plot (`netLossPlot`).
 
 The boundary is one pyqtgraph ImageItem over the [-6, 6] plane, repainted from the worker's
-100x100 grid of outputs (no model runs here), with the train points (white-edged) and the test
-points (black-edged, toggled) on top. Clicking the plot places custom points: left button
+grid of outputs (no model runs here) as RGB pixels scaled up smoothly, with the train points
+(white-edged) and the test points (black-edged, toggled) on top; the points are drawn into a
+cache once and blitted while the heatmap under them changes. Clicking the plot places custom points: left button
 class 1, right button or Shift class 0; a right click on a placed point opens a menu
 (`netPointMenu`) whose "Remove point" (`netRemovePointAction`) removes it, and Ctrl+click removes
 it at once; a point can be dragged to a new place.
@@ -44,10 +45,13 @@ class BoundaryPlot(pg.PlotWidget):
         self.setLabel("left", "x2")
         self.image = pg.ImageItem(axisOrder="row-major")
         self.addItem(self.image)
+        self.setRenderHint(QtGui.QPainter.RenderHint.SmoothPixmapTransform)
         self.train_points = pg.ScatterPlotItem(size=8, pen=pg.mkPen("w", width=1.2))
         self.test_points = pg.ScatterPlotItem(size=8, pen=pg.mkPen("k", width=1.2))
-        self.addItem(self.train_points)
-        self.addItem(self.test_points)
+        for points in (self.train_points, self.test_points):
+            # The points change with the data, the heatmap under them 30 times a second.
+            points.setCacheMode(QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache)
+            self.addItem(points)
         self.classification = True
         self.discretize = False
         self.editable = False  # custom points: clicks add, right-click menu removes, drag moves
@@ -79,8 +83,7 @@ class BoundaryPlot(pg.PlotWidget):
 
     def shown_rgb(self) -> np.ndarray:
         """The heatmap's pixels as (rows, cols, 3) RGB, as painted (for tests and automation)."""
-        lut = self._discrete_lut if self.discretize else self._lut
-        return lut[self.image.image]
+        return self.image.image
 
     def show_output(self, output: np.ndarray, index: np.ndarray | None = None) -> None:
         """Paint the model's raw output grid (rows: x2 ascending); `index` is the same grid
@@ -91,10 +94,10 @@ class BoundaryPlot(pg.PlotWidget):
             value = _sigmoid(output) * 2 - 1 if self.classification else np.clip(output, -1, 1)
             index = to_index(value)
         first = self.image.image is None
-        # uint8 indices with fixed levels and a 256-entry table: pyqtgraph paints them as an
-        # indexed image, with no per-pixel numpy on this thread. Discretize is a two-colour table.
+        # RGB bytes with no levels or table: pyqtgraph wraps them in a QImage as they are.
+        # Discretize is a two-colour table.
         lut = self._discrete_lut if self.discretize else self._lut
-        self.image.setImage(index, autoLevels=False, levels=(0, 255), lut=lut)
+        self.image.setImage(lut[index], autoLevels=False, levels=None)
         if first:  # the rect scales the image's pixels, so it needs an image to scale
             self.image.setRect(QtCore.QRectF(-EXTENT, -EXTENT, 2 * EXTENT, 2 * EXTENT))
 

@@ -19,7 +19,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from playground.core.network.config import MAX_LAYERS, MAX_NEURONS, feature_matrix
 from playground.core.network.loop import THUMB_STEP, Snapshot, grid_points
-from playground.ui.network.colours import NEGATIVE, POSITIVE, to_rgb
+from playground.ui.network.colours import NEGATIVE, POSITIVE, to_index
 
 NODE = 46.0  # a node's side, in scene units
 COLUMN_GAP = 150.0
@@ -41,60 +41,80 @@ class _Hover(QtWidgets.QGraphicsRectItem):
         super().hoverEnterEvent(event)
 
 
-class _Thumb(QtWidgets.QGraphicsItem):
-    """A node's picture: one QImage painted into the node's square. A live update writes the
-    worker's colour indices into the image's own buffer (one copy, no new image or pixmap, the
-    colour table set once), then asks for a repaint."""
+class _Thumbs(QtWidgets.QGraphicsItem):
+    """Every node's picture, painted by this one item from one RGB32 sheet (a node's 25x25
+    pixels per block, stacked). A live update colours the worker's indices for all nodes in
+    one numpy pass into the sheet's own buffer; a repaint is one Python call for the lot."""
 
-    def __init__(self, parent: QtWidgets.QGraphicsItem) -> None:
-        super().__init__(parent)
-        self.image = QtGui.QImage()
+    def __init__(self, rects: list[QtCore.QRectF], side: int) -> None:
+        super().__init__()
+        self.setZValue(3)  # over the nodes' frames, as a picture filling its node
+        self.rects = rects
+        self.image = QtGui.QImage(side, side * max(len(rects), 1), QtGui.QImage.Format.Format_RGB32)
+        self.image.fill(0)
+        self.pixels = np.frombuffer(self.image.bits(), np.uint32).reshape(-1, side, side)
+        self.sources = [QtCore.QRectF(0, k * side, side, side) for k in range(len(rects))]
+        self._bounds = QtCore.QRectF()
+        for rect in rects:
+            self._bounds = self._bounds.united(rect)
 
     def boundingRect(self) -> QtCore.QRectF:  # noqa: N802 (Qt API)
-        return QtCore.QRectF(0, 0, NODE, NODE)
+        return self._bounds
 
     def paint(self, painter: QtGui.QPainter, option: QtWidgets.QStyleOptionGraphicsItem,
               widget: QtWidgets.QWidget | None = None) -> None:
-        if not self.image.isNull():
-            painter.setRenderHint(QtGui.QPainter.RenderHint.SmoothPixmapTransform)
-            painter.drawImage(self.boundingRect(), self.image)
-
-    def set_rgb(self, rgb: np.ndarray) -> None:
-        rgb = np.ascontiguousarray(rgb)
-        h, w = rgb.shape[:2]
-        self.image = QtGui.QImage(rgb.data, w, h, 3 * w, QtGui.QImage.Format.Format_RGB888).copy()
-        self.update()
-
-    def set_index(self, index: np.ndarray, table: list[int]) -> None:
-        h, w = index.shape
+        painter.setRenderHint(QtGui.QPainter.RenderHint.SmoothPixmapTransform)
         image = self.image
-        if (image.format() != QtGui.QImage.Format.Format_Indexed8 or image.width() != w
-                or image.height() != h):
-            image = self.image = QtGui.QImage(w, h, QtGui.QImage.Format.Format_Indexed8)
-            image.setColorTable(table)
-        # Rows are padded to 4 bytes: view the buffer as (h, bytesPerLine) and fill w columns.
-        buffer = np.frombuffer(image.bits(), np.uint8, h * image.bytesPerLine())
-        buffer.reshape(h, image.bytesPerLine())[:, :w] = index
+        for rect, source in zip(self.rects, self.sources, strict=True):
+            painter.drawImage(rect, image, source)
+
+
+class _Links(QtWidgets.QGraphicsItem):
+    """Every link's line, painted by this one item into a device-pixel cache: the thumbnails'
+    repaints above it then blit the cache, and the lines are drawn again only when a weight's
+    drawn width or sign changes (a few times a second). Lines of the same pen go together."""
+
+    def __init__(self, lines: list[QtCore.QLineF]) -> None:
+        super().__init__()
+        self.setCacheMode(QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        self.lines = lines
+        self.groups: list[tuple[QtGui.QPen, list[QtCore.QLineF]]] = [
+            (QtGui.QPen(QtGui.QColor(150, 150, 150), 1.0), lines)]
+        bounds = QtCore.QRectF()
+        for line in lines:
+            bounds = bounds.united(QtCore.QRectF(line.p1(), line.p2()).normalized())
+        self._bounds = bounds.adjusted(-MAX_PEN, -MAX_PEN, MAX_PEN, MAX_PEN)
+
+    def boundingRect(self) -> QtCore.QRectF:  # noqa: N802 (Qt API)
+        return self._bounds
+
+    def set_widths(self, signed: np.ndarray) -> None:
+        """Per line (in order) its width, negative for a negative weight."""
+        groups = []
+        for value in np.unique(signed).tolist():
+            pen = QtGui.QPen(POSITIVE if value > 0 else NEGATIVE, abs(value))
+            pen.setCapStyle(QtCore.Qt.PenCapStyle.RoundCap)
+            groups.append((pen, [self.lines[k] for k in np.flatnonzero(signed == value)]))
+        self.groups = groups
         self.update()
+
+    def paint(self, painter: QtGui.QPainter, option: QtWidgets.QStyleOptionGraphicsItem,
+              widget: QtWidgets.QWidget | None = None) -> None:
+        for pen, lines in self.groups:
+            painter.setPen(pen)
+            painter.drawLines(lines)
 
 
 class _Link(QtWidgets.QGraphicsLineItem):
+    """A link for hovering and automation: it paints nothing itself (`_Links` draws every line),
+    and its invisible pen is 8 units wide so that a thin link is still easy to hover."""
+
     def __init__(self, line: QtCore.QLineF, tip: Callable[[], str]) -> None:
         super().__init__(line)
         self._tip = tip
         self.setAcceptHoverEvents(True)
-        # A thin link is still easy to hover: the hit area is 8 units wide. Built once, since
-        # Qt asks for it on every paint and the line never moves.
-        path = QtGui.QPainterPath()
-        path.moveTo(line.p1())
-        path.lineTo(line.p2())
-        stroker = QtGui.QPainterPathStroker()
-        stroker.setWidth(MAX_PEN + 1)
-        self._shape = stroker.createStroke(path)
-        self.drawn: tuple[bool, float] | None = None  # (positive, width) last painted
-
-    def shape(self) -> QtGui.QPainterPath:
-        return self._shape
+        self.setFlag(QtWidgets.QGraphicsItem.GraphicsItemFlag.ItemHasNoContents)
+        self.setPen(QtGui.QPen(QtGui.QColor(0, 0, 0, 0), MAX_PEN + 1))
 
     def hoverEnterEvent(self, event: QtWidgets.QGraphicsSceneHoverEvent) -> None:  # noqa: N802
         self.setToolTip(self._tip())
@@ -140,11 +160,13 @@ class NetworkDiagram(QtWidgets.QGraphicsView):
         self.features: tuple[str, ...] = ()
         self.layers: tuple[int, ...] = ()
         self.nodes: dict[str, _Hover] = {}
-        self.thumbs: dict[str, _Thumb] = {}
         self.links: list[tuple[_Link, int, int, int]] = []  # (item, layer, out, in)
         self.snapshot: Snapshot | None = None
+        self._thumbs: _Thumbs | None = None
+        self._lines: _Links | None = None
+        self._drawn_links: np.ndarray | None = None  # the signed widths last painted
         self._lut = np.zeros((256, 3), np.uint8)
-        self._colour_table: list[int] = [0] * 256
+        self._lut32 = np.zeros(256, np.uint32)  # the colours as RGB32 pixels
         self._text = QtGui.QColor("black")
         self._editable = True
         self._feature_images: dict[str, np.ndarray] = {}
@@ -161,8 +183,8 @@ class NetworkDiagram(QtWidgets.QGraphicsView):
         if not features:  # nothing to draw until the lab hands the first setup over
             return
         self.nodes.clear()
-        self.thumbs.clear()
         self.links.clear()
+        self._drawn_links = None
         sizes = [len(features), *layers, 1]
         labels = [list(features)]
         labels += [[f"L{i}N{j}" for j in range(1, n + 1)] for i, n in enumerate(layers, 1)]
@@ -173,7 +195,8 @@ class NetworkDiagram(QtWidgets.QGraphicsView):
             top = (tallest - len(column)) * ROW_GAP / 2
             centres.append([QtCore.QPointF(col * COLUMN_GAP, top + r * ROW_GAP + NODE / 2)
                             for r in range(len(column))])
-        # links first, so nodes paint over their ends
+        # links under the nodes, which paint over their ends
+        lines: list[QtCore.QLineF] = []
         for layer in range(len(sizes) - 1):
             for j, end in enumerate(centres[layer + 1]):
                 for i, start in enumerate(centres[layer]):
@@ -183,9 +206,12 @@ class NetworkDiagram(QtWidgets.QGraphicsView):
                     item = _Link(line, self._link_tip(layer, j, i, a, b))
                     item.setData(0, "link")
                     item.setData(1, f"{a}→{b}")
-                    item.setPen(QtGui.QPen(QtGui.QColor(150, 150, 150), 1.0))
                     scene.addItem(item)
                     self.links.append((item, layer, j, i))
+                    lines.append(line)
+        self._lines = _Links(lines)
+        scene.addItem(self._lines)
+        rects: list[QtCore.QRectF] = []
         for col, column in enumerate(labels):
             kind = "input" if col == 0 else "output" if col == len(labels) - 1 else "neuron"
             for r, label in enumerate(column):
@@ -197,16 +223,18 @@ class NetworkDiagram(QtWidgets.QGraphicsView):
                 node.setPen(QtGui.QPen(QtGui.QColor(120, 120, 120), 1.0))
                 node.setZValue(2)
                 scene.addItem(node)
-                thumb = _Thumb(node)
-                thumb.setPos(rect.topLeft())
+                rects.append(rect)
                 self.nodes[label] = node
-                self.thumbs[label] = thumb
                 if kind == "input":
                     name = scene.addSimpleText(label, self._caption_font())
                     name.setBrush(self._text)
                     name.setPos(rect.left() - name.boundingRect().width() - 6,
                                 c.y() - name.boundingRect().height() / 2)
-                    self._paint(label, feature_images[label])
+        side = next(iter(feature_images.values())).shape[0]
+        self._thumbs = _Thumbs(rects, side)
+        scene.addItem(self._thumbs)
+        for k, name in enumerate(features):  # x2 descending, as an image's rows
+            self._thumbs.pixels[k] = self._lut32[to_index(feature_images[name][::-1])]
         self._add_buttons(centres, tallest)
         self._redraw_snapshot()
         self._fit()
@@ -270,51 +298,28 @@ class NetworkDiagram(QtWidgets.QGraphicsView):
         self._redraw_snapshot()
 
     def _redraw_snapshot(self) -> None:
-        s = self.snapshot
+        s, thumbs = self.snapshot, self._thumbs
         sizes = [len(self.features), *self.layers, 1]
         shapes = [(sizes[i + 1], sizes[i]) for i in range(len(sizes) - 1)]
-        if s is None or [w.shape for w in s.weights] != shapes:
+        if s is None or thumbs is None or [w.shape for w in s.weights] != shapes:
             return  # a picture of another network (the setup has just changed)
-        if s.neuron_index and s.output_thumb_index is not None:
-            # The worker coloured them already (indices into the lookup table): no numpy here.
-            for layer, index in enumerate(s.neuron_index):
-                for j in range(index.shape[0]):
-                    self._set_indexed(f"L{layer + 1}N{j + 1}", index[j])
-            self._set_indexed("output", s.output_thumb_index)
-        else:
-            for layer, grids in enumerate(s.neurons):
-                rgb = to_rgb(grids[:, ::-1], self._lut)  # every neuron of the layer in one go
-                for j in range(grids.shape[0]):
-                    self._set_pixels(f"L{layer + 1}N{j + 1}", rgb[j])
-            self._paint("output", np.tanh(s.output[::4, ::4]))
+        if s.thumbs_index is not None:
+            # The worker coloured them already (indices into the lookup table): one pass here.
+            thumbs.pixels[len(self.features):] = self._lut32[s.thumbs_index]
+            thumbs.update()
         now = time.monotonic()
         if now - self._links_at < LINK_INTERVAL and s.epoch >= 0:
             return  # links are read, not watched: a few updates a second leave time to train
         self._links_at = now
         biggest = max((float(np.abs(w).max()) for w in s.weights if w.size), default=1.0)
         scale = MAX_PEN / max(biggest, 1.0)
-        for item, layer, j, i in self.links:
-            w = float(s.weights[layer][j, i])
-            drawn = (w > 0, round(max(0.6, abs(w) * scale) * 4) / 4)  # quarter-unit steps
-            if drawn != item.drawn:
-                item.drawn = drawn
-                pen = QtGui.QPen(POSITIVE if drawn[0] else NEGATIVE, drawn[1])
-                pen.setCapStyle(QtCore.Qt.PenCapStyle.RoundCap)
-                item.setPen(pen)
-
-    def _paint(self, label: str, values: np.ndarray) -> None:
-        self._set_pixels(label, to_rgb(values[::-1], self._lut))
-
-    def _set_indexed(self, label: str, index: np.ndarray) -> None:
-        """Show uint8 colour indices through the lookup table."""
-        thumb = self.thumbs.get(label)
-        if thumb is not None:
-            thumb.set_index(index, self._colour_table)
-
-    def _set_pixels(self, label: str, rgb: np.ndarray) -> None:
-        thumb = self.thumbs.get(label)
-        if thumb is not None:
-            thumb.set_rgb(rgb)
+        weights = np.concatenate([w.ravel() for w in s.weights])  # the links' order
+        widths = np.round(np.maximum(0.6, np.abs(weights) * scale) * 4) / 4  # quarter units
+        signed = np.where(weights > 0, widths, -widths)
+        if self._lines is not None and (self._drawn_links is None
+                                        or not np.array_equal(signed, self._drawn_links)):
+            self._drawn_links = signed
+            self._lines.set_widths(signed)
 
     def _link_tip(self, layer: int, j: int, i: int, a: str, b: str) -> Callable[[], str]:
         def tip() -> str:
@@ -342,7 +347,9 @@ class NetworkDiagram(QtWidgets.QGraphicsView):
     # ----- look ---------------------------------------------------------------------------------
     def set_colours(self, lut: np.ndarray, text: QtGui.QColor) -> None:
         self._lut = lut
-        self._colour_table = [QtGui.qRgb(int(r), int(g), int(b)) for r, g, b in lut]
+        rgb = lut.astype(np.uint32)
+        self._lut32 = (0xFF000000 | (rgb[:, 0] << 16) | (rgb[:, 1] << 8) | rgb[:, 2]).astype(
+            np.uint32)
         self._text = text
         self.set_structure(self.features, self.layers, self._feature_images)
 

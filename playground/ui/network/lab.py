@@ -1,10 +1,10 @@
 """The Network Lab: a view of a NetworkSession (TensorFlow Playground's core on torch.nn).
 
 `NetworkLab(session)` is handed its model. Settings write to the session and follow its events;
-a QTimer on the GUI thread polls the session (which drains the worker's epoch records and its
-newest snapshot) and repaints: the loss curves from the records, the boundary and the diagram
-from the snapshot's numpy arrays. The worker computes those arrays at most 40 times a second,
-so a full-speed run costs the GUI thread a repaint per tick, never a model evaluation.
+a QTimer on the GUI thread polls the session (the worker's epoch records and its newest
+snapshot) and repaints: the loss curves from the records, the boundary and the diagram from the
+snapshot's numpy arrays. The worker makes a snapshot only after the last one was painted, so a
+full-speed run costs one grid forward pass and one repaint per tick, paced to the GUI's cost.
 """
 
 from __future__ import annotations
@@ -18,18 +18,22 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from playground.core.files import atomic
 from playground.core.network.config import parse_layers
-from playground.core.network.datasets import CUSTOM, IMPORTED, MAX_CUSTOM_POINTS, ImportRefused
+from playground.core.network.datasets import CUSTOM, IMPORTED, ImportRefused
 from playground.core.network.session import NetRun, NetworkSession
 from playground.core.training.worker import warm_up_in_background
 from playground.ui.network.boundary import BoundaryPlot, NetLossPlot
 from playground.ui.network.colours import lookup_table
 from playground.ui.network.controls import NetworkControls
 from playground.ui.network.diagram import NetworkDiagram, feature_images
+from playground.ui.network.points import STARTER_POINTS, PointEditing
 from playground.ui.training.lr_slider import learning_rate_row
+from playground.ui.training.pacing import FramePacer
 from playground.ui.widgets import file_dialogs
 from playground.ui.widgets.messages import inline_message_style, show_status
 
-REDRAW_INTERVAL_MS = 20  # up to 50 polls a second: each of the worker's ~40 pictures shown
+REDRAW_INTERVAL_MS = 25  # up to 40 polls (and pictures) a second
+LONGEST_INTERVAL_MS = 100  # a costly repaint still leaves 10 a second
+REDRAW_BUDGET = 0.2  # the share of the GUI thread's time the live run's repaints may take
 CURVE_INTERVAL = 0.1  # seconds between loss-curve redraws while a run goes
 
 
@@ -39,7 +43,7 @@ def _button(text: str, name: str, tip: str) -> QtWidgets.QPushButton:
     return button
 
 
-class NetworkLab(QtWidgets.QWidget):
+class NetworkLab(PointEditing, QtWidgets.QWidget):
     """The Network Lab tab (objectName `networkLab`); docs/automation.md has its contract."""
 
     runFinished = QtCore.Signal(str)
@@ -62,6 +66,7 @@ class NetworkLab(QtWidgets.QWidget):
         self._connect()
         self._timer = QtCore.QTimer(self, interval=REDRAW_INTERVAL_MS)
         self._timer.timeout.connect(self._on_tick)
+        self._pacer = FramePacer()
         self._apply_theme()
         self._show_setup()
 
@@ -215,7 +220,7 @@ class NetworkLab(QtWidgets.QWidget):
             self._say("Click the boundary plot to place points: left button class 1 (blue), "
                       "right button or Shift class 0 (orange); Ctrl+click removes one.",
                       "warning")
-            self._set_data(kind=kind, custom=s.data_settings.custom or _starter_points())
+            self._set_data(kind=kind, custom=s.data_settings.custom or STARTER_POINTS)
             return
         self._set_data(kind=kind)
 
@@ -276,39 +281,6 @@ class NetworkLab(QtWidgets.QWidget):
         self._say("", "")
         show_status(self, f"Imported {len(self.session.data_settings.imported)} points.")
         return True
-
-    def _custom_points(self) -> list[tuple[float, float, float]]:
-        d = self.session.data_settings
-        if d.kind == CUSTOM:
-            return list(d.custom)
-        points = d.points()
-        if d.task == "classification" and len(points) < MAX_CUSTOM_POINTS:
-            return [tuple(p) for p in points.tolist()]  # editing a set starts from its points
-        return []
-
-    def _on_point_added(self, x1: float, x2: float, label: float) -> None:
-        self._set_custom([*self._custom_points(), (x1, x2, label)])
-
-    def _on_point_removed(self, index: int) -> None:
-        points = self._custom_points()
-        if len(points) <= 2:
-            self._say("Custom points keep at least two points.", "warning")
-            return
-        del points[index]
-        self._set_custom(points)
-
-    def _on_point_moved(self, index: int, x1: float, x2: float) -> None:
-        points = self._custom_points()
-        if 0 <= index < len(points):
-            points[index] = (x1, x2, points[index][2])
-            self._set_custom(points)
-
-    def _set_custom(self, points: list[tuple[float, float, float]]) -> None:
-        try:
-            self.session.set_custom_points(points)
-        except ValueError as exc:
-            self._say(str(exc), "error")
-            self._show_setup()
 
     # ----- run buttons ----------------------------------------------------------------------------
     def _on_start(self) -> None:
@@ -401,11 +373,13 @@ class NetworkLab(QtWidgets.QWidget):
     def _show_snapshot(self, snapshot) -> None:
         self.boundary.show_output(snapshot.output, snapshot.output_index)
         self.diagram.show_snapshot(snapshot)
+        self.session.want_picture()  # the worker makes the next one only now: none wasted
 
     def _on_run_started(self, run: NetRun) -> None:
         self._say("", "")
         self._show_records(run)
-        self._timer.start()
+        self._pacer.start()
+        self._timer.start(REDRAW_INTERVAL_MS)
         self._update_buttons()
 
     def _on_run_ended(self, run: NetRun) -> None:
@@ -422,6 +396,13 @@ class NetworkLab(QtWidgets.QWidget):
 
     def _on_tick(self) -> None:
         self.session.poll()
+        # Each tick's GUI-thread CPU (the poll, the repaint it asked for, the last paint) is
+        # held to REDRAW_BUDGET of the time: the worker needs the GIL the repaints hold.
+        self._pacer.measure(first=False)
+        wanted = 1000.0 * self._pacer.frame_cost / REDRAW_BUDGET
+        interval = int(min(max(wanted, REDRAW_INTERVAL_MS), LONGEST_INTERVAL_MS))
+        if interval != self._timer.interval():
+            self._timer.setInterval(interval)
 
     def _notice(self, text: str) -> None:
         self._say(text, "warning")
@@ -486,7 +467,3 @@ class NetworkLab(QtWidgets.QWidget):
 
 def _acc(value: float) -> str:
     return "nan" if math.isnan(value) else f"{value:.3f}"
-
-
-def _starter_points() -> tuple[tuple[float, float, float], ...]:
-    return ((-3.0, -3.0, 0.0), (3.0, 3.0, 1.0))

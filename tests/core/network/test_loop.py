@@ -14,7 +14,7 @@ from torch import nn
 
 from playground.core.network.config import NET_OPTIMIZERS, NetConfig
 from playground.core.network.datasets import DataSettings
-from playground.core.network.loop import EpochRecord, Snapshot, train
+from playground.core.network.loop import GRID, THUMB_STEP, EpochRecord, Snapshot, train
 from playground.core.training.loop import TrainControl
 
 EPOCHS = 4
@@ -143,7 +143,7 @@ def test_snapshots_come_with_the_grid_and_every_neuron():
     records = [i for i in items if isinstance(i, EpochRecord)]
     assert len(records) == 3 and snaps[0].epoch == -1 and snaps[-1].epoch == 2
     last = snaps[-1]
-    assert last.output.shape == (100, 100)
+    assert last.output.shape == (GRID, GRID)
     assert [n.shape for n in last.neurons] == [(4, 25, 25), (2, 25, 25)]
     assert [w.shape for w in last.weights] == [(4, 2), (2, 4), (1, 2)]
     assert all(g is not None for g in last.grads)
@@ -199,6 +199,6 @@ def test_snapshots_carry_colour_indices_made_on_the_worker():
     neurons = torch.from_numpy(last.neurons[0]).clamp(-1, 1)
     assert np.array_equal(last.neuron_index[0],
                           ((neurons.flip(1) + 1) * 127.5).round().to(torch.uint8).numpy())
-    thumb = torch.tanh(out[::4, ::4]).flip(0)
+    thumb = torch.tanh(out[::THUMB_STEP, ::THUMB_STEP]).flip(0)
     assert np.array_equal(last.output_thumb_index,
                           ((thumb + 1) * 127.5).round().to(torch.uint8).numpy())
