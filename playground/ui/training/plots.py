@@ -57,6 +57,7 @@ class LossPlot(TrainingPlot):
         # Where a clipped diverged curve leaves the top of the view: in view coordinates, on the
         # ViewBox itself, so it is no data item (listDataItems() stays the runs) nor log-mapped.
         self.exit_marks = pg.ScatterPlotItem(symbol="t1", size=13)
+        self._marks: tuple[tuple[float, ...], tuple[float, ...], str] | None = None
         self.exit_marks.setZValue(6)
         self.getPlotItem().getViewBox().addItem(self.exit_marks, ignoreBounds=True)
         view = self.getPlotItem().getViewBox()
@@ -172,6 +173,10 @@ class LossPlot(TrainingPlot):
                 xs.append(float(np.asarray(x)[i]))
                 ys.append(top)
         colour = self.colours.foreground
+        marks = (tuple(xs), tuple(ys), str(colour))
+        if marks == self._marks:
+            return  # unchanged (nearly always none): no scatter rebuilt and repainted per redraw
+        self._marks = marks
         self.exit_marks.setData(xs, ys, brush=pg.mkBrush(colour), pen=pg.mkPen(colour))
 
     def set_current_name(self, name: str, *, diverged: bool = False) -> None:
