@@ -24,6 +24,7 @@ from playground.ui.window.startup import (
     DeferredStart,
     LabModels,
     LabModules,
+    Stepwise,
     load_lab_modules,
     loading_menus,
     prepare_models,
@@ -91,6 +92,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.commands: EditCommands | None = None
         self._deferred: DeferredStart | None = None
         self._labs: LabModules | None = None
+        self._network_build: Stepwise | None = None  # the Network Lab's, once begun
         self._loading_menus: list[QtWidgets.QMenu] = []
         build = (workspace, load_default, restore_autosave, autosave_dir)
         if defer:
@@ -137,13 +139,19 @@ class MainWindow(QtWidgets.QMainWindow):
         self.workspace = models.workspace
         self.training_session = models.training_session
         self.network_session = models.network_session
-        self.tensor_lab = labs.TensorLab(self.workspace, in_steps=True)
-        for step in self.tensor_lab.build_steps:  # one event-loop turn each
-            yield f"tensor lab: {step}"
+        # Each lab is built in parts, one event-loop turn each, behind its loading page; it
+        # takes its tab whole, in a turn of its own.
+        tensor_lab = Stepwise(labs.TensorLab, self.workspace)
+        while tensor_lab.step():
+            yield "tensor lab: a part"
+        self.tensor_lab = tensor_lab.built
         yield "tensor lab: whole"
         put_lab(self.tabs, 0, self.tensor_lab, LOADING_TITLES[0], labs.lab_tips[labs.Lab.TENSOR])
         yield "tensor lab"
-        self.training_lab = labs.TrainingLab(self.training_session)
+        training_lab = Stepwise(labs.TrainingLab, self.training_session)
+        while training_lab.step():
+            yield "training lab: a part"
+        self.training_lab = training_lab.built
         put_lab(self.tabs, 1, self.training_lab, LOADING_TITLES[1],
                 labs.lab_tips[labs.Lab.TRAINING])
         yield "training lab"
@@ -191,15 +199,21 @@ class MainWindow(QtWidgets.QMainWindow):
         self.labsReady.emit()
         if network_later:
             yield "ready"
+            if self._network_build is None:
+                self._network_build = Stepwise(labs.NetworkLab, self.network_session)
+            while self._network_build.step():  # done at once if an early need finished it
+                yield "network lab: a part"
             self.ensure_network_lab()
 
     def ensure_network_lab(self) -> NetworkLab:
-        """The Network Lab, built now if it was not yet (a deferred start builds it just after
-        `labsReady`; showing its tab, opening a session or running a lesson step first builds
-        it then)."""
+        """The Network Lab, built now if it was not yet (a deferred start builds it in parts
+        after `labsReady`; showing its tab, opening a session or running a lesson step first
+        finishes it at once)."""
         if self.network_lab is None:
             labs = self._labs
-            self.network_lab = labs.NetworkLab(self.network_session)
+            if self._network_build is None:
+                self._network_build = Stepwise(labs.NetworkLab, self.network_session)
+            self.network_lab = self._network_build.finish()
             put_lab(self.tabs, NETWORK_TAB, self.network_lab, LOADING_TITLES[NETWORK_TAB],
                     labs.lab_tips[labs.Lab.NETWORK])
             self.navigator.add_lab(labs.Lab.NETWORK, self.network_lab)

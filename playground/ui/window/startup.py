@@ -10,6 +10,7 @@ so the GUI thread can still repaint meanwhile.
 from __future__ import annotations
 
 import contextlib
+import inspect
 import sys
 import threading
 from collections.abc import Callable, Iterator
@@ -119,6 +120,41 @@ def load_lab_modules() -> LabModules:
             load_lessons=load_lessons,
         )
         return _loaded
+
+
+class Stepwise:
+    """Builds `cls(*args)` one part per `step()`, so a start-up stage never holds the GUI
+    thread for a whole lab; `built` is the object once the last part has run.
+
+    A class that offers it is built in parts (`cls(*args, in_steps=True)`, then its
+    `build_steps` iterator, as TensorLab does); any other class in one step.
+    """
+
+    def __init__(self, cls: type, *args: Any) -> None:
+        self.built: Any = None
+        self._parts = self._build(cls, args)
+
+    @staticmethod
+    def _build(cls: type, args: tuple) -> Iterator[Any]:
+        if "in_steps" in inspect.signature(cls).parameters:
+            built = cls(*args, in_steps=True)
+            for _part in built.build_steps:
+                yield None
+        else:
+            built = cls(*args)
+        yield built
+
+    def step(self) -> bool:
+        """Build the next part; True while parts remain."""
+        if self.built is None:
+            self.built = next(self._parts)
+        return self.built is None
+
+    def finish(self) -> Any:
+        """The rest of the parts at once; the object."""
+        while self.step():
+            pass
+        return self.built
 
 
 def loading_menus(window: QtWidgets.QMainWindow) -> list[QtWidgets.QMenu]:

@@ -123,3 +123,41 @@ def test_the_tensor_lab_in_steps_ends_whole_and_equal_to_one_built_at_once(qtbot
     stepped.statement_edit.setText("z = w * 2")
     qtbot.keyClick(stepped.statement_edit, QtCore.Qt.Key.Key_Return)
     assert torch.equal(workspace.tensor("z"), workspace.tensor("w") * 2)
+
+
+class _InParts:
+    def __init__(self, name: str, *, in_steps: bool = False) -> None:
+        self.name, self.parts = name, []
+        self.build_steps = self._steps()
+        if not in_steps:
+            for _part in self.build_steps:
+                pass
+
+    def _steps(self):
+        for part in ("a", "b", "c"):
+            self.parts.append(part)
+            if part != "c":
+                yield part
+
+
+class _AtOnce:
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+
+def test_stepwise_builds_one_part_per_step_and_finishes_the_rest_at_once():
+    from playground.ui.window.startup import Stepwise
+
+    build = Stepwise(_InParts, "x")
+    assert build.step() is True and build.built is None
+    assert build.step() is True
+    assert build.step() is False  # the last part ran: the object is whole
+    assert build.built.parts == ["a", "b", "c"] and build.built.name == "x"
+    assert build.step() is False and build.finish() is build.built
+
+    early = Stepwise(_InParts, "y")
+    early.step()
+    assert early.finish().parts == ["a", "b", "c"]  # an early need: the rest at once
+
+    once = Stepwise(_AtOnce, "z")
+    assert once.step() is False and once.built.name == "z"
