@@ -198,9 +198,14 @@ class LossPlot(TrainingPlot):
         self.add_earlier(name, np.array(x), np.array(y))
 
     def add_earlier(self, name: str, x: np.ndarray, y: np.ndarray, *,
-                    diverged: bool = False) -> None:
+                    diverged: bool = False,
+                    shown: tuple[np.ndarray, np.ndarray] | None = None) -> None:
         """Draw a finished run (the model's columns) as a muted overlay, oldest dropped past five;
-        a diverged one does not set the loss axis while other runs are drawn."""
+        a diverged one does not set the loss axis while other runs are drawn.
+
+        x and y are kept as given, not copied (a finished run's columns never change: a
+        10,000,000-epoch run's two would be 160 MB more per overlay); `shown` is their
+        reduction when the caller already has it (else it is computed here)."""
         if len(self.earlier) >= MAX_EARLIER_RUNS:
             oldest = self.earlier.pop(0)
             self.diverged.discard(id(oldest))
@@ -212,8 +217,8 @@ class LossPlot(TrainingPlot):
         # Options and data only once it sits in the ViewBox: clip-to-view asks the view for its
         # range, and before addItem that "view" is the PlotWidget, which has no such method.
         self._configure_live(curve)
-        x, y = np.array(x), np.array(y)
-        curve.set_run(x, y, decimate(x, y))
+        x, y = np.asarray(x), np.asarray(y)
+        curve.set_run(x, y, decimate(x, y) if shown is None else shown)
         self.earlier.append(curve)
         if diverged:
             self.diverged.add(id(curve))
