@@ -14,6 +14,8 @@ import threading
 from collections.abc import Callable, Generator
 from typing import Any
 
+import numpy as np
+
 from playground.core.training import loop
 from playground.core.training.history import record_row
 from playground.core.training.loop import RunEnd, TrainControl
@@ -36,6 +38,9 @@ def _warm() -> None:
     # A failed warm-up only costs time on the first run; the run itself reports real errors.
     with contextlib.suppress(Exception):
         loop.warm_up()
+        # numpy's first unique() imports numpy.ma (~70 ms): the landscape path's thinning
+        # would pay it on the GUI thread in the first run's first redraws.
+        np.unique(np.arange(3))
 
 
 class TrainingWorker:
