@@ -116,3 +116,20 @@ def test_a_long_replay_writes_the_formula_from_a_thread(qtbot, big_lab, how) -> 
     if how == "paused":
         lab.stop()
         qtbot.waitUntil(lambda: not lab.is_running())
+
+
+@pytest.mark.parametrize("speed", [None, 30.0])
+def test_side_plots_take_turns_every_other_redraw_at_full_speed(qtbot, lab, monkeypatch,
+                                                                speed) -> None:
+    with qtbot.waitSignal(lab.runFinished, timeout=TIMEOUT):
+        lab.start()
+    lab.session.set_speed(speed)
+    drawn = []
+    monkeypatch.setattr(lab.data_plot, "set_line", lambda *_a: drawn.append("line"))
+    monkeypatch.setattr(lab.landscape_plot, "set_path", lambda *_a: drawn.append("path"))
+    monkeypatch.setattr(lab.lr_plot, "set_current", lambda *_a: drawn.append("lr"))
+    lab._tick = 0
+    for _ in range(6):  # six live redraws (as the timer makes them while a run goes)
+        lab._redraw()
+    turns = ["path", "lr", "line"]
+    assert drawn == (turns if speed is None else turns * 2)
