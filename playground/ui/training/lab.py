@@ -409,8 +409,8 @@ class TrainingLab(QtWidgets.QWidget):
         self.loss_plot.clear_earlier()
         for run in self.session.earlier:
             h, diverged = run.history, getattr(run.end, "status", "") == "diverged"
-            self.loss_plot.add_earlier(run.label(), h.column("epoch").copy(),
-                                       h.column("loss").copy(), diverged=diverged)
+            self.loss_plot.add_earlier(run.label(), h.column("epoch"), h.column("loss"),
+                                       diverged=diverged)  # read-only views: never change
 
     def _on_replaced(self) -> None:
         """An opened session file replaced the whole model: draw it as a new lab would."""
