@@ -117,7 +117,8 @@ def penalty(model: torch.nn.Sequential, config: NetConfig) -> torch.Tensor | Non
 
 def colour_index(values: torch.Tensor) -> np.ndarray:
     """Values in [-1, 1] (clipped) as uint8 indices into a 256-colour lookup table."""
-    return ((values.clamp(-1.0, 1.0) + 1.0) * 127.5).round().to(torch.uint8).contiguous().numpy()
+    scaled = values.clamp(-1.0, 1.0).add_(1.0).mul_(127.5).round_()  # in place: one buffer
+    return scaled.to(torch.uint8).contiguous().numpy()
 
 
 def snapshot(model: torch.nn.Sequential, config: NetConfig, grid_features: torch.Tensor,
@@ -141,7 +142,7 @@ def snapshot(model: torch.nn.Sequential, config: NetConfig, grid_features: torch
                     not is_linear or config.activation == "Linear"):
                 grids.append(h.reshape(-1, side, side)[:, ::THUMB_STEP, ::THUMB_STEP])
         out = h.reshape(side, side)
-        output = out.numpy().copy()
+        output = out.numpy()  # h is this pass's own tensor: nothing else holds or changes it
         shown = torch.sigmoid(out) * 2 - 1 if classification else out
         output_index = colour_index(shown)
         values = torch.cat([*grids, torch.tanh(out[::THUMB_STEP, ::THUMB_STEP])[None]])
@@ -150,16 +151,20 @@ def snapshot(model: torch.nn.Sequential, config: NetConfig, grid_features: torch
     ends = np.cumsum(counts).tolist()
     neurons = tuple(np.split(values[:-1].numpy(), ends[:-1])) if grids else ()
     neuron_index = tuple(np.split(thumbs_index[:-1], ends[:-1])) if grids else ()
-    layers = linear_layers(model)
-    return Snapshot(
-        epoch, output, neurons,
-        tuple(layer.weight.detach().numpy().copy() for layer in layers),
-        tuple(layer.bias.detach().numpy().copy() for layer in layers),
-        tuple(None if layer.weight.grad is None else layer.weight.grad.numpy().copy()
-              for layer in layers),
-        {k: v.detach().numpy().copy() for k, v in model.state_dict().items()},
-        output_index, neuron_index, thumbs_index[-1], thumbs_index,
-    )
+    weights: list[np.ndarray] = []
+    biases: list[np.ndarray] = []
+    grads: list[np.ndarray | None] = []
+    state: dict[str, np.ndarray] = {}  # the state_dict's names, sharing the copies above
+    for name, module in model.named_children():
+        if isinstance(module, torch.nn.Linear):
+            w, b = module.weight.detach().numpy().copy(), module.bias.detach().numpy().copy()
+            weights.append(w)
+            biases.append(b)
+            grad = module.weight.grad
+            grads.append(None if grad is None else grad.numpy().copy())
+            state[f"{name}.weight"], state[f"{name}.bias"] = w, b
+    return Snapshot(epoch, output, neurons, tuple(weights), tuple(biases), tuple(grads), state,
+                    output_index, neuron_index, thumbs_index[-1], thumbs_index)
 
 
 def train(

@@ -26,6 +26,24 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-np.clip(x, -60, 60)))
 
 
+class _Points(pg.ScatterPlotItem):
+    """pyqtgraph's scatter, keeping its bounding rect until the points, their sizes or the view
+    change: the scene asks for it several times per repaint of the heatmap under the points,
+    and each answer is Python work holding the GIL the training worker needs."""
+
+    _bounds: tuple[tuple, QtCore.QRectF] | None = None
+
+    def boundingRect(self) -> QtCore.QRectF:  # noqa: N802 (Qt API)
+        key = (id(self.data), len(self.data), self._maxSpotPxWidth, tuple(self.bounds))
+        if self._bounds is None or self._bounds[0] != key:
+            self._bounds = key, super().boundingRect()
+        return self._bounds[1]
+
+    def viewTransformChanged(self) -> None:  # noqa: N802 (pyqtgraph API)
+        self._bounds = None
+        super().viewTransformChanged()
+
+
 class BoundaryPlot(pg.PlotWidget):
     """The heatmap, the points, and custom-point editing by mouse."""
 
@@ -46,12 +64,15 @@ class BoundaryPlot(pg.PlotWidget):
         self.image = pg.ImageItem(axisOrder="row-major")
         self.addItem(self.image)
         self.setRenderHint(QtGui.QPainter.RenderHint.SmoothPixmapTransform)
-        self.train_points = pg.ScatterPlotItem(size=8, pen=pg.mkPen("w", width=1.2))
-        self.test_points = pg.ScatterPlotItem(size=8, pen=pg.mkPen("k", width=1.2))
+        self.train_points = _Points(size=8, pen=pg.mkPen("w", width=1.2))
+        self.test_points = _Points(size=8, pen=pg.mkPen("k", width=1.2))
+        cached = QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache
         for points in (self.train_points, self.test_points):
             # The points change with the data, the heatmap under them 30 times a second.
-            points.setCacheMode(QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache)
+            points.setCacheMode(cached)
             self.addItem(points)
+        for name in ("left", "bottom"):  # the range is fixed: the axes never change either
+            self.getPlotItem().getAxis(name).setCacheMode(cached)
         self.classification = True
         self.discretize = False
         self.editable = False  # custom points: clicks add, right-click menu removes, drag moves
