@@ -63,6 +63,18 @@ class ExportDialogs:
         self._message = message
         self._status = status
 
+    def connect(self, script: QtWidgets.QAbstractButton, png: QtWidgets.QAbstractButton,
+                csv_: QtWidgets.QAbstractButton, lab: QtWidgets.QWidget) -> None:
+        """Wire the three export buttons to ask for a path and call the lab's writer."""
+        for button, args in (
+                (script, ("Export training script", "training.py", "Python (*.py)", "script")),
+                (png, ("Export loss plot", "loss.png", "PNG image (*.png)", "loss_png")),
+                (csv_, ("Export loss table", "loss.csv", "CSV (*.csv)", "loss_csv"))):
+            caption, name, filters, what = args
+            button.clicked.connect(
+                lambda _checked=False, c=caption, n=name, f=filters, w=what:
+                self.ask(c, n, f, getattr(lab, f"export_{w}")))
+
     def ask(self, caption: str, name: str, filters: str,
             write: Callable[[str], None]) -> None:
         """Ask for a path, then `save` there."""

@@ -10,6 +10,7 @@ state, updates banners and emits `runFinished(status)` on the GUI thread.
 from __future__ import annotations
 
 import gc
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -37,15 +38,24 @@ class TrainingLab(QtWidgets.QWidget):
     runFinished = QtCore.Signal(str)
 
     def __init__(self, session: TrainingSession | None = None,
-                 parent: QtWidgets.QWidget | None = None) -> None:
+                 parent: QtWidgets.QWidget | None = None, *, in_steps: bool = False) -> None:
+        """`in_steps`: the caller runs `build_steps` (the window's start-up, one part per
+        event-loop turn, so none holds the GUI thread long); else the lab is whole at once."""
         super().__init__(parent)
         self.setObjectName("trainingLab")
         self.session = session if session is not None else TrainingSession()
         warm_up_in_background()  # torch._dynamo's ~1 s import, off the GUI thread, once
+        self.build_steps: Iterator[str] = self._build_steps()
+        if not in_steps:
+            for _step in self.build_steps:
+                pass
 
+    def _build_steps(self) -> Iterator[str]:
         s = self.session
         self.controls = TrainingControls(s.config, s.data, s.speed)
+        yield "controls"
         self.plots = PlotArea(lambda: self.session)
+        yield "plots"
         # What the lab draws into (and tests and docs/automation.md reach) under short names.
         self.loss_plot, self.lr_plot = self.plots.loss_plot, self.plots.lr_plot
         self.data_plot, self.landscape_plot = self.plots.data_plot, self.plots.landscape_plot
@@ -76,7 +86,9 @@ class TrainingLab(QtWidgets.QWidget):
         self._show_loaded_run()
         self._update_enabled()
         self._refresh_setup()
+        yield "wiring"
         self._refresh_landscape()
+        yield "landscape"
         self.timeline, self.race_panel = rewind_race.attach(self)
 
     # ----- layout -------------------------------------------------------------------------------
@@ -121,9 +133,8 @@ class TrainingLab(QtWidgets.QWidget):
         c.step_button.clicked.connect(self._step)
         c.stop_button.clicked.connect(self.stop)
         c.reset_button.clicked.connect(self.reset)
-        c.export_script_button.clicked.connect(self._ask_export_script)
-        c.export_png_button.clicked.connect(self._ask_export_png)
-        c.export_csv_button.clicked.connect(self._ask_export_csv)
+        self.export_dialogs.connect(c.export_script_button, c.export_png_button,
+                                    c.export_csv_button, self)
         c.speed_combo.currentIndexChanged.connect(lambda _i: s.set_speed(c.speed()))
         c.lr.lrChanged.connect(self._guard(s.set_lr))
         c.optimizer_combo.currentTextChanged.connect(self._guard(lambda v: s.update(optimizer=v)))
@@ -480,20 +491,6 @@ class TrainingLab(QtWidgets.QWidget):
     # ----- small helpers ------------------------------------------------------------------------
     def _status(self, text: str) -> None:
         show_status(self, text, 8000)
-
-    @QtCore.Slot()
-    def _ask_export_script(self) -> None:
-        self.export_dialogs.ask("Export training script", "training.py", "Python (*.py)",
-                          self.export_script)
-
-    @QtCore.Slot()
-    def _ask_export_png(self) -> None:
-        self.export_dialogs.ask("Export loss plot", "loss.png", "PNG image (*.png)",
-                          self.export_loss_png)
-
-    @QtCore.Slot()
-    def _ask_export_csv(self) -> None:
-        self.export_dialogs.ask("Export loss table", "loss.csv", "CSV (*.csv)", self.export_loss_csv)
 
     def closeEvent(self, event: QtGui.QCloseEvent) -> None:  # noqa: N802 (Qt override)
         self.shutdown()
