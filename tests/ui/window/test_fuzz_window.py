@@ -15,7 +15,11 @@ replayed in a fresh Workspace rebuilds every name, value and grad; save then ope
 state; the autosave restores into a new window; and (a few times per run) the exported script run
 by plain python in a fresh process rebuilds the same tensors bit for bit.
 
-PLAYGROUND_FUZZ_ACTIONS sets the number of actions (2,000 by default; `make fuzz` runs 50,000).
+PLAYGROUND_FUZZ_ACTIONS sets the number of actions (2,000 by default; `make fuzz` runs 50,000),
+shared by PLAYGROUND_FUZZ_WALKS walks (2 by default), each in a window of its own: the first
+walk is the first half of the one long walk this used to be (same seed, same actions, same
+checkpoints), the second continues its action numbers, checkpoints and script checks with the
+seed plus one. Two walks run side by side under `make test` (pytest-xdist) where one could not.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ import traceback
 from pathlib import Path
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
@@ -44,6 +49,7 @@ from playground.testing import dead_pid, full_speed
 
 ACTIONS = int(os.environ.get("PLAYGROUND_FUZZ_ACTIONS", "2000"))
 SEED = int(os.environ.get("PLAYGROUND_FUZZ_SEED", "1126"))
+WALKS = max(1, int(os.environ.get("PLAYGROUND_FUZZ_WALKS", "2")))
 CHECK_EVERY = int(os.environ.get("PLAYGROUND_FUZZ_CHECK_EVERY", "250"))
 SCRIPT_CHECKS = int(os.environ.get("PLAYGROUND_FUZZ_SCRIPT_CHECKS", "3"))  # fresh processes
 LEFT = QtCore.Qt.MouseButton.LeftButton
@@ -713,7 +719,12 @@ def checkpoint(window, walker: Walker, qtbot, folder: Path, *, script: bool,
     assert_script_rebuilds(window, folder)
 
 
-def test_fuzzed_window(playground_window, qtbot, monkeypatch, tmp_path) -> None:
+@pytest.mark.parametrize("walk", range(WALKS), ids=[f"walk{w + 1}" for w in range(WALKS)])
+def test_fuzzed_window(playground_window, qtbot, monkeypatch, tmp_path, walk: int) -> None:
+    # This walk's share of the actions, numbered as in one long walk: checkpoints and script
+    # checks fall where that walk had them.
+    first, last = walk * ACTIONS // WALKS + 1, (walk + 1) * ACTIONS // WALKS
+    seed = SEED + walk
     escapes = Escapes()
     monkeypatch.setattr(sys, "excepthook", escapes.excepthook)
     # Modal boxes would block the walk; what they would say is also in the window's labels.
@@ -727,14 +738,14 @@ def test_fuzzed_window(playground_window, qtbot, monkeypatch, tmp_path) -> None:
     try:
         window = playground_window(autosave_dir=tmp_path / "autosave")
         full_speed(window)
-        rng = random.Random(SEED)
+        rng = random.Random(seed)
         walker = Walker(window, qtbot, rng, tmp_path)
         checks = max(1, ACTIONS // CHECK_EVERY)
         script_at = {round(k * checks / SCRIPT_CHECKS) for k in range(1, SCRIPT_CHECKS + 1)}
         done_checks = 0
-        for done in range(1, ACTIONS + 1):
+        for done in range(first, last + 1):
             name = walker.step()
-            where = f"action {done} ({name}, seed {SEED})"
+            where = f"action {done} ({name}, seed {seed})"
             started = time.perf_counter()
             escapes.check(where)
             assert_alive(qtbot)
@@ -745,10 +756,11 @@ def test_fuzzed_window(playground_window, qtbot, monkeypatch, tmp_path) -> None:
                                                  + alive - started)
             walker.seconds["(checks: tables)"] = (walker.seconds.get("(checks: tables)", 0.0)
                                                   + time.perf_counter() - alive)
-            if done % CHECK_EVERY == 0 or done == ACTIONS:
+            if done % CHECK_EVERY == 0 or done == last:
                 done_checks += 1
                 started = time.perf_counter()
-                checkpoint(window, walker, qtbot, tmp_path, script=done_checks in script_at,
+                index = -(-done // CHECK_EVERY)  # this checkpoint's number in one long walk
+                checkpoint(window, walker, qtbot, tmp_path, script=index in script_at,
                            playground_window=playground_window)
                 walker.seconds["(checkpoints)"] = (walker.seconds.get("(checkpoints)", 0.0)
                                                    + time.perf_counter() - started)
@@ -763,13 +775,14 @@ def test_fuzzed_window(playground_window, qtbot, monkeypatch, tmp_path) -> None:
                 window_.shutdown()
     escapes.check("end of the walk")
     # The walk did real work everywhere: lines ran and were refused, runs ended, files were used.
-    assert walker.lines["ran"] > ACTIONS // 25 and walker.lines["refused"] > ACTIONS // 50
+    actions = last - first + 1
+    assert walker.lines["ran"] > actions // 25 and walker.lines["refused"] > actions // 50
     assert not walker.unexpected_errors, walker.unexpected_errors[0]
-    assert len(walker.run_ends) >= max(1, ACTIONS // 400)
+    assert len(walker.run_ends) >= max(1, actions // 400)
     for action in ("graph", "lesson", "training_control", "history", "create"):
         assert walker.counts.get(action, 0) > 0, action
     statuses = {s: walker.run_ends.count(s) for s in set(walker.run_ends)}
-    print(f"fuzz: {ACTIONS} actions (seed {SEED}), {walker.counts}, typed {walker.lines}, "
+    print(f"fuzz: actions {first}-{last} (seed {seed}), {walker.counts}, typed {walker.lines}, "
           f"run ends {statuses}, {done_checks} checkpoints; slowest limits actions "
           f"{ {k: round(v, 1) for k, v in walker.heavy.items()} }; seconds per kind "
           f"{ {k: round(v, 1) for k, v in sorted(walker.seconds.items())} }")
