@@ -53,15 +53,28 @@ class NetRun:
     records: list[EpochRecord] = field(default_factory=list)
     end: RunEnd | None = None
     lr_changes: list[tuple[int, float]] = field(default_factory=list)
+    # column name -> (the records list read, its values so far)
+    _columns: dict[str, tuple[list, np.ndarray]] = field(default_factory=dict, repr=False,
+                                                         compare=False)
 
     @property
     def epochs_done(self) -> int:
         return len(self.records)
 
     def column(self, name: str) -> np.ndarray:
-        """One measure per epoch (a name of loop.RECORD_COLUMNS) as a float64 array."""
-        return np.fromiter((getattr(r, name) for r in self.records), dtype=np.float64,
-                           count=len(self.records))
+        """One measure per epoch (a name of loop.RECORD_COLUMNS) as a float64 array (the
+        records read before are kept: a live run's curves read only the new epochs)."""
+        records = self.records
+        known = self._columns.get(name)
+        if known is None or known[0] is not records or len(known[1]) > len(records):
+            known = (records, np.zeros(0))
+        done = len(known[1])
+        if done < len(records):
+            new = np.fromiter((getattr(r, name) for r in records[done:]), dtype=np.float64,
+                              count=len(records) - done)
+            known = (records, np.concatenate([known[1], new]))
+            self._columns[name] = known
+        return known[1]
 
     @property
     def last(self) -> EpochRecord | None:

@@ -25,7 +25,7 @@ NODE = 46.0  # a node's side, in scene units
 COLUMN_GAP = 150.0
 ROW_GAP = 58.0
 MAX_PEN = 7.0
-LINK_INTERVAL = 0.2  # seconds between link repaints while a run goes
+LINK_INTERVAL = 0.5  # seconds between link repaints while a run goes (~4 ms each)
 
 
 class _Hover(QtWidgets.QGraphicsRectItem):
@@ -63,7 +63,11 @@ class _Thumbs(QtWidgets.QGraphicsItem):
 
     def paint(self, painter: QtGui.QPainter, option: QtWidgets.QStyleOptionGraphicsItem,
               widget: QtWidgets.QWidget | None = None) -> None:
-        painter.setRenderHint(QtGui.QPainter.RenderHint.SmoothPixmapTransform)
+        # Smooth when a picture is drawn larger than its pixels; shrunk, the nearest pixel
+        # looks the same and costs half as much.
+        side = self.image.width()
+        painter.setRenderHint(QtGui.QPainter.RenderHint.SmoothPixmapTransform,
+                              painter.worldTransform().m11() * NODE > side)
         image = self.image
         for rect, source in zip(self.rects, self.sources, strict=True):
             painter.drawImage(rect, image, source)
@@ -78,6 +82,7 @@ class _Links(QtWidgets.QGraphicsItem):
         super().__init__()
         self.setCacheMode(QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.lines = lines
+        self._pens: dict[float, QtGui.QPen] = {}
         self.groups: list[tuple[QtGui.QPen, list[QtCore.QLineF]]] = [
             (QtGui.QPen(QtGui.QColor(150, 150, 150), 1.0), lines)]
         bounds = QtCore.QRectF()
@@ -90,13 +95,21 @@ class _Links(QtWidgets.QGraphicsItem):
 
     def set_widths(self, signed: np.ndarray) -> None:
         """Per line (in order) its width, negative for a negative weight."""
-        groups = []
-        for value in np.unique(signed).tolist():
-            pen = QtGui.QPen(POSITIVE if value > 0 else NEGATIVE, abs(value))
-            pen.setCapStyle(QtCore.Qt.PenCapStyle.RoundCap)
-            groups.append((pen, [self.lines[k] for k in np.flatnonzero(signed == value)]))
-        self.groups = groups
+        order = np.argsort(signed, kind="stable")
+        values, starts = np.unique(signed[order], return_index=True)
+        ends = [*starts.tolist()[1:], len(order)]
+        lines, indices = self.lines, order.tolist()
+        self.groups = [(self._pen(value), [lines[i] for i in indices[start:end]])
+                       for value, start, end in zip(values.tolist(), starts.tolist(), ends,
+                                                    strict=True)]
         self.update()
+
+    def _pen(self, value: float) -> QtGui.QPen:
+        pen = self._pens.get(value)
+        if pen is None:
+            pen = self._pens[value] = QtGui.QPen(POSITIVE if value > 0 else NEGATIVE, abs(value))
+            pen.setCapStyle(QtCore.Qt.PenCapStyle.RoundCap)
+        return pen
 
     def paint(self, painter: QtGui.QPainter, option: QtWidgets.QStyleOptionGraphicsItem,
               widget: QtWidgets.QWidget | None = None) -> None:

@@ -31,10 +31,10 @@ from playground.ui.training.pacing import FramePacer
 from playground.ui.widgets import file_dialogs
 from playground.ui.widgets.messages import inline_message_style, show_status
 
-REDRAW_INTERVAL_MS = 25  # up to 40 polls (and pictures) a second
+PICTURES_PER_SECOND = 34  # live repaints (30 promised): one poll, and one picture, per tick
 LONGEST_INTERVAL_MS = 100  # a costly repaint still leaves 10 a second
 REDRAW_BUDGET = 0.2  # the share of the GUI thread's time the live run's repaints may take
-CURVE_INTERVAL = 0.1  # seconds between loss-curve redraws while a run goes
+CURVE_INTERVAL = 0.2  # seconds between loss-curve redraws while a run goes
 
 
 def _button(text: str, name: str, tip: str) -> QtWidgets.QPushButton:
@@ -64,9 +64,11 @@ class NetworkLab(PointEditing, QtWidgets.QWidget):
         self._step_dialog = None
         self._build()
         self._connect()
-        self._timer = QtCore.QTimer(self, interval=REDRAW_INTERVAL_MS)
+        self._timer = QtCore.QTimer(self, singleShot=True)
+        self._timer.setTimerType(QtCore.Qt.TimerType.PreciseTimer)
         self._timer.timeout.connect(self._on_tick)
         self._pacer = FramePacer()
+        self._due = 0.0  # when the next tick was meant to come (time.monotonic())
         self._apply_theme()
         self._show_setup()
 
@@ -301,7 +303,7 @@ class NetworkLab(PointEditing, QtWidgets.QWidget):
             self.session.step()
         except (ValueError, RuntimeError) as exc:
             self._say(str(exc), "error")
-        self._timer.start()
+        self._timer.start(0)
 
     def script_text(self) -> str:
         """The run on screen (or the setup) as a plain-torch script printing its losses."""
@@ -363,7 +365,7 @@ class NetworkLab(PointEditing, QtWidgets.QWidget):
         self.test_acc_label.setText(_acc(last.test_accuracy))
 
     def _records_arrived(self, run: NetRun) -> None:
-        # The curves and labels are read, not watched frame by frame: 10 redraws a second leave
+        # The curves and labels are read, not watched frame by frame: 5 redraws a second leave
         # the GIL to the worker (the run's end draws them once more, whole).
         now = time.monotonic()
         if now - self._records_at >= CURVE_INTERVAL or self.session.paused:
@@ -379,7 +381,8 @@ class NetworkLab(PointEditing, QtWidgets.QWidget):
         self._say("", "")
         self._show_records(run)
         self._pacer.start()
-        self._timer.start(REDRAW_INTERVAL_MS)
+        self._due = time.monotonic()
+        self._timer.start(0)
         self._update_buttons()
 
     def _on_run_ended(self, run: NetRun) -> None:
@@ -395,14 +398,17 @@ class NetworkLab(PointEditing, QtWidgets.QWidget):
         self.runFinished.emit(end.status if end else "completed")
 
     def _on_tick(self) -> None:
-        self.session.poll()
-        # Each tick's GUI-thread CPU (the poll, the repaint it asked for, the last paint) is
-        # held to REDRAW_BUDGET of the time: the worker needs the GIL the repaints hold.
+        if not self.session.poll():
+            return  # the run ended (its end was shown)
+        # Ticks keep to PICTURES_PER_SECOND on average (a late one makes the next sooner),
+        # unless the GUI thread's CPU per tick (the poll, the repaint it asked for, the last
+        # paint) would take more than REDRAW_BUDGET of the time: the worker needs the GIL.
         self._pacer.measure(first=False)
-        wanted = 1000.0 * self._pacer.frame_cost / REDRAW_BUDGET
-        interval = int(min(max(wanted, REDRAW_INTERVAL_MS), LONGEST_INTERVAL_MS))
-        if interval != self._timer.interval():
-            self._timer.setInterval(interval)
+        period = min(max(1.0 / PICTURES_PER_SECOND, self._pacer.frame_cost / REDRAW_BUDGET),
+                     LONGEST_INTERVAL_MS / 1000.0)
+        now = time.monotonic()
+        self._due = max(self._due + period, now + period / 2)
+        self._timer.start(int(round(1000.0 * (self._due - now))))
 
     def _notice(self, text: str) -> None:
         self._say(text, "warning")
