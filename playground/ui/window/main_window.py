@@ -21,6 +21,7 @@ from playground.ui.widgets.theme import ThemeMode, apply_theme
 from playground.ui.widgets.wheel_guard import install_wheel_guard
 from playground.ui.window.errors import SessionError
 from playground.ui.window.startup import (
+    WAITING,
     DeferredStart,
     LabModels,
     LabModules,
@@ -199,6 +200,11 @@ class MainWindow(QtWidgets.QMainWindow):
         self.labsReady.emit()
         if network_later:
             yield "ready"
+            # torch's optimiser imports (a second or two on the Training Lab's warm-up thread)
+            # hold the GIL in turns with this thread: the Network Lab is built after them.
+            warm_up = labs.warm_up_in_background()
+            while warm_up.is_alive() and self._network_build is None:
+                yield WAITING
             if self._network_build is None:
                 self._network_build = Stepwise(labs.NetworkLab, self.network_session)
             while self._network_build.step():  # done at once if an early need finished it

@@ -45,6 +45,7 @@ class LabModules:
     default_statements: tuple[str, ...]
     seed_statement: str
     load_lessons: Callable[..., tuple[list, list]]
+    warm_up_in_background: Callable[[], threading.Thread]
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,7 @@ def warm_caches() -> None:
     import pyqtgraph as pg
 
     pg.colormap.get("viridis")  # the loss landscape's colours, cached by pyqtgraph
+    import numpy.ma  # noqa: F401 (numpy imports it at the first unique(): the Network Lab's)
 
 
 def load_lab_modules() -> LabModules:
@@ -89,6 +91,7 @@ def load_lab_modules() -> LabModules:
         from playground.core.tensorlab.statements import DEFAULT_SESSION
         from playground.core.tensorlab.workspace import SEED_STATEMENT, Workspace
         from playground.core.training.session import TrainingSession
+        from playground.core.training.worker import warm_up_in_background
         from playground.ui.lessons.dock import LessonsDock
         from playground.ui.network.lab import NetworkLab
         from playground.ui.tensor.lab import TensorLab
@@ -118,6 +121,7 @@ def load_lab_modules() -> LabModules:
             default_statements=tuple(DEFAULT_SESSION),
             seed_statement=SEED_STATEMENT,
             load_lessons=load_lessons,
+            warm_up_in_background=warm_up_in_background,
         )
         return _loaded
 
@@ -240,6 +244,10 @@ def preload_torch_libraries() -> None:
                 dlopen(str(folder / name).encode(), os.RTLD_NOW)
 
 
+WAITING = "waiting"  # a stage that yields this is run again WAIT_MS later, not 1 ms
+WAIT_MS = 50
+
+
 class DeferredStart(QtCore.QObject):
     """The launcher's window: "Loading PyTorch…" pages now, the labs once torch has loaded.
 
@@ -287,5 +295,8 @@ class DeferredStart(QtCore.QObject):
         # A 0 ms timer can run the next stage before the paint and the overdue timers; 1 ms lets
         # them in (a 10 ms heartbeat with 30 ms stages: stage, paint, beat, stage, ...), where
         # 20 ms added 20 ms of nothing per stage to the start.
-        if not self.cancelled and next(self._stages, None) is not None:
-            QtCore.QTimer.singleShot(1, self._next_stage)
+        if self.cancelled:
+            return
+        stage = next(self._stages, None)
+        if stage is not None:
+            QtCore.QTimer.singleShot(WAIT_MS if stage == WAITING else 1, self._next_stage)
