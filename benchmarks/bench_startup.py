@@ -6,8 +6,8 @@ Each repeat starts two child processes one after the other (QT_QPA_PLATFORM=offs
            (not a splash), then to `labs_ready` (the statement line takes a statement and Start
            starts a run), with a 10 ms heartbeat on the GUI thread from the first paint on: its
            worst lateness before `labs_ready` (does anything freeze while torch loads and the
-           labs are built?) and in the AFTER seconds after it (what loads later, the Network
-           Lab, lessons, must not freeze the window either).
+           labs are built?) and after it, for AFTER seconds and at least until the Network Lab
+           is built and 1 s more (what loads later must not freeze the window either).
 Times are taken with time.monotonic(), which is system-wide on Linux, from just before the
 child is started. The figure is the median of the paired ratios launch / floor.
 """
@@ -67,6 +67,13 @@ def after(win):
     out["after_ticks"] = len(late) - out["late_ticks"]
     win.close()
 
+def after_all_loaded(win):
+    # The heartbeat goes on until what loads after labs_ready (the Network Lab) is in, 1 s more.
+    if getattr(win, "network_lab", True) is None:
+        QtCore.QTimer.singleShot(20, lambda: after_all_loaded(win))
+    else:
+        QtCore.QTimer.singleShot(1000, lambda: after(win))
+
 def poll():
     wins = [w for w in app.topLevelWidgets() if w.objectName() == "mainWindow"]
     if wins and wins[0].labs_ready:
@@ -74,7 +81,7 @@ def poll():
         tick()  # the lateness up to this moment counts as before ready
         out["late_max"] = max(late, default=0.0)
         out["late_ticks"] = len(late)
-        QtCore.QTimer.singleShot(int(AFTER * 1000), lambda: after(wins[0]))
+        QtCore.QTimer.singleShot(int(AFTER * 1000), lambda: after_all_loaded(wins[0]))
     else:
         QtCore.QTimer.singleShot(2, poll)
 
@@ -120,8 +127,8 @@ def main(argv: list[str] | None = None) -> int:
         usable.append(to_ready / floor)
         print(f"  floor {floor:6.2f} s   window shown {to_shown:6.2f} s ({to_shown / floor:.2f}x)"
               f"   labs ready {to_ready:6.2f} s ({to_ready / floor:.2f}x)   worst GUI stall "
-              f"before ready {probe['late_max']:.0f} ms, in the {args.after:g} s after "
-              f"{probe['after_max']:.0f} ms   load {os.getloadavg()[0]:.1f}", flush=True)
+              f"before ready {probe['late_max']:.0f} ms, after {probe['after_max']:.0f} ms"
+              f"   load {os.getloadavg()[0]:.1f}", flush=True)
     ratio = statistics.median(ratios)
     emit([
         at_most("start-up: window shown / import floor (median of paired)", ratio, "x", 0.6),
@@ -134,8 +141,8 @@ def main(argv: list[str] | None = None) -> int:
         figure("start-up: labs ready", statistics.median(ready), "s", "", None),
         at_most("start-up: worst GUI stall while the labs load (median of runs)",
                 statistics.median(stalls), "ms", 50),
-        at_most(f"start-up: worst GUI stall in the {args.after:g} s after labs ready "
-                "(median of runs)", statistics.median(later), "ms", 50),
+        at_most(f"start-up: worst GUI stall after labs ready (>= {args.after:g} s, until all "
+                "is loaded) (median of runs)", statistics.median(later), "ms", 50),
     ])
     return 0
 
