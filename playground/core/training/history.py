@@ -103,6 +103,16 @@ class RunHistory:
         """Every row as plain floats (for saving; NaN stands for a missing grad)."""
         return [tuple(row) for row in self._data[:, : self._n].T.tolist()]
 
+    def json_rows(self) -> list[list[float | None]]:
+        """Every row as a list of plain floats, None for NaN (a missing grad): what a session
+        file holds. Built by numpy, with a Python pass only over rows holding a NaN (a
+        1,000,000-epoch run took 11 s on the GUI thread value by value)."""
+        block = self._data[:, : self._n].T
+        rows = block.tolist()
+        for i in np.flatnonzero(np.isnan(block).any(axis=1)).tolist():
+            rows[i] = [None if v != v else v for v in rows[i]]
+        return rows
+
     def copy(self) -> RunHistory:
         """An independent copy (an earlier run keeps its own columns)."""
         other = RunHistory(self._n)

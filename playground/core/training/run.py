@@ -186,7 +186,7 @@ class Run:
 
     # ----- plain data ---------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
-        rows = [[None if v != v else v for v in row] for row in self.history.rows()]  # NaN: None
+        rows = self.history.json_rows()  # NaN (a missing grad): None
         data: dict[str, Any] = {
             "config": self.config.to_dict(),
             "records": rows,

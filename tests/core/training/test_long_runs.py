@@ -92,3 +92,13 @@ def test_a_store_copied_for_a_branch_leaves_the_remembered_states_behind() -> No
     assert run.checkpoints.nearest(80).epoch == 77
     copy = run.checkpoints.upto(90)
     assert isinstance(copy, CheckpointStore) and copy.nearest(80).epoch == 63  # the interval's
+
+
+def test_json_rows_are_the_rows_with_none_for_nan() -> None:
+    history = RunHistory()
+    rows = [(0, 1.5, 2.0, 1.0, 0.01, float("nan"), float("nan")),
+            (1, 1.25, 2.5, 1.5, 0.01, -0.25, 0.5), (2, 0.1, 0.2, 0.3, 0.01, 0.1, float("nan"))]
+    history.extend(rows)
+    assert history.json_rows() == [[None if v != v else v for v in row]
+                                   for row in history.rows()]
+    assert history.json_rows()[0][5:] == [None, None] and history.json_rows()[1][5] == -0.25
