@@ -161,3 +161,34 @@ def test_stepwise_builds_one_part_per_step_and_finishes_the_rest_at_once():
 
     once = Stepwise(_AtOnce, "z")
     assert once.step() is False and once.built.name == "z"
+
+
+def test_a_lesson_step_run_right_at_labs_ready_builds_the_network_lab_first(qtbot, tmp_path):
+    window = deferred(qtbot, tmp_path)
+    seen = {}
+
+    def at_ready() -> None:
+        panel = window.lessons_dock.panel
+        lesson = next(lesson for lesson in panel.lessons
+                      if lesson.steps[0].network is not None and lesson.steps[0].network.start)
+        seen["before"] = window.network_lab is None
+        panel.go_to(lesson.id, 0)
+        outcome = panel.run_current_step()
+        seen["ok"] = outcome is not None and outcome.ok
+        seen["lab"] = window.network_lab
+        seen["shown"] = window.navigator.shown_lab()
+        seen["lab_running"] = window.network_lab is not None and window.network_lab.is_running()
+        if window.network_lab is not None:
+            window.network_lab.runFinished.connect(seen.setdefault("finished", []).append)
+            window.network_session.stop()
+
+    window.labsReady.connect(at_ready)
+    with qtbot.waitSignal(window.labsReady, timeout=60_000):
+        window.show()
+    assert seen["before"] is True
+    assert seen["ok"] is True
+    assert seen["lab"] is not None and seen["lab"] is window.network_lab
+    assert seen["shown"] is Lab.NETWORK
+    assert seen["lab_running"] is True  # the lab was there before the step started the run
+    qtbot.waitUntil(lambda: seen.get("finished") == ["stopped"], timeout=60_000)
+    window.close()
