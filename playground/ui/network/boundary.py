@@ -52,10 +52,12 @@ class BoundaryPlot(pg.PlotWidget):
     pointMoved = QtCore.Signal(int, float, float)  # noqa: N815
 
     def __init__(self) -> None:
-        super().__init__(axisItems={"bottom": TidyAxis("bottom"), "left": TidyAxis("left")})
+        # No menu: the right button places a class-0 point (and pyqtgraph builds a menu with
+        # the plot even when it is disabled right after).
+        super().__init__(axisItems={"bottom": TidyAxis("bottom"), "left": TidyAxis("left")},
+                         enableMenu=False)
         self.setObjectName("boundaryPlot")
         self.setAspectLocked(True)
-        self.setMenuEnabled(False)  # the right button places a class-0 point
         self.setMouseEnabled(False, False)
         self.hideButtons()
         self.setRange(xRange=(-EXTENT, EXTENT), yRange=(-EXTENT, EXTENT), padding=0.02)
@@ -210,7 +212,8 @@ class NetLossPlot(pg.PlotWidget):
 
     def __init__(self) -> None:
         super().__init__(axisItems={"bottom": TidyAxis("bottom", whole_numbers=True),
-                                    "left": TidyAxis("left")})
+                                    "left": TidyAxis("left")},
+                         enableMenu=False)
         self.setObjectName("netLossPlot")
         self.addLegend(offset=(-8, 8))
         self.setLabel("bottom", "epoch")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -25,7 +26,7 @@ from playground.ui.network.boundary import BoundaryPlot, NetLossPlot
 from playground.ui.network.colours import lookup_table
 from playground.ui.network.controls import NetworkControls
 from playground.ui.network.diagram import NetworkDiagram, feature_images
-from playground.ui.network.points import STARTER_POINTS, PointEditing
+from playground.ui.network.points import STARTER_POINTS, PointEditing, Slices
 from playground.ui.training.lr_slider import learning_rate_row
 from playground.ui.training.pacing import FramePacer
 from playground.ui.widgets import file_dialogs
@@ -43,7 +44,7 @@ def _button(text: str, name: str, tip: str) -> QtWidgets.QPushButton:
     return button
 
 
-class NetworkLab(PointEditing, QtWidgets.QWidget):
+class NetworkLab(PointEditing, Slices, QtWidgets.QWidget):
     """The Network Lab tab (objectName `networkLab`); docs/automation.md has its contract."""
 
     runFinished = QtCore.Signal(str)
@@ -56,9 +57,14 @@ class NetworkLab(PointEditing, QtWidgets.QWidget):
         warm_up_in_background()
         s = self.session
         self.controls = NetworkControls(s.data_settings, s.config, s.speed)
-        self.boundary = BoundaryPlot()
         self.diagram = NetworkDiagram()
-        self.loss_plot = NetLossPlot()
+        # The two plots (pyqtgraph builds a plot's option menus with it: ~20 ms each) and the
+        # first picture (the diagram's items, the untrained model over the grid, the points)
+        # come in later slices, one event-loop turn each, or all at once before the lab is
+        # first shown or drawn on: building the lab never stalls the GUI thread for long.
+        self._slots = (QtWidgets.QWidget(), QtWidgets.QWidget())  # the plots' places till then
+        self._slices: list[Callable[[], None]] = [
+            self._add_boundary, self._add_loss_plot, self.session.picture, self._show_setup]
         self._dark: bool | None = None
         self._records_at = 0.0
         self._step_dialog = None
@@ -70,7 +76,20 @@ class NetworkLab(PointEditing, QtWidgets.QWidget):
         self._pacer = FramePacer()
         self._due = 0.0  # when the next tick was meant to come (time.monotonic())
         self._apply_theme()
-        self._show_setup()
+        QtCore.QTimer.singleShot(0, self, self._next_slice)
+
+    def showEvent(self, event: QtGui.QShowEvent) -> None:  # noqa: N802 (Qt API)
+        self._complete()  # complete before it is first seen
+        super().showEvent(event)
+
+    def _add_boundary(self) -> None:
+        self.boundary = self._place(BoundaryPlot(), 0)
+        self.boundary.pointAdded.connect(self._on_point_added)
+        self.boundary.pointRemoved.connect(self._on_point_removed)
+        self.boundary.pointMoved.connect(self._on_point_moved)
+
+    def _add_loss_plot(self) -> None:
+        self.loss_plot = self._place(NetLossPlot(), 1)
 
     # ----- construction -------------------------------------------------------------------------
     def _build(self) -> None:
@@ -123,13 +142,13 @@ class NetworkLab(PointEditing, QtWidgets.QWidget):
         scroll.setMinimumWidth(c.minimumSizeHint().width() + 18)
         scroll.setMaximumWidth(330)
 
-        right = QtWidgets.QVBoxLayout()
+        right = self._right = QtWidgets.QVBoxLayout()
         right.addLayout(readouts)
-        right.addWidget(self.boundary, 3)
+        right.addWidget(self._slots[0], 3)
         right.addWidget(self.loss_label)
-        right.addWidget(self.loss_plot, 2)
-        self.boundary.setMinimumSize(200, 170)
-        self.loss_plot.setMinimumHeight(100)
+        right.addWidget(self._slots[1], 2)
+        self._slots[0].setMinimumSize(200, 170)
+        self._slots[1].setMinimumHeight(100)
 
         middle = QtWidgets.QVBoxLayout()
         middle.addWidget(self.diagram, 1)
@@ -184,9 +203,6 @@ class NetworkLab(PointEditing, QtWidgets.QWidget):
         self.stop_button.clicked.connect(s.stop)
         self.reset_button.clicked.connect(s.reset)
         self.step_graph_button.clicked.connect(self.show_step_graph)
-        self.boundary.pointAdded.connect(self._on_point_added)
-        self.boundary.pointRemoved.connect(self._on_point_removed)
-        self.boundary.pointMoved.connect(self._on_point_moved)
         ev = s.events
         ev.setup_changed.connect(self._show_setup)
         ev.replaced.connect(self._show_setup)
@@ -246,6 +262,7 @@ class NetworkLab(PointEditing, QtWidgets.QWidget):
         self._update(layers=layers)
 
     def _on_discretize(self, on: bool) -> None:
+        self._complete()
         self.boundary.discretize = on
         self._show_snapshot(self.session.picture())
 
@@ -323,6 +340,8 @@ class NetworkLab(PointEditing, QtWidgets.QWidget):
 
     # ----- following the session --------------------------------------------------------------
     def _show_setup(self) -> None:
+        self._slices = [f for f in self._slices if f != self._show_setup]
+        self._complete()  # the plots
         s = self.session
         self.controls.load(s.data_settings, s.config, s.speed)
         self.boundary.classification = s.split.classification
@@ -343,6 +362,7 @@ class NetworkLab(PointEditing, QtWidgets.QWidget):
         self._update_buttons()
 
     def _show_points(self) -> None:
+        self._complete()
         split = self.session.split
         self.boundary.custom = np.asarray(
             self.session.data_settings.custom if self.session.data_settings.kind == CUSTOM
@@ -351,6 +371,7 @@ class NetworkLab(PointEditing, QtWidgets.QWidget):
                                   self.controls.test_check.isChecked())
 
     def _show_records(self, run: NetRun | None) -> None:
+        self._complete()
         if run is None or not run.records:
             self.loss_plot.show_losses(np.zeros(0), np.zeros(0), np.zeros(0))
             self.epoch_label.setText("0")
@@ -373,6 +394,7 @@ class NetworkLab(PointEditing, QtWidgets.QWidget):
             self._show_records(run)
 
     def _show_snapshot(self, snapshot) -> None:
+        self._complete()
         self.boundary.show_output(snapshot.output, snapshot.output_index)
         self.diagram.show_snapshot(snapshot)
         self.session.want_picture()  # the worker makes the next one only now: none wasted
@@ -464,11 +486,13 @@ class NetworkLab(PointEditing, QtWidgets.QWidget):
         if dark == self._dark:
             return
         self._dark = dark
-        self.boundary.set_dark(dark)
-        self.loss_plot.set_dark(dark)
+        for plot in (getattr(self, "boundary", None), getattr(self, "loss_plot", None)):
+            if plot is not None:  # a plot built later takes the theme then
+                plot.set_dark(dark)
         self.diagram.set_colours(lookup_table(dark),
                                  self.palette().color(QtGui.QPalette.ColorRole.WindowText))
-        self.diagram.show_snapshot(self.session.picture())
+        if self.diagram.features:  # laid out (the first picture has been shown)
+            self.diagram.show_snapshot(self.session.picture())
 
 
 def _acc(value: float) -> str:

@@ -1,10 +1,16 @@
-"""Custom points placed, removed and moved with the mouse on the boundary plot (the Network
-Lab's part that turns the plot's signals into a new point set for its session)."""
+"""Parts of the Network Lab: custom points placed, removed and moved with the mouse on the
+boundary plot (turned into a new point set for its session), and building in slices."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from PySide6 import QtCore, QtWidgets
+
 from playground.core.network.datasets import CUSTOM, MAX_CUSTOM_POINTS
 
+PlotT = TypeVar("PlotT", bound=Any)  # a plot with set_dark(dark)
 STARTER_POINTS = ((-3.0, -3.0, 0.0), (3.0, 3.0, 1.0))  # Custom points chosen with none yet
 
 
@@ -43,3 +49,34 @@ class PointEditing:
         except ValueError as exc:
             self._say(str(exc), "error")
             self._show_setup()
+
+
+class Slices:
+    """Mixed into NetworkLab: `_slices`, the construction work still due, run one per
+    event-loop turn from `_next_slice`, or all at once by `_complete()` when needed sooner;
+    a plot built late takes the place of its placeholder in `_slots` (in the `_right` box)."""
+
+    _slices: list[Callable[[], None]]
+    _slots: tuple[QtWidgets.QWidget, ...]
+    _right: QtWidgets.QBoxLayout
+    _dark: bool | None
+
+    def _next_slice(self) -> None:
+        if self._slices:
+            self._slices.pop(0)()
+        if self._slices:
+            QtCore.QTimer.singleShot(0, self, self._next_slice)  # type: ignore[call-overload]
+
+    def _complete(self) -> None:
+        """Run the construction slices still due (the lab is shown or used now)."""
+        while self._slices:
+            self._slices.pop(0)()
+
+    def _place(self, plot: PlotT, slot: int) -> PlotT:
+        """Put `plot` where its placeholder was, themed and at least as large."""
+        if self._dark:
+            plot.set_dark(True)
+        plot.setMinimumSize(self._slots[slot].minimumSize())
+        self._right.replaceWidget(self._slots[slot], plot)
+        self._slots[slot].deleteLater()
+        return plot
