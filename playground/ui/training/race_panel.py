@@ -5,11 +5,11 @@ unless `raceRateSpin` set another), `raceButton` starts them together and `raceT
 them. The session runs the race on its one worker; this panel polls it on its own timer and
 draws each racer in its own colour on the loss plot and as its own path on the landscape.
 
-The worker needs the GIL the GUI thread's Python holds, so a race is drawn on a budget: the
-timer's interval stretches until drawing takes at most RACE_BUDGET of the GUI thread's time
-(`FramePacer` measures a draw's CPU time, its paint included), the loss curves and the paths
-take turns, each curve is drawn from a `PeakDecimator` kept up to date as the racer grows, and
-the ranking table is filled only while it is on screen (and at the race's end).
+The worker needs the GIL the GUI thread's Python holds, so a race is drawn on the same budget
+of the GUI thread's time as a run (`FramePacer`: a draw's CPU time, its paint included, over
+the budget; at Full speed the smaller one, down to 5 draws a second), the loss curves and the
+paths take turns, each curve is drawn from a `PeakDecimator` kept up to date as the racer
+grows, and the ranking table is filled only while it is on screen (and at the race's end).
 """
 
 from __future__ import annotations
@@ -39,11 +39,8 @@ RACER_COLOURS: tuple[tuple[int, int, int], ...] = (
 RACE_COLUMNS = ("optimiser", "final loss", "epoch within 1 % of best", "outcome")
 DEFAULT_RACERS = ("SGD", "Momentum", "Adam", "RMSprop", "Adagrad")
 RATE_ROLE = QtCore.Qt.ItemDataRole.UserRole  # a racer's own rate; None means the current rate
-# At most this share of the GUI thread's time goes to drawing a race (half a solo run's: five
-# curves and five paths are drawn, and every GUI millisecond is one the worker waits for the GIL).
-RACE_BUDGET = 0.04
-MIN_INTERVAL_MS = REDRAW_INTERVAL_MS  # the curves still visibly grow: at least ~5 draws a second
-MAX_INTERVAL_MS = 200
+# Five curves and five paths: never drawn more often than 20 times a second, even when paced.
+MIN_INTERVAL_MS = REDRAW_INTERVAL_MS
 TABLE_EVERY_DRAWS = 4  # the ranking table (when on screen) every fourth draw
 
 
@@ -246,9 +243,9 @@ class RacePanel(QtWidgets.QWidget):
                 self._timer.start(self._interval_ms())
 
     def _interval_ms(self) -> int:
-        """The next tick: drawing stays within RACE_BUDGET of the GUI thread's time."""
-        budgeted = 1000.0 * self._pacer.frame_cost / RACE_BUDGET
-        return int(min(max(budgeted, MIN_INTERVAL_MS), MAX_INTERVAL_MS))
+        """The next tick: drawing stays within the pacer's budget of the GUI thread's time."""
+        full_speed = self.session.speed is None
+        return max(self._pacer.next_interval_ms(full_speed=full_speed), MIN_INTERVAL_MS)
 
     def _on_race_arrived(self, _race: Race) -> None:
         self._dirty = True  # drawn by the next tick, not per poll
