@@ -50,17 +50,15 @@ class LessonsPanel(QtWidgets.QWidget):
         network: NetworkSession | None = None,
         lessons: tuple[list[Lesson], list[str]] | None = None,
     ) -> None:
-        """`lessons`: (lessons, errors) as `load_lessons(folder)` returns them, when already
-        read (the window's start-up reads them on its loader thread); read here otherwise."""
         super().__init__(parent)
         self.setObjectName("lessonsPanel")
         self._ws = workspace
         self._session = session
         self._network = network
         self._settings = settings
-        # Called before a step runs: the window builds a lab the step may drive if not yet built.
-        self.before_step: Callable[[], None] | None = None
-        # The shipped lessons unless told otherwise; a bad file is listed, never fatal.
+        self.before_step: Callable[[], None] = lambda: None  # the window builds a lab it drives
+        # The shipped lessons unless told otherwise, or (lessons, errors) as load_lessons gave
+        # them on the window's loader thread; a bad file is listed, never fatal.
         self.lessons, errors = lessons if lessons is not None else load_lessons(folder)
         self.progress = Progress.from_json(settings.value(SETTINGS_KEY), self.lessons)
         self._outcome: StepOutcome | None = None  # of the step on screen, once it ran
@@ -107,8 +105,7 @@ class LessonsPanel(QtWidgets.QWidget):
         lesson, step = self.lesson, self.step
         if lesson is None or step is None:
             return None
-        if self.before_step is not None:
-            self.before_step()
+        self.before_step()
         QtWidgets.QApplication.setOverrideCursor(QtCore.Qt.CursorShape.WaitCursor)
         try:
             outcome = run_step(lesson, self.progress.step, self._ws, self._session,
@@ -190,14 +187,13 @@ class LessonsPanel(QtWidgets.QWidget):
         self.verdict.setWordWrap(True)
         self.verdict.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
         q_layout = QtWidgets.QVBoxLayout(self.question_box)
-        q_layout.addWidget(self.question_text)
-        q_layout.addWidget(self.choice_box)
+        for part in (self.question_text, self.choice_box):
+            q_layout.addWidget(part)
         row = QtWidgets.QHBoxLayout()
         row.addWidget(self.answer_edit, 1)
         row.addWidget(self.check_button)
         q_layout.addLayout(row)
         q_layout.addWidget(self.verdict)
-
         self.result_view = QtWidgets.QTextBrowser(objectName="lessonResult")
         self.result_view.setPlaceholderText("What the step did appears here.")
         for view in (self.step_text, self.result_view):
@@ -224,11 +220,9 @@ class LessonsPanel(QtWidgets.QWidget):
         page = QtWidgets.QWidget(objectName="lessonStepPage")
         page_layout = QtWidgets.QVBoxLayout(page)
         page_layout.setContentsMargins(0, 0, 0, 0)
-        page_layout.addWidget(self.step_title)
-        page_layout.addWidget(self.step_text)
-        page_layout.addWidget(self.code_view)
-        page_layout.addWidget(self.question_box)
-        page_layout.addWidget(self.result_view)
+        for part in (self.step_title, self.step_text, self.code_view, self.question_box,
+                     self.result_view):
+            page_layout.addWidget(part)
         page_layout.addStretch(1)
         self.step_scroll = QtWidgets.QScrollArea(objectName="lessonStepScroll")
         self.step_scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
