@@ -24,7 +24,7 @@ from playground.core.training.datasets import DataSetup, notebook_dataset
 from playground.core.training.history import record_row
 from playground.core.training.landscape import landscape_window, least_squares_fit, loss_landscape
 from playground.core.training.loop import PointEval, RunEnd, TrainControl, evaluate
-from playground.core.training.notebook_log import log_lines, predictions_text
+from playground.core.training.notebook_log import LOG_EVERY, log_lines, predictions_text
 from playground.core.training.race import Race, race
 from playground.core.training.rewind import StepState
 from playground.core.training.run import Run, runs_from_data, runs_to_data
@@ -389,15 +389,20 @@ class TrainingSession(WorkerControls):
         return (predictions_text(run.config, w, b),
                 f"epoch {n}'s forward pass, with w, b before its update")
 
-    def log_lines(self, first: int = 0) -> list[str]:
+    def log_lines(self, first: int = 0, most: int | None = None) -> list[str]:
         """The notebook-style log (every tenth epoch) for the current run's records from
-        index `first` on, plus the final predictions once the run has ended."""
+        index `first` on, plus the final predictions once the run has ended; with `most`,
+        only about the newest `most` lines (a window keeping that many shows the same)."""
         run = self.current
         if run is None:
             return []
         h = run.history
-        epochs = h.column("epoch")[first:].astype(int).tolist()
-        lines = log_lines(run.config, epochs, h.column("loss")[first:].tolist())
+        epochs = h.column("epoch")[first:]
+        logged = np.flatnonzero(epochs % LOG_EVERY == 0)  # the printed epochs, picked in numpy
+        if most is not None:
+            logged = logged[max(len(logged) - most // 2, 0):]  # two lines per printed epoch
+        lines = log_lines(run.config, epochs[logged].astype(int).tolist(),
+                          h.column("loss")[first:][logged].tolist())
         if run.end is not None and run.epochs_done and first <= run.epochs_done:
             w, b = run.params_before_last()
             lines.append(predictions_text(run.config, w, b))

@@ -449,7 +449,7 @@ class TrainingLab(QtWidgets.QWidget):
             self.loss_plot.add_lr_marker(float(epoch), lr)
         self._drawn_changes = len(run.lr_changes)
         self._redraw(everything=True)
-        self.log.append_lines(self.session.log_lines())
+        self.log.follow(self.session.log_lines, 0, now=True)  # the newest lines it keeps
 
     def _refresh_setup(self) -> None:
         """What follows the setup at once: points, the start (or the run), banners, readouts."""

@@ -192,17 +192,18 @@ class TrainingLog(QtWidgets.QWidget):
         row.addStretch(1)
         row.addWidget(self.copy_button)
         layout.addLayout(row)
-        self._due: tuple[Callable[[int], list[str]], int] | None = None  # see follow()
+        self._due: tuple[Callable[[int, int], list[str]], int] | None = None  # see follow()
 
     def clear(self) -> None:
         self._due = None
         self.text.clear()
 
-    def follow(self, lines_from: Callable[[int], list[str]], first: int,
+    def follow(self, lines_from: Callable[[int, int], list[str]], first: int,
                now: bool = False) -> None:
-        """Lines from record `first` on are due (`lines_from(first)` writes them): appended
-        at once while the log is on screen (or `now`); else on flush() or once its tab is
-        shown, so a run behind another tab formats no text each frame."""
+        """Lines from record `first` on are due (`lines_from(first, most)` writes at least the
+        newest `most` of them): appended at once while the log is on screen (or `now`); else
+        on flush() or once its tab is shown, so a run behind another tab formats no text each
+        frame (and at most the LOG_MAX_LINES the window keeps when it is shown)."""
         if self._due is None or first < self._due[1]:
             self._due = (lines_from, first)
         if now or self.isVisible():
@@ -213,7 +214,7 @@ class TrainingLog(QtWidgets.QWidget):
         if self._due is not None:
             lines_from, first = self._due
             self._due = None
-            self.append_lines(lines_from(first))
+            self.append_lines(lines_from(first, LOG_MAX_LINES))
 
     def showEvent(self, event: QtGui.QShowEvent) -> None:  # noqa: N802 (Qt override)
         super().showEvent(event)

@@ -34,3 +34,20 @@ def test_another_config_or_other_bits_make_a_new_text() -> None:
     zero = TrainConfig(dataset=noisy_line(3, seed=1))
     assert predictions_text(zero, 0.0, 0.0) == torch_text(zero, 0.0, 0.0)
     assert predictions_text(zero, -0.0, -0.0) == torch_text(zero, -0.0, -0.0)
+
+
+def test_the_newest_log_lines_are_the_tail_of_the_whole_log() -> None:
+    from playground.core.training.session import TrainingSession
+
+    session = TrainingSession(TrainConfig(epochs=1_000), speed=None)
+    session.start()
+    assert session.wait(30)
+    whole = session.log_lines()
+    assert len(whole) == 2 * 100 + 1  # "Epoch N" and its loss every tenth epoch, predictions
+    for first, most in ((0, 50), (0, 10_000), (333, 20), (995, 40)):
+        part = session.log_lines(first, most)
+        assert part[-1] == whole[-1]  # the predictions close it
+        assert len(part) <= most + 1
+        assert whole[-len(part):] == part
+    assert session.log_lines(333) == whole[-len(session.log_lines(333)):]
+    assert session.log_lines(333)[0] == "Epoch 340"

@@ -145,3 +145,16 @@ def test_an_earlier_run_is_drawn_from_its_own_columns(qtbot, lab) -> None:
     assert np.array_equal(y, earlier.history.column("loss"))
     # no copy per Start: a 10,000,000-epoch run's overlay would hold 160 MB more
     assert np.shares_memory(y, earlier.history.column("loss"))
+
+
+def test_a_log_shown_late_holds_what_the_whole_log_would_leave(qtbot, lab, monkeypatch) -> None:
+    from playground.ui.training import readouts
+
+    monkeypatch.setattr(readouts, "LOG_MAX_LINES", 60)  # the window keeps the newest 60 lines
+    lab.log.text.setMaximumBlockCount(60)
+    find(lab, "epochsSpin", QtWidgets.QSpinBox).setValue(2_000)
+    with qtbot.waitSignal(lab.runFinished, timeout=TIMEOUT):
+        lab.start()
+    whole = lab.session.log_lines()
+    assert len(whole) > 60
+    assert log_text(lab).splitlines() == whole[-60:]
