@@ -147,10 +147,13 @@ def snapshot(model: torch.nn.Sequential, config: NetConfig, grid_features: torch
         output_index = colour_index(shown)
         values = torch.cat([*grids, torch.tanh(out[::THUMB_STEP, ::THUMB_STEP])[None]])
         thumbs_index = colour_index(values.flip(1))  # image rows: x2 descending
-    counts = [g.shape[0] for g in grids]
-    ends = np.cumsum(counts).tolist()
-    neurons = tuple(np.split(values[:-1].numpy(), ends[:-1])) if grids else ()
-    neuron_index = tuple(np.split(thumbs_index[:-1], ends[:-1])) if grids else ()
+    bounds = [0]
+    for g in grids:
+        bounds.append(bounds[-1] + g.shape[0])
+    spans = list(zip(bounds[:-1], bounds[1:], strict=True))  # each layer's rows
+    floats = values.numpy()
+    neurons = tuple(floats[a:b] for a, b in spans)
+    neuron_index = tuple(thumbs_index[a:b] for a, b in spans)
     weights: list[np.ndarray] = []
     biases: list[np.ndarray] = []
     grads: list[np.ndarray | None] = []

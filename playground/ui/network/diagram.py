@@ -193,6 +193,7 @@ class NetworkDiagram(QtWidgets.QGraphicsView):
         self._feature_images = feature_images
         scene = self.scene()
         scene.clear()
+        self._thumbs = self._lines = None  # deleted with the scene's items
         if not features:  # nothing to draw until the lab hands the first setup over
             return
         self.nodes.clear()

@@ -14,7 +14,14 @@ from torch import nn
 
 from playground.core.network.config import NET_OPTIMIZERS, NetConfig
 from playground.core.network.datasets import DataSettings
-from playground.core.network.loop import GRID, THUMB_STEP, EpochRecord, Snapshot, train
+from playground.core.network.loop import (
+    GRID,
+    THUMB_STEP,
+    EpochRecord,
+    PictureRequest,
+    Snapshot,
+    train,
+)
 from playground.core.training.loop import TrainControl
 
 EPOCHS = 4
@@ -202,3 +209,22 @@ def test_snapshots_carry_colour_indices_made_on_the_worker():
     thumb = torch.tanh(out[::THUMB_STEP, ::THUMB_STEP]).flip(0)
     assert np.array_equal(last.output_thumb_index,
                           ((thumb + 1) * 127.5).round().to(torch.uint8).numpy())
+
+
+def test_pictures_come_only_when_asked_for():
+    data = DataSettings(kind="XOR", n_points=60)
+    config = NetConfig(epochs=6, layers=(3,), batch_size=0)
+    # Asked once (at creation): the picture before the first epoch answers it; then none until
+    # the last epoch's, which every run shows.
+    items, end = drain(train(config, data.split(), 0, picture=PictureRequest()))
+    assert end.status == "completed"
+    assert [i.epoch for i in items if isinstance(i, Snapshot)] == [-1, 5]
+    # Asked again on epoch 1's record: that epoch's picture follows its record.
+    request = PictureRequest()
+    pictures = []
+    for item in train(config, data.split(), 0, picture=request):
+        if isinstance(item, Snapshot):
+            pictures.append(item.epoch)
+        elif item.epoch == 1:
+            request.ask()
+    assert pictures == [-1, 1, 5] and request.asked_at is None
