@@ -38,13 +38,16 @@ class TrainingLab(QtWidgets.QWidget):
     runFinished = QtCore.Signal(str)
 
     def __init__(self, session: TrainingSession | None = None,
-                 parent: QtWidgets.QWidget | None = None, *, in_steps: bool = False) -> None:
+                 parent: QtWidgets.QWidget | None = None, *, in_steps: bool = False,
+                 warm_up: bool = True) -> None:
         """`in_steps`: the caller runs `build_steps` (the window's start-up, one part per
-        event-loop turn, so none holds the GUI thread long); else the lab is whole at once."""
+        event-loop turn, so none holds the GUI thread long); else the lab is whole at once.
+        `warm_up=False`: the caller starts warm_up_in_background() when it suits it."""
         super().__init__(parent)
         self.setObjectName("trainingLab")
         self.session = session if session is not None else TrainingSession()
-        warm_up_in_background()  # torch._dynamo's ~1 s import, off the GUI thread, once
+        if warm_up:
+            warm_up_in_background()  # torch._dynamo's ~1 s import, off the GUI thread, once
         self.build_steps: Iterator[str] = self._build_steps()
         if not in_steps:
             for _step in self.build_steps:

@@ -34,3 +34,14 @@ def test_built_at_once_it_runs_every_part(qtbot) -> None:
     qtbot.addWidget(lab)
     assert list(lab.build_steps) == []  # nothing left to build
     assert lab.timeline is not None and lab.race_panel is not None
+
+
+def test_the_window_may_start_the_warm_up_itself(qtbot, monkeypatch) -> None:
+    from playground.ui.training import lab as lab_module
+
+    started = []
+    monkeypatch.setattr(lab_module, "warm_up_in_background", lambda: started.append(1))
+    qtbot.addWidget(TrainingLab(warm_up=False))
+    assert started == []
+    qtbot.addWidget(TrainingLab())
+    assert started == [1]
