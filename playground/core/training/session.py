@@ -397,6 +397,8 @@ class TrainingSession(WorkerControls):
         if run is None:
             return []
         h = run.history
+        if most is not None:  # the records that can still print one of the newest lines
+            first = max(first, len(h) - LOG_EVERY * (most // 2 + 1))
         epochs = h.column("epoch")[first:]
         logged = np.flatnonzero(epochs % LOG_EVERY == 0)  # the printed epochs, picked in numpy
         if most is not None:
