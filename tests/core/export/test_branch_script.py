@@ -4,14 +4,13 @@ racer's script is an ordinary run's."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 from playground.core.export.training_script import run_to_script
 from playground.core.training import DataSetup, TrainConfig
 from playground.core.training.notebook_log import log_lines
 from playground.core.training.session import TrainingSession
+from playground.testing import run_python
 
 TIMEOUT = 30.0
 
@@ -63,18 +62,14 @@ def test_branched_runs_export_as_they_happened(tmp_path: Path) -> None:
     runs = {name: s.current for name, s in cases.items()}
     runs["racer"] = race.runs[1]
 
-    procs = {}
     for name, run in runs.items():
         source = run_to_script(run)
         if run.branched_at is not None:
             assert f"Branched after epoch {run.branched_at}:" in source
         path = tmp_path / f"{name}.py"
         path.write_text(source)
-        procs[name] = subprocess.Popen([sys.executable, str(path)], stdout=subprocess.PIPE,
-                                       stderr=subprocess.PIPE, text=True)
-    for name, proc in procs.items():
-        stdout, stderr = proc.communicate(timeout=120)
-        assert proc.returncode == 0, (name, stderr)
-        lines = [line for line in stdout.splitlines()
+        proc = run_python([str(path)], timeout=120)
+        assert proc.returncode == 0, (name, proc.stderr)
+        lines = [line for line in proc.stdout.splitlines()
                  if line.startswith(("Epoch ", "Loss ", "final "))]
         assert lines == expected_output(runs[name]), name

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import nbformat
@@ -22,6 +21,7 @@ from playground.core.export import whole_session
 from playground.core.files.session_file import SUFFIX, session_document, write_session_file
 from playground.core.tensorlab.workspace import Workspace
 from playground.core.training.session import TrainingSession
+from playground.testing import run_python as run_child
 
 TIMEOUT = 30.0  # only reached when something is broken
 STATEMENTS = [
@@ -50,8 +50,7 @@ def session() -> tuple[Workspace, TrainingSession]:
 
 
 def run_python(path: Path) -> str:
-    proc = subprocess.run([sys.executable, str(path)], capture_output=True, text=True,
-                          timeout=120, check=False, cwd=path.parent)
+    proc = run_child([str(path)], timeout=120, cwd=path.parent)
     assert proc.returncode == 0, proc.stderr[-2000:]
     return proc.stdout
 
@@ -133,8 +132,7 @@ def test_the_open_lesson_step_becomes_markdown() -> None:
 
 
 def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "playground", "export", *args],
-                          capture_output=True, text=True, timeout=120, check=False, cwd=cwd)
+    return run_child(["-m", "playground", "export", *args], timeout=120, cwd=cwd)
 
 
 def test_command_line_export_writes_both_formats_without_qt(tmp_path: Path) -> None:
@@ -150,11 +148,11 @@ def test_command_line_export_writes_both_formats_without_qt(tmp_path: Path) -> N
     notebook = json.loads((tmp_path / "out.ipynb").read_text(encoding="utf-8"))
     assert notebook["nbformat"] == 4 and len(notebook["cells"]) >= 6
     # The export path never loads Qt: it works where no display or Qt plugin exists.
-    probe = subprocess.run(
-        [sys.executable, "-c", "import sys; from playground.export_cli import main; "
+    probe = run_child(
+        ["-c", "import sys; from playground.export_cli import main; "
          f"rc = main([{str(saved)!r}, '--to', 'py', '-o', {str(tmp_path / 'again.py')!r}]); "
          "assert rc == 0; print(sorted(m for m in sys.modules if 'PySide' in m or 'Qt' in m))"],
-        capture_output=True, text=True, timeout=120, check=False)
+        timeout=120)
     assert probe.returncode == 0, probe.stderr
     assert probe.stdout.strip().splitlines()[-1] == "[]"
 

@@ -9,8 +9,6 @@ plain Python in a child process with a deadline; its final loss, w and b must be
 from __future__ import annotations
 
 import builtins
-import subprocess
-import sys
 from pathlib import Path
 
 import nbformat
@@ -19,6 +17,7 @@ import pytest
 from playground.core.export import whole_session
 from playground.core.tensorlab.workspace import Workspace
 from playground.core.training.session import TrainingSession
+from playground.testing import run_python
 
 TIMEOUT = 30.0  # only reached when something is broken
 
@@ -33,8 +32,7 @@ def _every_builtin_the_lab_accepts() -> list[str]:
 
 
 def _run(path: Path) -> str:
-    proc = subprocess.run([sys.executable, str(path)], capture_output=True, text=True,
-                          timeout=120, check=False, cwd=path.parent)
+    proc = run_python([str(path)], timeout=120, cwd=path.parent)
     assert proc.returncode == 0, proc.stderr[-2000:]
     return proc.stdout
 

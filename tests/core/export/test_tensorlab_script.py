@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -11,6 +9,7 @@ import torch
 
 from playground.core import Workspace
 from playground.core.export.tensorlab_script import to_script
+from playground.testing import run_python
 
 SESSION = [
     "x = torch.randn(2, 4, requires_grad=True)",
@@ -34,9 +33,7 @@ SESSION = [
 def run_script(text: str, tmp_path: Path) -> str:
     path = tmp_path / "session.py"
     path.write_text(text)
-    done = subprocess.run(
-        [sys.executable, str(path)], capture_output=True, text=True, timeout=120, check=False
-    )
+    done = run_python([str(path)], timeout=120)
     assert done.returncode == 0, done.stderr
     return done.stdout
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ast
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -20,6 +19,7 @@ from playground.core.training import (
 )
 from playground.core.training.notebook_log import log_lines
 from playground.core.training.tables import LOSS_SPECS
+from playground.testing import run_python
 
 
 def run_recording_lrs(config: TrainConfig, changes: dict[int, float] | None = None):
@@ -38,18 +38,13 @@ def run_recording_lrs(config: TrainConfig, changes: dict[int, float] | None = No
 
 
 def run_scripts(sources: dict[str, str], tmp_path: Path) -> dict[str, subprocess.CompletedProcess]:
-    """Run each script in its own interpreter, all at once (torch's import dominates the time)."""
-    procs = {}
+    """Run each script by plain Python in a process of its own (forked from a warm one:
+    torch's import would otherwise dominate the time)."""
+    results = {}
     for name, source in sources.items():
         path = tmp_path / f"{name}.py"
         path.write_text(source)
-        procs[name] = subprocess.Popen(
-            [sys.executable, str(path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-        )
-    results = {}
-    for name, proc in procs.items():
-        stdout, stderr = proc.communicate(timeout=120)
-        results[name] = subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr)
+        results[name] = run_python([str(path)], timeout=120)
     return results
 
 
