@@ -306,7 +306,7 @@ class TrainingLab(QtWidgets.QWidget):
             self._status(f"Training {run.config.optimizer}, lr {new_changes[-1][1]:g} from "
                          f"epoch {new_changes[-1][0]}, {run.config.epochs} epochs…")
             self.loss_plot.set_current_name(run.label() + " (now)")
-        self.log.follow(self.session.log_lines, first)
+        self.log.follow(self.session.log_lines, first, run.epochs_done)
 
     def _on_run_ended(self, run: Run) -> None:
         self._timer.stop()

@@ -18,6 +18,7 @@ from playground.ui.widgets.messages import strip_palette
 from playground.ui.widgets.number_text import ExactNumberLabel
 
 LOG_MAX_LINES = 20_000  # the window keeps the newest lines; Copy takes the whole log
+FLUSH_RECORDS = 2_000  # a hidden log is written every this many records (400 lines)
 
 READOUTS = (
     ("epochLabel", "epoch", "The epoch just trained, counted from 0 like the notebook's loop."),
@@ -199,14 +200,15 @@ class TrainingLog(QtWidgets.QWidget):
         self.text.clear()
 
     def follow(self, lines_from: Callable[[int, int], list[str]], first: int,
-               now: bool = False) -> None:
+               records: int | None = None, now: bool = False) -> None:
         """Lines from record `first` on are due (`lines_from(first, most)` writes at least the
-        newest `most` of them): appended at once while the log is on screen (or `now`); else
-        on flush() or once its tab is shown, so a run behind another tab formats no text each
-        frame (and at most the LOG_MAX_LINES the window keeps when it is shown)."""
+        newest `most` of them): appended at once while the log is on screen (or `now`); behind
+        its tab, once FLUSH_RECORDS of the run's `records` are due (a few hundred lines at a
+        time, so no run's end formats thousands at once), else on flush() or when shown."""
         if self._due is None or first < self._due[1]:
             self._due = (lines_from, first)
-        if now or self.isVisible():
+        if now or self.isVisible() or (
+                records is not None and records - self._due[1] >= FLUSH_RECORDS):
             self.flush()
 
     def flush(self) -> None:

@@ -21,6 +21,7 @@ from playground.ui.training.pacing import (
     REDRAW_BUDGET,
     FramePacer,
 )
+from playground.ui.training.readouts import FLUSH_RECORDS, TrainingLog
 
 TIMEOUT = 30_000
 
@@ -46,10 +47,34 @@ def test_the_log_behind_its_tab_waits_and_is_whole_at_the_end(qtbot, lab) -> Non
     find(lab, "epochsSpin", QtWidgets.QSpinBox).setValue(100_000)
     with qtbot.waitSignal(lab.runFinished, timeout=TIMEOUT):
         lab.start()
-        qtbot.waitUntil(lambda: lab.session.current.epochs_done > 100, timeout=TIMEOUT)
-        assert log_text(lab) == ""  # nothing formatted for a log no one sees
+        qtbot.waitUntil(lambda: lab.session.current.epochs_done > 5 * FLUSH_RECORDS,
+                        timeout=TIMEOUT)
+        shown = log_text(lab).splitlines()
+        # written in bulk behind the tab: a prefix of the log, short of the records due
+        assert shown == lab.session.log_lines()[:len(shown)]
+        assert len(shown) >= 2 * (FLUSH_RECORDS // 10)
         lab.stop()
     assert log_text(lab).splitlines() == lab.session.log_lines()
+
+
+def test_a_hidden_log_writes_a_few_hundred_lines_at_a_time(qtbot) -> None:
+    log = TrainingLog()
+    qtbot.addWidget(log)  # never shown: as behind its tab
+    asked = []
+
+    def lines_from(first: int, most: int) -> list[str]:
+        asked.append(first)
+        return [f"line {first}"]
+
+    log.follow(lines_from, 0, records=10)
+    log.follow(lines_from, 10, records=FLUSH_RECORDS - 1)
+    assert asked == [] and log.text.toPlainText() == ""
+    log.follow(lines_from, FLUSH_RECORDS - 1, records=FLUSH_RECORDS)
+    assert asked == [0]  # from the first record due, once
+    log.follow(lines_from, FLUSH_RECORDS, records=FLUSH_RECORDS + 5)
+    log.follow(lines_from, FLUSH_RECORDS + 5, records=FLUSH_RECORDS + 9, now=True)
+    assert asked == [0, FLUSH_RECORDS]
+    assert log.text.toPlainText().splitlines() == ["line 0", f"line {FLUSH_RECORDS}"]
 
 
 def test_a_paused_runs_log_appears_when_its_tab_is_shown(qtbot, lab) -> None:
