@@ -176,9 +176,7 @@ def run_on_screen(script: str, folder: Path, *args: str, size: tuple[int, int] =
     env = {k: v for k, v in os.environ.items() if not k.startswith("QT_")}
     env.update(QT_QPA_PLATFORM=f"offscreen:configfile={config}",
                XDG_CONFIG_HOME=str(folder / "config"), HOME=str(folder))
-    result = subprocess.run([sys.executable, "-c", script, str(folder), *args], env=env,
-                            capture_output=True, text=True, timeout=timeout, check=False,
-                            cwd=None if cwd is None else str(cwd))
+    result = run_python(["-c", script, str(folder), *args], env=env, timeout=timeout, cwd=cwd)
     assert result.returncode == 0, result.stderr[-3000:]
     return json.loads(result.stdout.strip().splitlines()[-1])
 

@@ -28,7 +28,6 @@ import json
 import os
 import random
 import shutil
-import subprocess
 import sys
 import textwrap
 import time
@@ -45,7 +44,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from playground.core.files.session_file import SUFFIX
 from playground.core.limits import MAX_OUTPUT_CHARS
 from playground.core.tensorlab.workspace import Workspace
-from playground.testing import dead_pid, full_speed
+from playground.testing import dead_pid, full_speed, run_python
 
 ACTIONS = int(os.environ.get("PLAYGROUND_FUZZ_ACTIONS", "2000"))
 SEED = int(os.environ.get("PLAYGROUND_FUZZ_SEED", "1126"))
@@ -281,8 +280,9 @@ def assert_script_rebuilds(window, folder: Path) -> None:
     path = folder / "fuzz_export.py"
     assert window.export_script(path), "export_script failed"
     names = ws.names
-    proc = subprocess.run([sys.executable, "-c", REPLAY, str(path), json.dumps(names)],
-                          capture_output=True, text=True, timeout=120)  # torch's default threads, as the window
+    # Forked from a warm interpreter (torch imported, nothing of the app); in the worker's
+    # environment, so torch's threads are the window's.
+    proc = run_python(["-c", REPLAY, str(path), json.dumps(names)], timeout=120)
     assert proc.returncode == 0, f"the exported script failed:\n{proc.stderr[-2000:]}"
     plain = json.loads(proc.stdout.strip().splitlines()[-1])
     for name in names:

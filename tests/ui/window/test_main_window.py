@@ -11,7 +11,7 @@ import pytest
 import torch
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from playground.testing import find, table_cells
+from playground.testing import find, run_python, table_cells
 from playground.ui.widgets.theme import ThemeMode
 
 
@@ -150,8 +150,9 @@ def test_export_script_prints_what_the_window_shows(playground_window, tmp_path)
     window.workspace.run("w.backward()")
     path = tmp_path / "session.py"
     window.export_script(path)
-    out = subprocess.run([sys.executable, str(path)], capture_output=True, text=True,
-                         timeout=120, check=True).stdout
+    proc = run_python([str(path)], timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    out = proc.stdout
     x, w = notebook_first_cell()
     w.backward()
     assert f"x.grad = {x.grad}" in out

@@ -11,8 +11,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import nbformat
@@ -24,6 +22,7 @@ from playground.core.export.tensorlab_script import to_script as tensorlab_to_sc
 from playground.core.files.session_file import SUFFIX, read_session_file, session_document
 from playground.core.files.session_file import write_session_file as write_doc
 from playground.testing import click, dead_pid, find, full_speed, type_statement
+from playground.testing import run_python as run_child
 from playground.ui.window.autosave import MAX_RECENT
 from tests.core.files.test_session_file import ALL_BAD, make_bad
 
@@ -204,8 +203,7 @@ def test_saving_where_it_cannot_write_keeps_the_session_and_the_old_file(playgro
 
 
 def run_python(path: Path) -> str:
-    proc = subprocess.run([sys.executable, str(path)], capture_output=True, text=True,
-                          timeout=120, check=False, cwd=path.parent)
+    proc = run_child([str(path)], timeout=120, cwd=path.parent)
     assert proc.returncode == 0, proc.stderr[-2000:]
     return proc.stdout
 
