@@ -46,3 +46,13 @@ def test_plots_without_a_menu_never_build_one(qtbot) -> None:
         assert not item.menuEnabled()
         assert item.getViewBox().menu is None
         assert item.getViewBox().getContextMenus(None) == []
+
+
+def test_network_loss_plot_keeps_pyqtgraphs_menu_built_on_first_right_click(qtbot) -> None:
+    from playground.ui.network.boundary import NetLossPlot
+
+    widget = NetLossPlot()
+    qtbot.addWidget(widget)
+    box = widget.getPlotItem().getViewBox()
+    assert box.menuEnabled() and box.menu is None
+    assert "View All" in [action.text() for action in box.getContextMenus(None)]

@@ -17,6 +17,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from playground.core.network.loop import EXTENT
 from playground.ui.network.colours import BLUE, ORANGE, lookup_table, to_index
+from playground.ui.widgets.lazy_menu import LazyMenuViewBox
 from playground.ui.widgets.plot_style import TidyAxis, plot_theme, style_plot_item
 
 PICK_RADIUS = 0.35  # in plane units: how near a click must be to pick a point
@@ -211,9 +212,10 @@ class NetLossPlot(pg.PlotWidget):
     """Train and test loss per epoch: the first PlotDataItem is train, the second test."""
 
     def __init__(self) -> None:
-        super().__init__(axisItems={"bottom": TidyAxis("bottom", whole_numbers=True),
-                                    "left": TidyAxis("left")},
-                         enableMenu=False)
+        # pyqtgraph's menu (View All, Export...), built on the first right-click, not at start-up.
+        super().__init__(viewBox=LazyMenuViewBox(),
+                         axisItems={"bottom": TidyAxis("bottom", whole_numbers=True),
+                                    "left": TidyAxis("left")})
         self.setObjectName("netLossPlot")
         self.addLegend(offset=(-8, 8))
         self.setLabel("bottom", "epoch")
