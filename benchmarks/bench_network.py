@@ -127,7 +127,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=300)
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--threads", type=int, default=0,
+    # One torch thread by default: the loss enters an OpenMP region on every call, whatever the
+    # batch size, and on 2 cores its second thread waits for the core the lab's GUI thread uses,
+    # which would measure the scheduler rather than the lab (docs/network_lab.md, Speed).
+    parser.add_argument("--threads", type=int, default=1,
                         help="torch.set_num_threads for both loops (0: torch's default)")
     args = parser.parse_args(argv)
     if args.threads:
