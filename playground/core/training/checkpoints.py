@@ -10,9 +10,9 @@ may cross from the worker thread), and `restore_*` turn it back into torch objec
 The loop writes one every `CheckpointSink.every` epochs; a run's `CheckpointStore` keeps them
 under a memory budget by doubling its interval and thinning (keeping every other one) when the
 budget would be passed. Replaying from the nearest checkpoint (rewind.py) then costs at most
-`interval - 1` epochs: with the budget below a 1,000,000-epoch run keeps an interval of 32
-(full batch) or 64 (mini-batches, whose generator state is ~3 KB) epochs, a 10,000,000-epoch
-full-batch run 64. Replay time is that many epochs of the run's own cost, so it grows with the
+`interval - 1` epochs: with the budget below a run keeps an interval of 32 epochs up to
+10,000,000 full-batch epochs (119 MiB there) or 1,000,000 mini-batch ones (whose generator
+state is ~3 KB). Replay time is that many epochs of the run's own cost, so it grows with the
 data: a rewind into a run over thousands of points in small batches replays epochs that each
 take milliseconds. The last few states a replay reached are kept too (`remember`), so showing
 an epoch and then continuing from it replays once.
@@ -31,9 +31,10 @@ import numpy as np
 import torch
 
 BASE_EVERY = 32  # the loop's first checkpoint interval (epochs): ~1 us per epoch to take them
-# Per run: a 10,000,000-epoch full-batch run keeps one every 64 epochs in it (a rewind replays
-# at most 63 epochs, ~20 ms), beside 534 MiB of records; a 1,000,000-epoch one every 32.
-BUDGET_BYTES = 64 * 1024 * 1024
+# Per run: a 10,000,000-epoch full-batch run keeps one every 32 epochs in it (119 MiB beside
+# its 534 MiB of records), so a rewind replays at most 31 epochs (with 64, a rewind's p99 was
+# 64 ms on this 2-core machine at load 3; target 50).
+BUDGET_BYTES = 128 * 1024 * 1024
 # A Checkpoint object, its floats, its array's header and its place in the store's lists, as
 # tracemalloc measures them (about 310 bytes without optimiser state).
 _OVERHEAD_BYTES = 350
