@@ -57,8 +57,8 @@ class TrainingLab(QtWidgets.QWidget):
         s = self.session
         self.controls = TrainingControls(s.config, s.data, s.speed)
         yield "controls"
-        self.plots = PlotArea(lambda: self.session)
-        yield "plots"
+        self.plots = PlotArea(lambda: self.session, in_steps=True)
+        yield from self.plots.build_steps  # one pyqtgraph plot per step
         # What the lab draws into (and tests and docs/automation.md reach) under short names.
         self.loss_plot, self.lr_plot = self.plots.loss_plot, self.plots.lr_plot
         self.data_plot, self.landscape_plot = self.plots.data_plot, self.plots.landscape_plot

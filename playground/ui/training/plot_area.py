@@ -3,7 +3,7 @@ and the readouts under them. The lab draws into these; this only builds and them
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from PySide6 import QtWidgets
@@ -19,13 +19,28 @@ class PlotArea(QtWidgets.QWidget):
     """Loss and lr plots on the left, data plot over landscape/log tabs on the right."""
 
     def __init__(self, session_of: Callable[[], Any],
-                 parent: QtWidgets.QWidget | None = None) -> None:
-        """`session_of()`: the session whose loss graph the Loss graph button shows."""
+                 parent: QtWidgets.QWidget | None = None, *, in_steps: bool = False) -> None:
+        """`session_of()`: the session whose loss graph the Loss graph button shows.
+
+        `in_steps`: the caller runs `build_steps`, one plot per step (each pyqtgraph plot is
+        tens of ms of the GUI thread, so the window's start-up builds them in separate event
+        loop turns); otherwise everything is built here.
+        """
         super().__init__(parent)
+        self.build_steps: Iterator[str] = self._build_steps(session_of)
+        if not in_steps:
+            for _step in self.build_steps:
+                pass
+
+    def _build_steps(self, session_of: Callable[[], Any]) -> Iterator[str]:
         self.loss_plot = LossPlot()
+        yield "loss plot"
         self.lr_plot = LrPlot()
+        yield "lr plot"
         self.data_plot = DataPlot()
+        yield "data plot"
         self.landscape_plot = LandscapePlot()
+        yield "landscape plot"
         self.readouts = Readouts()
         self.log = TrainingLog()
         self.banner = DivergenceBanner()
@@ -59,6 +74,7 @@ class PlotArea(QtWidgets.QWidget):
         layout.addWidget(self.readouts)
         self.loss_graph_button = LossGraphButton(self, session_of)
         self.readouts.layout().addWidget(self.loss_graph_button, 1, 7)
+        yield "plot area"
 
     def set_dark(self, dark: bool) -> None:
         """Follow the window's theme: plot backgrounds, axes and curve colours."""

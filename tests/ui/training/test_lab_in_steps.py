@@ -15,7 +15,8 @@ def test_built_in_parts_it_is_the_whole_lab(qtbot) -> None:
     qtbot.addWidget(lab)
     assert not hasattr(lab, "plots")  # the parts wait for build_steps
     parts = list(lab.build_steps)
-    assert parts == ["controls", "plots", "wiring", "landscape"]
+    assert parts == ["controls", "loss plot", "lr plot", "data plot", "landscape plot",
+                     "plot area", "wiring", "landscape"]  # one pyqtgraph plot per part
     full_speed(lab)
     lab.resize(1280, 800)
     lab.show()
