@@ -139,3 +139,26 @@ def test_unchecked_check_box_is_visible_in_the_dark_theme(playground_window):
     # The box's outline must stand out from the window around it, not only its inside.
     assert contrast(box, indicator, window_colour) > 70
     window.set_theme(ThemeMode.LIGHT)
+
+
+def test_a_renamed_run_entry_takes_the_dark_theme_and_zoom(playground_window):
+    window = playground_window()
+    window.resize(1280, 720)
+    window.tabs.setCurrentWidget(window.training_lab)
+    plot = window.training_lab.loss_plot
+    epochs = np.arange(20, dtype=float)
+    plot.set_current(epochs, np.exp(-epochs / 5))
+    plot.keep_current_as_earlier("an earlier run")
+    window.set_theme(ThemeMode.DARK)
+    font = QtGui.QFont(window.font())
+    font.setPointSizeF(font.pointSizeF() * 1.5)
+    plot.setFont(font)  # zoomed before the entry is renamed
+    plot.set_current_name("run 7 (now)")  # a run starts: its entry is made again
+    settle(window)
+    background = QtGui.QColor(plot.backgroundBrush().color())
+    labels = {label.text: label for _sample, label in plot.getPlotItem().legend.items}
+    renamed, earlier = labels["run 7 (now)"], labels["an earlier run"]
+    assert text_height(renamed.item) == text_height(earlier.item)
+    rect = plot.mapFromScene(renamed.item.sceneBoundingRect().adjusted(2, 2, -2, -2))
+    assert contrast(plot, rect.boundingRect(), background) > 120
+    window.set_theme(ThemeMode.LIGHT)
