@@ -256,6 +256,11 @@ _READ_AT_START = ("PYTHON", "OMP_", "MKL_", "TORCH", "CUDA", "KMP_", "LD_")
 _warm: subprocess.Popen | None = None
 _warm_lines = bytearray()  # what the server has written and has not been read yet
 warm_child_seconds = 0.0  # CPU seconds of every child run_python forked so far (for reports)
+_warm_start_vars: dict[str, str] = {}  # the server's values of what is read at start
+
+
+def _start_vars(env: dict[str, str] | os._Environ) -> dict[str, str]:
+    return {k: v for k, v in env.items() if k.startswith(_READ_AT_START)}
 
 
 def _warm_server() -> subprocess.Popen:
@@ -264,6 +269,8 @@ def _warm_server() -> subprocess.Popen:
         _warm = subprocess.Popen([sys.executable, "-c", _WARM_SERVER], stdin=subprocess.PIPE,
                                  stdout=subprocess.PIPE, bufsize=0, cwd=tempfile.gettempdir())
         _warm_lines.clear()
+        _warm_start_vars.clear()
+        _warm_start_vars.update(_start_vars(os.environ))
         atexit.register(_stop_warm_server, _warm)
     return _warm
 
@@ -306,12 +313,11 @@ def run_python(args: Sequence[str], *, cwd: str | Path | None = None,
     """
     argv = [str(a) for a in args]
     env = dict(os.environ if env is None else env)
-    start_vars = {k: v for k, v in env.items() if k.startswith(_READ_AT_START)}
-    ours = {k: v for k, v in os.environ.items() if k.startswith(_READ_AT_START)}
-    if start_vars != ours or (argv[0] not in ("-c", "-m") and argv[0].startswith("-")):
+    server = _warm_server()
+    if _start_vars(env) != _warm_start_vars or (argv[0] not in ("-c", "-m")
+                                                and argv[0].startswith("-")):
         return subprocess.run([sys.executable, *argv], capture_output=True, text=True,
                               timeout=timeout, check=False, env=env, cwd=cwd)
-    server = _warm_server()
     with tempfile.TemporaryDirectory(prefix="playground-child-") as folder:
         out, err = Path(folder, "stdout"), Path(folder, "stderr")
         job = {"args": argv, "env": env, "cwd": str(Path(cwd or os.getcwd()).resolve()),
