@@ -27,8 +27,8 @@ if os.environ.get("PYTEST_XDIST_WORKER"):
 # run depends on them: a stale or missing entry makes the run less balanced, never wrong.
 DURATIONS: dict[str, float] = json.loads(
     (Path(__file__).with_name("durations.json")).read_text(encoding="utf-8"))
-SLOW_SECONDS = 20.0  # marked `slow` from this weight up
-SHORT_SECONDS = 1.0  # the weight of a test not listed (most take well under a second)
+SLOW_SECONDS = 10.0  # marked `slow` from this weight up
+SHORT_SECONDS = 0.5  # the weight of a test not listed (most take well under a second)
 
 
 def _weight(item: pytest.Item) -> float:
