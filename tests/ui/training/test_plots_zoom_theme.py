@@ -99,7 +99,8 @@ def test_colour_bar_ticks_fit_at_152_percent_on_720p(playground_window):
     assert widest + axis.style["tickTextOffset"][0] + 5 <= axis.width()
 
 
-def test_theme_switch_recolours_legend_and_axis_text(playground_window):
+def loss_plot_with_an_earlier_run(playground_window):
+    """A 1280x720 window on the Training Lab whose loss plot holds a run and an earlier one."""
     window = playground_window()
     window.resize(1280, 720)
     window.tabs.setCurrentWidget(window.training_lab)
@@ -107,6 +108,11 @@ def test_theme_switch_recolours_legend_and_axis_text(playground_window):
     epochs = np.arange(20, dtype=float)
     plot.set_current(epochs, np.exp(-epochs / 5))
     plot.keep_current_as_earlier("an earlier run")
+    return window, plot
+
+
+def test_theme_switch_recolours_legend_and_axis_text(playground_window):
+    window, plot = loss_plot_with_an_earlier_run(playground_window)
     window.set_theme(ThemeMode.LIGHT)
     window.set_theme(ThemeMode.DARK)  # the legend's entries exist before the switch
     settle(window)
@@ -142,13 +148,7 @@ def test_unchecked_check_box_is_visible_in_the_dark_theme(playground_window):
 
 
 def test_a_renamed_run_entry_takes_the_dark_theme_and_zoom(playground_window):
-    window = playground_window()
-    window.resize(1280, 720)
-    window.tabs.setCurrentWidget(window.training_lab)
-    plot = window.training_lab.loss_plot
-    epochs = np.arange(20, dtype=float)
-    plot.set_current(epochs, np.exp(-epochs / 5))
-    plot.keep_current_as_earlier("an earlier run")
+    window, plot = loss_plot_with_an_earlier_run(playground_window)
     window.set_theme(ThemeMode.DARK)
     font = QtGui.QFont(window.font())
     font.setPointSizeF(font.pointSizeF() * 1.5)
